@@ -1,0 +1,82 @@
+"""The one place that builds things: settings → engine → translators → dispatcher → servers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.channels.telegram import TelegramChannel
+from bot.server import build_web_app
+from bot.settings import Settings
+from handlers.communes import CommuneDirectory
+from handlers.dispatcher import Dispatcher
+from handlers.i18n import Translator, load_translators
+from handlers.registry import build_router
+from handlers.services import Services
+from storage.db import create_engine, create_session_factory
+from storage.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """What every channel shares: database, translations and the dispatcher."""
+
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    translators: dict[str, Translator]
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def web_cookie_secret(self) -> str:
+        """The configured secret, or one generated once and shared by all workers."""
+        if self.settings.web_cookie_secret:
+            return self.settings.web_cookie_secret
+        async with UnitOfWork(self.session_factory) as uow:
+            secret = await uow.app_settings.get_or_create(
+                "web_cookie_secret", lambda: secrets.token_urlsafe(32))
+            await uow.commit()
+        return secret
+
+
+def build_core(settings: Settings) -> Core:
+    engine = create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    translators = load_translators(settings.locales_dir)
+    services = Services(communes=CommuneDirectory.load(), admin_ids=settings.admin_ids)
+    dispatcher = Dispatcher(session_factory, build_router(), translators, services)
+    return Core(settings, engine, session_factory, translators, dispatcher)
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    """Serve the web chat, health check and webhooks; run Telegram when configured."""
+    core = build_core(settings)
+    telegram = TelegramChannel.from_settings(settings, core) if settings.telegram_token else None
+    app = build_web_app(core, telegram=telegram, cookie_secret=await core.web_cookie_secret())
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    logger.info("web chat on http://%s:%s/", host, port)
+    if telegram:
+        await telegram.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        if telegram:
+            await telegram.stop()
+        await runner.cleanup()
+        await core.close()

@@ -1,0 +1,79 @@
+"""The `khuyencong` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="khuyencong", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="serve the web chat, webhooks and Telegram")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8080)
+
+    chat = commands.add_parser("chat", help="chat with the bot in this terminal")
+    chat.add_argument("--user", default="local", help="console user id (default: local)")
+    chat.add_argument("--staff", action="store_true", help="act as the operator (admin)")
+    chat.add_argument("--lang", choices=("vi", "en"), help="language to chat in")
+    chat.add_argument("--json", action="store_true",
+                      help='read {"text": …} or {"button": …} lines, print JSON lines')
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply all migrations")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command != "run":
+        logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    settings = Settings.from_env()
+
+    if args.command == "db":
+        from storage.migrate import upgrade
+
+        upgrade(settings.database_url)
+        print("database is up to date")
+        return 0
+    if args.command == "run":
+        from bot.app import serve
+
+        asyncio.run(serve(settings, args.host, args.port))
+        return 0
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, args))
+    return 2
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_core
+    from bot.channels.console import CHANNEL, ConsoleChat
+
+    core = build_core(settings)
+    try:
+        if args.lang:
+            await core.dispatcher.set_locale(CHANNEL, args.user, args.lang)
+        console = ConsoleChat(core.dispatcher, user_id=args.user, operator=args.staff,
+                              export_dir=settings.export_dir)
+        if args.json:
+            await console.run_json()
+        else:
+            await console.run_interactive()
+    finally:
+        await core.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

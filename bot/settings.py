@@ -1,0 +1,45 @@
+"""Settings from the environment (12-factor); read once, in bot/app.py and the CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.db import DEFAULT_DATABASE_URL
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_token: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str | None = None
+    admin_ids: frozenset[str] = frozenset()
+    web_cookie_secret: str | None = None
+    locales_dir: Path = PROJECT_ROOT / "locales"
+    export_dir: Path = Path("exports")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        def get(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        admin_ids = frozenset(
+            item.strip() for item in (get("ADMIN_IDS") or "").split(",") if item.strip()
+        )
+        return cls(
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            telegram_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_api_base_url=get("TELEGRAM_API_BASE_URL"),
+            admin_ids=admin_ids,
+            web_cookie_secret=get("WEB_COOKIE_SECRET"),
+            locales_dir=Path(get("LOCALES_DIR") or PROJECT_ROOT / "locales"),
+            export_dir=Path(get("EXPORT_DIR") or "exports"),
+        )

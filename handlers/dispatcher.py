@@ -1,0 +1,182 @@
+"""The dispatcher: one unit of work per incoming message, routed by command, button or step."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.context import Context, Conversation
+from handlers.i18n import DEFAULT_LOCALE, Translator
+from handlers.routing import Router
+from handlers.services import Services
+from handlers.text import fold, normalize_input
+from handlers.types import Choice, Incoming, MessageKind, Reply
+from storage.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 1000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        router: Router,
+        translators: dict[str, Translator],
+        services: Services,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._session_factory = session_factory
+        self.router = router
+        self._translators = translators
+        self._services = services
+        self._clock = clock
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiters: dict[str, int] = {}
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Apply one message and return the replies to send (none for a duplicate)."""
+        async with self._user_lock(msg.user_key), UnitOfWork(self._session_factory) as uow:
+            now = self._clock()
+            if msg.update_id is not None and not await uow.inbound.claim(
+                msg.channel, msg.update_id, now
+            ):
+                logger.info("duplicate update %s/%s ignored", msg.channel, msg.update_id)
+                return []
+            user = await uow.users.get_for_update(
+                msg.channel, msg.user_id, locale=DEFAULT_LOCALE,
+                display_name=msg.display_name, now=now,
+            )
+            state = await uow.conversations.get(user.id)
+            conversation = Conversation(
+                flow=state.flow, step=state.step, draft=dict(state.draft)
+            ) if state else Conversation()
+            offered = [Choice(c["label"], c["payload"]) for c in
+                       (state.choices.get("items", []) if state else [])]
+            ctx = Context(
+                user=user, uow=uow, now=now, i18n=self._translators[user.locale],
+                translators=self._translators, conversation=conversation,
+                services=self._services, router=self.router,
+                is_admin=msg.operator or msg.user_key in self._services.admin_ids,
+            )
+            try:
+                replies, new_choices = await self._route(msg, ctx, offered)
+            except Exception:
+                logger.exception("handler failed for %s", msg.user_key)
+                await uow.rollback()
+                return [Reply(ctx._("Sorry, something went wrong on our side. Your saved "
+                                    "data is safe; please try again in a moment."))]
+            if not conversation.user_deleted:
+                await uow.conversations.save(
+                    user.id, flow=conversation.flow, step=conversation.step,
+                    draft=conversation.draft,
+                    choices={"items": [{"label": c.label, "payload": c.payload}
+                                       for c in new_choices]},
+                    now=now,
+                )
+            await uow.commit()
+            return replies
+
+    async def locale_of(self, channel: str, user_id: str) -> str:
+        """The user's language, or the default for someone who has never written."""
+        async with UnitOfWork(self._session_factory) as uow:
+            user = await uow.users.find(channel, user_id)
+            return user.locale if user else DEFAULT_LOCALE
+
+    async def set_locale(self, channel: str, user_id: str, locale: str) -> None:
+        """Set a user's language before a conversation (the console's --lang)."""
+        async with self._user_lock(f"{channel}:{user_id}"), UnitOfWork(
+            self._session_factory
+        ) as uow:
+            user = await uow.users.get_for_update(channel, user_id, locale=locale,
+                                                  display_name=None, now=self._clock())
+            user.locale = locale
+            await uow.commit()
+
+    async def _route(self, msg: Incoming, ctx: Context,
+                     offered: list[Choice]) -> tuple[list[Reply], list[Choice]]:
+        """Return the replies and the choices the user may now pick by number or label."""
+        _ = ctx._
+        if msg.kind not in (MessageKind.TEXT, MessageKind.BUTTON):
+            notice = _("Sorry, I can only read text. Please type your message or tap a button.")
+            return [Reply(notice, choices=tuple(offered))], offered
+        text = normalize_input(msg.text)
+        payload = msg.payload or _pick_choice(text, offered)
+        if not payload and not text:
+            notice = _("Your message looks empty. Please type your question or tap a button.")
+            return [Reply(notice, choices=tuple(offered))], offered
+        if len(text) > MAX_INPUT_CHARS:
+            notice = _("Your message is too long ({count} characters). Please keep it under "
+                       "{limit} characters.").format(
+                count=ctx.i18n.number(len(text)), limit=ctx.i18n.number(MAX_INPUT_CHARS))
+            return [Reply(notice, choices=tuple(offered))], offered
+
+        msg = Incoming(
+            channel=msg.channel, user_id=msg.user_id, text=text, payload=payload,
+            kind=MessageKind.BUTTON if payload else MessageKind.TEXT,
+            update_id=msg.update_id, display_name=msg.display_name, operator=msg.operator,
+        )
+        replies = await self._call_handler(msg, ctx)
+        with_choices = [r for r in replies if r.choices]
+        return replies, list(with_choices[-1].choices) if with_choices else []
+
+    async def _call_handler(self, msg: Incoming, ctx: Context) -> list[Reply]:
+        router = self.router
+        if msg.payload:
+            handler = router.find_payload_handler(msg.payload)
+            if handler is None:
+                return [Reply(ctx._("That button is no longer valid. Type /menu to start "
+                                    "again."))]
+            return await handler(msg, ctx)
+        if msg.text.startswith("/"):
+            name = msg.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(
+                msg.text) > 1 else ""
+            cmd = router.commands.get(name)
+            if cmd is None or not cmd.allowed(ctx):
+                return [Reply(ctx._("I don't know the command {command}. Type /help to see "
+                                    "what I can do.").format(command=msg.text.split()[0]))]
+            if not cmd.keeps_flow:
+                ctx.conversation.finish()
+            return await cmd.handler(msg, ctx)
+        if ctx.conversation.flow in router.flows:
+            return await router.flows[ctx.conversation.flow](msg, ctx)
+        if router.fallback is None:
+            return [Reply(ctx._("Type /menu to see what I can do."))]
+        return await router.fallback(msg, ctx)
+
+    @asynccontextmanager
+    async def _user_lock(self, key: str) -> AsyncIterator[None]:
+        """Serialise one user's messages inside this worker (the row lock does it across)."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiters[key] = self._waiters.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiters[key] -= 1
+            if not self._waiters[key]:
+                del self._waiters[key], self._locks[key]
+
+
+def _pick_choice(text: str, offered: list[Choice]) -> str | None:
+    """Map "2", "2." or a typed label (diacritics and case ignored) to a choice's payload."""
+    if not offered or not text:
+        return None
+    number = text.rstrip(".)")
+    if number.isdigit() and 1 <= int(number) <= len(offered):
+        return offered[int(number) - 1].payload
+    folded = fold(text)
+    for choice in offered:
+        if fold(choice.label) == folded:
+            return choice.payload
+    return None

@@ -1,0 +1,47 @@
+"""Choosing the language (Vietnamese by default, English)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.context import Context
+from handlers.i18n import LOCALES, N_
+from handlers.routing import Router
+from handlers.start import main_menu
+from handlers.types import Choice, Incoming, Reply
+
+router = Router()
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+@router.command("lang", "ngonngu", description=N_("Change the language"), keeps_flow=True)
+async def lang_command(msg: Incoming, ctx: Context) -> list[Reply]:
+    parts = msg.text.split()
+    if len(parts) > 1 and parts[1].lower() in LOCALES:
+        return await _switch(parts[1].lower(), ctx)
+    return [_language_menu(ctx)]
+
+
+@router.payload("lang")
+async def lang_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    _, _sep, code = msg.payload.partition(":")
+    if code in LOCALES:
+        return await _switch(code, ctx)
+    return [_language_menu(ctx)]
+
+
+def _language_menu(ctx: Context) -> Reply:
+    return Reply(
+        ctx._("Choose your language:"),
+        choices=tuple(Choice(name, f"lang:{code}") for code, name in LANGUAGE_NAMES.items()),
+    )
+
+
+async def _switch(locale: str, ctx: Context) -> list[Reply]:
+    ctx.user.locale = locale
+    translator = ctx.translators[locale]
+    # TRANSLATORS: shown in the newly chosen language: name this catalog's own language.
+    confirmation = translator.gettext("From now on I will answer in English.")
+    # The menu must be in the new language too: rebuild it with the new translator.
+    return [Reply(confirmation), main_menu(replace(ctx, i18n=translator))]

@@ -1,0 +1,36 @@
+"""A user deleting all their data (/xoadulieu)."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.routing import Router
+from handlers.types import Choice, Incoming, Reply
+
+router = Router()
+
+
+@router.command("xoadulieu", "deletedata", description=N_("Delete all your data"))
+async def delete_command(msg: Incoming, ctx: Context) -> list[Reply]:
+    return [Reply(
+        ctx._("This deletes everything I keep about you: your enterprise profile, your "
+              "consent, your language and your place in any form. It cannot be undone. "
+              "Delete everything?"),
+        choices=(Choice(ctx._("Yes, delete everything"), "privacy:delete"),
+                 Choice(ctx._("No, keep my data"), "privacy:keep")),
+    )]
+
+
+@router.payload("privacy")
+async def delete_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    if msg.payload != "privacy:delete":
+        return [Reply(ctx._("Nothing was deleted."))]
+    # Translate before the user row (and its language) disappears.
+    done = ctx._("Done: all your data has been deleted. If you write again, I will start "
+                 "afresh.")
+    # The audit log records that a deletion happened, not who the person was.
+    await ctx.uow.audit.record(actor="self", action="user.delete_own_data", now=ctx.now,
+                               details={"channel": ctx.user.channel})
+    await ctx.uow.users.delete(ctx.user)
+    ctx.conversation.user_deleted = True
+    return [Reply(done)]

@@ -1,0 +1,13 @@
+"""The full set of conversation handlers, merged into one router."""
+
+from __future__ import annotations
+
+from handlers import language, privacy, profile, staff, start
+from handlers.routing import Router
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in (start, language, profile, privacy, staff):
+        router.include(module.router)
+    return router

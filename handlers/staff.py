@@ -1,0 +1,79 @@
+"""Staff tools: roles and the audit log."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.routing import Router
+from handlers.types import Incoming, Reply
+
+router = Router()
+
+
+@router.command("nhanvien", "staff", description=N_("Staff tools"), staff=True)
+async def staff_menu(msg: Incoming, ctx: Context) -> list[Reply]:
+    return [_staff_help(ctx)]
+
+
+@router.payload("staff")
+async def staff_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    if not ctx.is_staff:
+        return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
+    return [_staff_help(ctx)]
+
+
+def _staff_help(ctx: Context) -> Reply:
+    lines = [ctx._("Staff commands:")]
+    for cmd in ctx.router.visible_commands(staff=True, admin=ctx.is_admin):
+        if cmd.staff_only or cmd.admin_only:
+            lines.append(f"/{cmd.name} — {ctx._(cmd.description)}")
+    return Reply("\n".join(lines))
+
+
+@router.command("capquyen", "grant", description=N_("Make a user staff: /capquyen telegram:12345"),
+                admin=True)
+async def grant_staff(msg: Incoming, ctx: Context) -> list[Reply]:
+    return await _set_role(msg, ctx, "staff")
+
+
+@router.command("thuquyen", "revoke", description=N_("Take staff rights back: /thuquyen "
+                                                      "telegram:12345"), admin=True)
+async def revoke_staff(msg: Incoming, ctx: Context) -> list[Reply]:
+    return await _set_role(msg, ctx, "user")
+
+
+async def _set_role(msg: Incoming, ctx: Context, role: str) -> list[Reply]:
+    parts = msg.text.split()
+    channel, _sep, user_id = (parts[1] if len(parts) > 1 else "").partition(":")
+    if not channel or not user_id:
+        return [Reply(ctx._("Please name the user as channel:id, for example "
+                            "/capquyen telegram:12345. They find their id with /toi."))]
+    if channel == "web":
+        return [Reply(ctx._("Web-chat visitors are anonymous and cannot become staff."))]
+    target = await ctx.uow.users.find(channel, user_id)
+    if target is None:
+        return [Reply(ctx._("I do not know {user}. They must write to the bot once first.")
+                      .format(user=parts[1]))]
+    target.role = role
+    await ctx.uow.audit.record(actor=ctx.actor, action=f"role.{role}", target=parts[1],
+                               now=ctx.now)
+    if role == "staff":
+        return [Reply(ctx._("{user} is now staff.").format(user=parts[1]))]
+    return [Reply(ctx._("{user} is no longer staff.").format(user=parts[1]))]
+
+
+@router.command("toi", "whoami", description=N_("Show your user id (to be made staff)"),
+                keeps_flow=True)
+async def whoami(msg: Incoming, ctx: Context) -> list[Reply]:
+    return [Reply(ctx._("Your id is {user}.").format(user=ctx.actor))]
+
+
+@router.command("nhatky", "audit", description=N_("Recent entries of the audit log"), admin=True)
+async def audit_log(msg: Incoming, ctx: Context) -> list[Reply]:
+    entries = await ctx.uow.audit.recent()
+    if not entries:
+        return [Reply(ctx._("The audit log is empty."))]
+    lines = [ctx._("Latest audit log entries:")]
+    lines += [f"{ctx.i18n.date(e.at)} {e.actor} {e.action} {e.target or ''}".rstrip()
+              for e in entries]
+    return [Reply("\n".join(lines))]

@@ -1,0 +1,73 @@
+"""Greeting, main menu, help and cancel."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.routing import Router
+from handlers.types import Choice, Incoming, Reply
+
+router = Router()
+
+# Main-menu entries: (payload, label msgid, staff only). Each payload is routed elsewhere.
+MENU_ENTRIES = (
+    ("ask", N_("Ask about support programmes"), False),
+    ("topics", N_("Browse programmes by topic"), False),
+    ("profile", N_("My enterprise profile"), False),
+    ("lang", N_("Language / Ngôn ngữ"), False),
+    ("help", N_("Help"), False),
+    ("staff", N_("Staff tools"), True),
+)
+
+
+def main_menu(ctx: Context, text: str | None = None) -> Reply:
+    choices = tuple(
+        Choice(ctx._(label), payload)
+        for payload, label, staff_only in MENU_ENTRIES
+        if ctx.is_staff or not staff_only
+    )
+    return Reply(text or ctx._("What would you like to do?"), choices=choices)
+
+
+@router.command("start", "batdau", description=N_("Start over and show the main menu"))
+async def start(msg: Incoming, ctx: Context) -> list[Reply]:
+    greeting = ctx._(
+        "Hello! I am the assistant of the Hai Phong Industrial Promotion and Development "
+        "Consultancy Centre. I can answer questions about industrial-promotion (khuyến công) "
+        "support, keep your enterprise profile, and pass your questions to our staff."
+    )
+    return [Reply(greeting), main_menu(ctx)]
+
+
+@router.command("menu", description=N_("Show the main menu"))
+async def menu(msg: Incoming, ctx: Context) -> list[Reply]:
+    return [main_menu(ctx)]
+
+
+@router.command("help", "trogiup", description=N_("What I can do and how"), keeps_flow=True)
+async def help_command(msg: Incoming, ctx: Context) -> list[Reply]:
+    return [help_reply(ctx)]
+
+
+@router.payload("help")
+async def help_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    return [help_reply(ctx)]
+
+
+def help_reply(ctx: Context) -> Reply:
+    lines = [ctx._("Type a question in your own words, with or without diacritics, or use "
+                   "these commands:")]
+    for cmd in ctx.router.visible_commands(staff=ctx.is_staff, admin=ctx.is_admin):
+        lines.append(f"/{cmd.name} — {ctx._(cmd.description)}")
+    return Reply("\n".join(lines))
+
+
+@router.command("huy", "cancel", description=N_("Cancel what you are doing"))
+async def cancel(msg: Incoming, ctx: Context) -> list[Reply]:
+    # The dispatcher has already left the flow (commands end flows); nothing was saved from it.
+    return [main_menu(ctx, ctx._("Cancelled. What would you like to do?"))]
+
+
+@router.payload("menu")
+async def menu_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    return [main_menu(ctx)]

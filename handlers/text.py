@@ -1,0 +1,32 @@
+"""Text normalisation for Vietnamese input typed on phones."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and BOM characters that phones and copy-paste slip into messages.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_input(text: str) -> str:
+    """NFC-normalise, drop invisible characters and collapse whitespace."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = _INVISIBLE.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics ("Hội chợ" -> "hoi cho")."""
+    text = normalize_input(text).lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """Split text into lower-case words (Vietnamese syllables), keeping diacritics."""
+    return _WORD.findall(normalize_input(text).lower())

@@ -1,0 +1,56 @@
+"""Unit of work: one transaction, with the repositories that share it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.app_settings import AppSettingRepository
+from storage.audit import AuditRepository
+from storage.conversations import ConversationRepository
+from storage.inbound import InboundRepository
+from storage.profiles import ProfileRepository
+from storage.users import UserRepository
+
+
+class UnitOfWork:
+    """`async with UnitOfWork(factory) as uow:` … `await uow.commit()`; rolls back otherwise."""
+
+    users: UserRepository
+    conversations: ConversationRepository
+    inbound: InboundRepository
+    profiles: ProfileRepository
+    audit: AuditRepository
+    app_settings: AppSettingRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = session = self._session_factory()
+        self.users = UserRepository(session)
+        self.conversations = ConversationRepository(session)
+        self.inbound = InboundRepository(session)
+        self.profiles = ProfileRepository(session)
+        self.audit = AuditRepository(session)
+        self.app_settings = AppSettingRepository(session)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()  # no-op after commit
+        finally:
+            await self._session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        assert self._session is not None
+        await self._session.commit()
+
+    async def rollback(self) -> None:
+        assert self._session is not None
+        await self._session.rollback()

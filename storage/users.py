@@ -1,0 +1,49 @@
+"""Users: one row per person per channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage._upsert import insert_ignoring_conflict
+from storage.models import User
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get_for_update(
+        self, channel: str, channel_user_id: str, *, locale: str, display_name: str | None,
+        now: datetime,
+    ) -> User:
+        """Fetch the user, creating them first, and lock the row for this transaction.
+
+        The row lock serialises updates from one user across workers on PostgreSQL; SQLite
+        serialises all writers already (BEGIN IMMEDIATE).
+        """
+        await insert_ignoring_conflict(
+            self._session, User, channel=channel, channel_user_id=channel_user_id,
+            locale=locale, role="user", display_name=display_name, created_at=now,
+        )
+        query = (
+            select(User)
+            .where(User.channel == channel, User.channel_user_id == channel_user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self._session.execute(query)).scalar_one()
+
+    async def find(self, channel: str, channel_user_id: str) -> User | None:
+        query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def list_staff(self) -> list[User]:
+        query = select(User).where(User.role == "staff").order_by(User.id)
+        return list((await self._session.execute(query)).scalars())
+
+    async def delete(self, user: User) -> None:
+        await self._session.delete(user)
+        await self._session.flush()

@@ -1,0 +1,124 @@
+"""Shared fixtures: compiled catalogs, migrated databases (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set), the application core and a console chat."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import text
+
+from bot.app import Core, build_core
+from bot.channels.console import ConsoleChat
+from bot.settings import PROJECT_ROOT, Settings
+from storage.db import create_engine
+from storage.migrate import upgrade
+from storage.models import Base
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(scope="session")
+def locales_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed .po files compiled afresh, so tests never see a stale .mo."""
+    out = tmp_path_factory.mktemp("locales")
+    for po_path in (PROJECT_ROOT / "locales").glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        target = out / po_path.parent.parent.name / "LC_MESSAGES" / "messages.mo"
+        target.parent.mkdir(parents=True)
+        with target.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str | None:
+    """Reset the test database's schema once and migrate it."""
+    if not POSTGRES_URL:
+        return None
+
+    async def reset() -> None:
+        engine = create_engine(POSTGRES_URL)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+    upgrade(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+async def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+def _sqlite_copy(template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "bot.db"
+    shutil.copy(template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                       sqlite_template: Path, postgres_migrated: str | None) -> str:
+    """A migrated, empty database on each backend under test."""
+    if request.param == "sqlite":
+        return _sqlite_copy(sqlite_template, tmp_path)
+    await _truncate(postgres_migrated)
+    return postgres_migrated
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    return _sqlite_copy(sqlite_template, tmp_path)
+
+
+def make_settings(database_url: str, locales_dir: Path, **overrides: object) -> Settings:
+    return Settings(database_url=database_url, locales_dir=locales_dir,
+                    web_cookie_secret="test-secret", **overrides)
+
+
+@pytest.fixture
+async def core(sqlite_url: str, locales_dir: Path) -> AsyncIterator[Core]:
+    core = build_core(make_settings(sqlite_url, locales_dir, admin_ids=frozenset(
+        {"telegram:1000"})))
+    yield core
+    await core.close()
+
+
+@pytest.fixture
+async def db_core(database_url: str, locales_dir: Path) -> AsyncIterator[Core]:
+    """The core on every backend under test (for storage-sensitive stories)."""
+    core = build_core(make_settings(database_url, locales_dir))
+    yield core
+    await core.close()
+
+
+@pytest.fixture
+def chat(core: Core) -> ConsoleChat:
+    return ConsoleChat(core.dispatcher, user_id="owner-1")
+
+
+@pytest.fixture
+def export_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "exports"
