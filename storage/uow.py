@@ -41,11 +41,9 @@ class UnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         assert self._session is not None
-        try:
-            await self._session.rollback()  # no-op after commit
-        finally:
-            await self._session.close()
-            self._session = None
+        # close() rolls back whatever was not committed; loaded objects stay readable.
+        await self._session.close()
+        self._session = None
 
     async def commit(self) -> None:
         assert self._session is not None

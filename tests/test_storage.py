@@ -1,0 +1,126 @@
+"""Storage guarantees, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.app import build_core
+from handlers.types import Incoming
+from storage.uow import UnitOfWork
+from tests.conftest import make_settings
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def text(user: str, body: str, update_id: str | None = None) -> Incoming:
+    return Incoming(channel="telegram", user_id=user, text=body, update_id=update_id)
+
+
+async def test_migrations_give_a_working_schema(db_core) -> None:
+    async with UnitOfWork(db_core.session_factory) as uow:
+        user = await uow.users.get_for_update("telegram", "42", locale="vi",
+                                              display_name="An", now=NOW)
+        await uow.profiles.save(user.id, now=NOW, name="Cơ sở Mây tre", tax_code="0100109106")
+        await uow.commit()
+    async with UnitOfWork(db_core.session_factory) as uow:
+        user = await uow.users.find("telegram", "42")
+        profile = await uow.profiles.get(user.id)
+        assert profile.name == "Cơ sở Mây tre"
+        assert profile.updated_at == NOW  # timezone-aware UTC on both backends
+
+
+async def test_duplicate_update_is_applied_once(db_core) -> None:
+    first = await db_core.dispatcher.handle(text("7", "/start", update_id="1001"))
+    again = await db_core.dispatcher.handle(text("7", "/start", update_id="1001"))
+    assert first and again == []
+    assert await db_core.dispatcher.handle(text("7", "/start", update_id="1002"))
+
+
+async def test_duplicate_delivered_to_two_workers_at_once_is_applied_once(
+    database_url: str, locales_dir: Path
+) -> None:
+    workers = [build_core(make_settings(database_url, locales_dir)) for _ in range(2)]
+    try:
+        results = await asyncio.gather(*(
+            w.dispatcher.handle(text("8", "/hoso", update_id="2001")) for w in workers
+        ))
+        assert sorted(bool(r) for r in results) == [False, True]
+    finally:
+        for w in workers:
+            await w.close()
+
+
+async def test_a_failed_handler_leaves_the_update_unclaimed(db_core, monkeypatch) -> None:
+    async def broken(msg, ctx):
+        raise RuntimeError("boom")
+
+    commands = db_core.dispatcher.router.commands
+    monkeypatch.setitem(commands, "menu", replace(commands["menu"], handler=broken))
+    replies = await db_core.dispatcher.handle(text("9", "/menu", update_id="3001"))
+    assert "Xin lỗi, hệ thống vừa gặp lỗi" in replies[0].text
+    monkeypatch.undo()
+    # Redelivered after the failure: applied this time.
+    assert await db_core.dispatcher.handle(text("9", "/menu", update_id="3001"))
+
+
+async def test_user_row_lock_serialises_two_transactions(db_core) -> None:
+    order: list[str] = []
+    first_locked = asyncio.Event()
+
+    async def first() -> None:
+        async with UnitOfWork(db_core.session_factory) as uow:
+            await uow.users.get_for_update("zalo", "u1", locale="vi", display_name=None,
+                                           now=NOW)
+            first_locked.set()
+            await asyncio.sleep(0.2)
+            order.append("first commits")
+            await uow.commit()
+
+    async def second() -> None:
+        await first_locked.wait()
+        async with UnitOfWork(db_core.session_factory) as uow:
+            await uow.users.get_for_update("zalo", "u1", locale="vi", display_name=None,
+                                           now=NOW)
+            order.append("second holds the lock")
+            await uow.commit()
+
+    await asyncio.gather(first(), second())
+    assert order == ["first commits", "second holds the lock"]
+
+
+async def test_two_quick_messages_from_one_user_apply_in_order(db_core) -> None:
+    dispatcher = db_core.dispatcher
+    await dispatcher.handle(text("10", "/hoso"))
+    await dispatcher.handle(Incoming(channel="telegram", user_id="10", payload="profile:consent"))
+    await asyncio.gather(
+        dispatcher.handle(text("10", "Công ty Toàn Phát")),
+        dispatcher.handle(text("10", "0100109106")),
+    )
+    async with UnitOfWork(db_core.session_factory) as uow:
+        user = await uow.users.find("telegram", "10")
+        state = await uow.conversations.get(user.id)
+    assert state.step == "phone"
+    assert state.draft == {"name": "Công ty Toàn Phát", "tax_code": "0100109106"}
+
+
+async def test_processed_update_ledger_can_be_pruned(db_core) -> None:
+    async with UnitOfWork(db_core.session_factory) as uow:
+        assert await uow.inbound.claim("telegram", "1", NOW - timedelta(days=5))
+        assert await uow.inbound.claim("telegram", "2", NOW)
+        assert await uow.inbound.forget_older_than(NOW - timedelta(days=3)) == 1
+        assert not await uow.inbound.claim("telegram", "2", NOW)
+        await uow.commit()
+
+
+async def test_web_cookie_secret_is_shared_by_workers(database_url: str, locales_dir) -> None:
+    settings = make_settings(database_url, locales_dir)
+    settings = settings.__class__(**{**settings.__dict__, "web_cookie_secret": None})
+    a, b = build_core(settings), build_core(settings)
+    try:
+        assert await a.web_cookie_secret() == await b.web_cookie_secret()
+    finally:
+        await a.close()
+        await b.close()
