@@ -1,0 +1,53 @@
+"""The `khuyencong` command as the operator runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+
+def khuyencong(*args: str, stdin: str = "", env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
+        env={**os.environ, **env}, cwd=PROJECT_ROOT, timeout=60, check=False,
+    )
+
+
+def test_chat_json_reads_actions_and_prints_one_line_per_message(
+    sqlite_url: str, locales_dir: Path, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir),
+           "EXPORT_DIR": str(tmp_path)}
+    actions = [{"text": "/start"}, {"button": "ho so doanh nghiep cua toi"},
+               {"button": "Tôi đồng ý"}, {"button": "no such button"}, "not an object"]
+    result = khuyencong("chat", "--json", env=env,
+                        stdin="\n".join(json.dumps(a) for a in actions) + "\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["text"].startswith("Xin chào")
+    assert lines[0]["document"] is None
+    assert {"label": "Hồ sơ doanh nghiệp của tôi", "data": "profile"} in lines[1]["buttons"]
+    assert "Bạn có đồng ý không?" in lines[2]["text"]
+    assert "1/5" in lines[4]["text"]
+    assert "error" in lines[5] and "error" in lines[6]
+
+
+def test_chat_json_in_english_as_operator(sqlite_url: str, locales_dir: Path) -> None:
+    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
+    result = khuyencong("chat", "--json", "--staff", "--lang", "en", env=env,
+                        stdin='{"text": "/nhanvien"}\n')
+    assert result.returncode == 0, result.stderr
+    assert "/capquyen" in json.loads(result.stdout.splitlines()[0])["text"]
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    result = khuyencong("db", "upgrade", env={"DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert (tmp_path / "fresh.db").stat().st_size > 0

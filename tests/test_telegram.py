@@ -1,0 +1,170 @@
+"""Telegram end to end: a real python-telegram-bot Application against the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import ClientSession, web
+
+from bot.app import Core, build_core
+from bot.channels.telegram import TelegramChannel
+from bot.server import build_web_app
+from tests.conftest import make_settings
+from tests.fakes.telegram_server import FakeTelegram
+
+OWNER = 111
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+def buttons(message: dict) -> list[tuple[str, str]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+@pytest.fixture
+async def polling(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterator[Core]:
+    core = build_core(make_settings(sqlite_url, locales_dir, telegram_token=tg.token,
+                                    telegram_api_base_url=tg.url))
+    channel = TelegramChannel.from_settings(core.settings, core)
+    await channel.start()
+    yield core
+    await channel.stop()
+    await core.close()
+
+
+async def test_polling_conversation_with_inline_buttons(tg: FakeTelegram, polling) -> None:
+    await tg.user_sends(OWNER, "/start")
+    greeting, menu = await tg.wait_for_messages(OWNER, 2)
+    assert greeting["text"].startswith("Xin chào")
+    assert ("Hồ sơ doanh nghiệp của tôi", "profile") in buttons(menu)
+
+    await tg.user_presses(OWNER, "profile")
+    consent = (await tg.wait_for_messages(OWNER, 3))[-1]
+    assert "Bạn có đồng ý không?" in consent["text"]
+    assert tg.calls("answerCallbackQuery"), "the button's progress indicator must stop"
+
+    await tg.user_presses(OWNER, "profile:consent")
+    await tg.wait_for_messages(OWNER, 5)
+    await tg.user_sends(OWNER, "Công ty TNHH Cơ khí Toàn Phát")
+    assert "2/5" in (await tg.wait_for_messages(OWNER, 6))[-1]["text"]
+
+
+async def test_command_menu_is_set_in_vietnamese_and_english(tg: FakeTelegram, polling) -> None:
+    vi = [c["command"] for c in tg.visible_commands(OWNER, "vi")]
+    assert {"start", "hoso", "xoadulieu", "lang", "help"} <= set(vi)
+    assert "capquyen" not in vi and "nhanvien" not in vi
+    english = {c["command"]: c["description"] for c in tg.visible_commands(OWNER, "en")}
+    assert english["hoso"] == "See or fill in your enterprise profile"
+    default = {c["command"]: c["description"] for c in tg.visible_commands(OWNER, "de")}
+    assert default["hoso"] == "Xem hoặc khai hồ sơ cơ sở"
+
+
+async def test_photo_and_sticker_get_a_polite_answer(tg: FakeTelegram, polling) -> None:
+    await tg.user_sends_photo(OWNER)
+    await tg.user_sends_sticker(OWNER)
+    replies = await tg.wait_for_messages(OWNER, 2)
+    assert all("chỉ đọc được tin nhắn chữ" in m["text"] for m in replies)
+
+
+async def test_429_is_waited_out_and_the_reply_still_arrives(tg: FakeTelegram, polling) -> None:
+    tg.fail_next("sendMessage", error_code=429, retry_after=1)
+    await tg.user_sends(OWNER, "/menu")
+    (menu,) = await tg.wait_for_messages(OWNER, 1, timeout=10)
+    assert menu["text"] == "Bạn muốn làm gì?"
+    assert len(tg.calls("sendMessage")) == 2  # refused once, then retried
+
+
+async def test_a_blocked_user_does_not_break_the_bot(tg: FakeTelegram, polling) -> None:
+    await tg.user_blocks_bot(OWNER)
+    await tg.user_sends(OWNER, "/menu")  # the bot's answer is refused with 403
+    await tg.wait_for_calls("sendMessage", 1)
+    await tg.user_sends(222, "/menu")
+    assert (await tg.wait_for_messages(222, 1))[0]["text"] == "Bạn muốn làm gì?"
+
+
+@pytest.fixture
+async def webhook(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterator[dict]:
+    """The bot's own aiohttp server on loopback, with Telegram set to call it."""
+    runner_holder: dict = {}
+    app_port = await _free_port()
+    url = f"http://127.0.0.1:{app_port}/webhooks/telegram"
+    core = build_core(make_settings(
+        sqlite_url, locales_dir, telegram_token=tg.token, telegram_api_base_url=tg.url,
+        telegram_webhook_url=url, telegram_webhook_secret="s3cret-token"))
+    channel = TelegramChannel.from_settings(core.settings, core)
+    runner = web.AppRunner(build_web_app(core, cookie_secret="x", telegram=channel))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", app_port).start()
+    await channel.start()
+    runner_holder.update(core=core, url=url, channel=channel)
+    yield runner_holder
+    await channel.stop()
+    await runner.cleanup()
+    await core.close()
+
+
+async def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_webhook_mode_answers_through_the_bots_own_server(tg: FakeTelegram,
+                                                                webhook) -> None:
+    assert tg.webhook_url == webhook["url"]
+    await tg.user_sends(OWNER, "/start")
+    assert tg.last_webhook_status == 200
+    greeting, _menu = await tg.wait_for_messages(OWNER, 2)
+    assert greeting["text"].startswith("Xin chào")
+    assert not tg.pending_updates
+
+
+MENU_UPDATE = {"update_id": 500, "message": {
+    "message_id": 1, "date": 1764230000, "text": "/menu",
+    "chat": {"id": OWNER, "type": "private", "first_name": "X"},
+    "from": {"id": OWNER, "is_bot": False, "first_name": "X"}}}
+
+
+async def test_webhook_with_a_wrong_secret_is_refused(tg: FakeTelegram, webhook) -> None:
+    async with ClientSession() as session:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with session.post(webhook["url"], json=MENU_UPDATE,
+                                    headers=headers) as response:
+                assert response.status == 403
+    assert tg.messages_to(OWNER) == []
+
+
+async def test_webhook_redelivery_is_applied_once(tg: FakeTelegram, webhook) -> None:
+    await tg.user_sends(OWNER, "/menu")
+    await tg.wait_for_messages(OWNER, 1)
+    # Telegram delivers the same update again (e.g. our 200 was lost on the way back).
+    await tg.push_update(MENU_UPDATE)
+    await tg.push_update(MENU_UPDATE)
+    assert tg.last_webhook_status == 200
+    assert len(tg.messages_to(OWNER)) == 2  # the first /menu and one for update 500
+
+
+async def test_webhook_acknowledges_only_after_the_update_is_applied(
+    tg: FakeTelegram, webhook, monkeypatch
+) -> None:
+    dispatcher = webhook["core"].dispatcher
+
+    async def database_down(msg):
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(dispatcher, "handle", database_down)
+    await tg.user_sends(OWNER, "/menu")
+    assert tg.last_webhook_status == 500
+    assert len(tg.pending_updates) == 1  # Telegram keeps it and will deliver it again
+    monkeypatch.undo()
+    await tg.deliver_pending_updates()
+    assert tg.last_webhook_status == 200
+    assert (await tg.wait_for_messages(OWNER, 1))[0]["text"] == "Bạn muốn làm gì?"
