@@ -17,6 +17,8 @@ from bot.settings import Settings
 from handlers.communes import CommuneDirectory
 from handlers.dispatcher import Dispatcher
 from handlers.i18n import Translator, load_translators
+from handlers.kb.knowledge_base import KnowledgeBase
+from handlers.kb.staff_answers import StaffAnswerSync
 from handlers.registry import build_router
 from handlers.services import Services
 from storage.db import create_engine, create_session_factory
@@ -53,7 +55,9 @@ def build_core(settings: Settings) -> Core:
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     translators = load_translators(settings.locales_dir)
-    services = Services(communes=CommuneDirectory.load(), admin_ids=settings.admin_ids)
+    kb = KnowledgeBase.from_directory(settings.kb_dir)
+    services = Services(communes=CommuneDirectory.load(), kb=kb,
+                        staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids)
     dispatcher = Dispatcher(session_factory, build_router(), translators, services)
     return Core(settings, engine, session_factory, translators, dispatcher)
 

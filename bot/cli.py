@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 
@@ -26,6 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--json", action="store_true",
                       help='read {"text": …} or {"button": …} lines, print JSON lines')
 
+    ask = commands.add_parser("ask", help="ask the knowledge base one question")
+    ask.add_argument("question")
+    ask.add_argument("--lang", choices=("vi", "en"), default="vi")
+    ask.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    kb = commands.add_parser("kb", help="knowledge-base maintenance")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    kb_commands.add_parser("check", help="validate the knowledge-base files")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
@@ -46,6 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("database is up to date")
         return 0
+    if args.command == "kb":
+        from handlers.kb.loader import run_check
+
+        status, report = run_check(settings.kb_dir)
+        print(report)
+        return status
+    if args.command == "ask":
+        return _ask(settings, args)
     if args.command == "run":
         from bot.app import serve
 
@@ -54,6 +72,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         return asyncio.run(_chat(settings, args))
     return 2
+
+
+def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from handlers.kb.knowledge_base import KnowledgeBase
+    from handlers.text import normalize_input
+
+    kb = KnowledgeBase.from_directory(settings.kb_dir)
+    result = kb.search(normalize_input(args.question), lang=args.lang)
+    answer = result.answer
+    if args.json:
+        print(json.dumps({
+            "answer": answer and {"id": answer.id, "title": answer.title.get(args.lang),
+                                  "text": answer.text.get(args.lang), "source": answer.source},
+            "confident": result.confident,
+            "score": round(result.score, 4),
+            "alternatives": [{"id": e.id, "title": e.title.get(args.lang), "score": round(s, 4)}
+                             for e, s in result.alternatives],
+        }, ensure_ascii=False))
+    elif answer is None:
+        print("(no answer)")
+    else:
+        print(f"{answer.title.get(args.lang)}\n\n{answer.text.get(args.lang)}\n\n{answer.source}")
+    return 0
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:

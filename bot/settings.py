@@ -10,6 +10,7 @@ from pathlib import Path
 from storage.db import DEFAULT_DATABASE_URL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KB_DIR = PROJECT_ROOT / "handlers" / "kb" / "data"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Settings:
     web_cookie_secret: str | None = None
     locales_dir: Path = PROJECT_ROOT / "locales"
     export_dir: Path = Path("exports")
+    kb_dir: Path = KB_DIR
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -42,4 +44,5 @@ class Settings:
             web_cookie_secret=get("WEB_COOKIE_SECRET"),
             locales_dir=Path(get("LOCALES_DIR") or PROJECT_ROOT / "locales"),
             export_dir=Path(get("EXPORT_DIR") or "exports"),
+            kb_dir=Path(get("KB_DIR") or KB_DIR),
         )

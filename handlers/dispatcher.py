@@ -77,6 +77,9 @@ class Dispatcher:
                 return [Reply(ctx._("Sorry, something went wrong on our side. Your saved "
                                     "data is safe; please try again in a moment."))]
             if not conversation.user_deleted:
+                # Messages queued for this user (e.g. a staff answer) come along too.
+                waiting = await uow.outbox.take_for_user(user.id, now)
+                replies = [Reply(m.text) for m in waiting] + replies
                 await uow.conversations.save(
                     user.id, flow=conversation.flow, step=conversation.step,
                     draft=conversation.draft,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from handlers import language, privacy, profile, staff, start
+from handlers import eligibility, language, privacy, profile, questions, staff, start
 from handlers.routing import Router
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (start, language, profile, privacy, staff):
+    for module in (start, questions, eligibility, profile, language, privacy, staff):
         router.include(module.router)
     return router

@@ -66,6 +66,11 @@ class Router:
 
         return register
 
+    def free_text(self, handler: Handler) -> Handler:
+        """The handler of text that is no command, button or answer to a form."""
+        self.fallback = handler
+        return handler
+
     def include(self, other: Router) -> None:
         for key, cmd in other.commands.items():
             if key in self.commands:

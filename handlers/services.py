@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.communes import CommuneDirectory
+from handlers.kb.knowledge_base import KnowledgeBase
+from handlers.kb.staff_answers import StaffAnswerSync
 
 
 @dataclass(frozen=True)
 class Services:
     communes: CommuneDirectory
+    kb: KnowledgeBase
+    staff_answers: StaffAnswerSync
     admin_ids: frozenset[str] = frozenset()

@@ -13,6 +13,7 @@ router = Router()
 MENU_ENTRIES = (
     ("ask", N_("Ask about support programmes"), False),
     ("topics", N_("Browse programmes by topic"), False),
+    ("elig", N_("Am I eligible for support?"), False),
     ("profile", N_("My enterprise profile"), False),
     ("lang", N_("Language / Ngôn ngữ"), False),
     ("help", N_("Help"), False),

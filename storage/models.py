@@ -121,3 +121,48 @@ class AppSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Question(Base):
+    """A question the bot could not answer well, kept for staff to review or answer."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8))
+    # unanswered: the bot found nothing (kept for review); forwarded: the user asked for
+    # staff; answered: staff replied.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    best_entry_id: Mapped[str | None] = mapped_column(String(80))
+    score: Mapped[float] = mapped_column(default=0.0)
+    asked_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(96))
+    answered_at: Mapped[datetime | None]
+
+
+class StaffAnswer(Base):
+    """A staff answer added to the knowledge base, searched like the content files."""
+
+    __tablename__ = "staff_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8))
+    added_by: Mapped[str] = mapped_column(String(96))
+    added_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message for a user that is not a reply to what they just sent (e.g. a staff answer)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)

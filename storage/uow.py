@@ -10,7 +10,9 @@ from storage.app_settings import AppSettingRepository
 from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.inbound import InboundRepository
+from storage.outbox import OutboxRepository
 from storage.profiles import ProfileRepository
+from storage.questions import QuestionRepository, StaffAnswerRepository
 from storage.users import UserRepository
 
 
@@ -23,6 +25,9 @@ class UnitOfWork:
     profiles: ProfileRepository
     audit: AuditRepository
     app_settings: AppSettingRepository
+    questions: QuestionRepository
+    staff_answers: StaffAnswerRepository
+    outbox: OutboxRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -36,6 +41,9 @@ class UnitOfWork:
         self.profiles = ProfileRepository(session)
         self.audit = AuditRepository(session)
         self.app_settings = AppSettingRepository(session)
+        self.questions = QuestionRepository(session)
+        self.staff_answers = StaffAnswerRepository(session)
+        self.outbox = OutboxRepository(session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -47,3 +47,6 @@ class UserRepository:
     async def delete(self, user: User) -> None:
         await self._session.delete(user)
         await self._session.flush()
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._session.get(User, user_id)

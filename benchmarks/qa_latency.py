@@ -1,0 +1,115 @@
+"""Index build time and search latency at 1,000 entries; prints one JSON object.
+
+    .venv/bin/python benchmarks/qa_latency.py [--entries 1000] [--queries 2000] [--seed 7]
+
+The real knowledge base is padded with generated entries made by recombining its own
+sentences, sample questions and words (seeded, so every run builds the same entries); the
+queries are the evaluation questions, the sample questions and variants of them typed without
+diacritics, with a slip of the finger or with a word left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runs from a checkout without the editable install too
+
+from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized, load_knowledge  # noqa: E402
+from handlers.kb.evaluation import load_eval_set  # noqa: E402
+from handlers.text import fold  # noqa: E402
+
+LANGUAGES = ("vi", "en")
+
+
+def padded(knowledge: Knowledge, size: int, rng: random.Random) -> Knowledge:
+    """The knowledge with generated entries added until it holds `size` entries."""
+    real = knowledge.entries
+    sentences = {lang: [s for e in real for s in re.split(r"(?<=[.!?])\s+", e.text.get(lang))
+                        if s.strip()] for lang in LANGUAGES}
+    words = {lang: sorted({w for s in sentences[lang] for w in s.split()}) for lang in LANGUAGES}
+
+    def mutate(text: str, lang: str, share: float) -> str:
+        return " ".join(rng.choice(words[lang]) if rng.random() < share else w
+                        for w in text.split())
+
+    generated = []
+    for number in range(size - len(real)):
+        base = rng.choice(real)
+        title = {lang: mutate(base.title.get(lang), lang, 0.4) for lang in LANGUAGES}
+        text = {lang: " ".join(mutate(s, lang, 0.2) for s in rng.sample(
+            sentences[lang], k=min(len(sentences[lang]), rng.randint(3, 7)))) for lang in LANGUAGES}
+        questions = {lang: tuple(mutate(q, lang, 0.4) for q in base.questions.get(lang))
+                     for lang in LANGUAGES}
+        generated.append(Entry(
+            id=f"generated-{number:04d}", topic=base.topic, title=Localized(**title),
+            text=Localized(**text), questions=Localized(**questions), source="generated",
+        ))
+    return Knowledge(knowledge.topics, real + tuple(generated))
+
+
+def queries(knowledge: Knowledge, eval_file: Path, count: int, rng: random.Random) -> list:
+    """About `count` (question, language) pairs: real ones first, then variants of them."""
+    real = [(q.text, q.lang) for q in load_eval_set(eval_file)] if eval_file.exists() else []
+    real += [(q, lang) for e in knowledge.entries for lang in LANGUAGES for q in e.questions.get(lang)]
+    real += [(e.title.get(lang), lang) for e in knowledge.entries for lang in LANGUAGES]
+
+    def slip(text: str) -> str:
+        if len(text) < 4:
+            return text
+        i = rng.randrange(1, len(text) - 2)
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+    def drop_word(text: str) -> str:
+        words = text.split()
+        if len(words) > 2:
+            del words[rng.randrange(len(words))]
+        return " ".join(words)
+
+    result = list(real)
+    while len(result) < count:
+        text, lang = rng.choice(real)
+        result.append((rng.choice([fold, slip, drop_word])(text), lang))
+    return result[:count]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1000)
+    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--kb", type=Path, default=ROOT / "handlers" / "kb" / "data")
+    parser.add_argument("--eval", type=Path, default=ROOT / "tests" / "data" / "qa_eval.yaml")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    real = load_knowledge(args.kb)
+    knowledge = padded(real, args.entries, rng)
+
+    started = time.perf_counter()
+    kb = KnowledgeBase(knowledge)
+    build = time.perf_counter() - started
+
+    timings = []
+    for text, lang in queries(real, args.eval, args.queries, rng):
+        started = time.perf_counter()
+        kb.search(text, lang)
+        timings.append((time.perf_counter() - started) * 1000)
+    print(json.dumps({
+        "entries": len(knowledge.entries),
+        "build_s": round(build, 3),
+        "median_ms": round(statistics.median(timings), 3),
+        "p99_ms": round(statistics.quantiles(timings, n=100)[98], 3),
+        "queries": len(timings),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

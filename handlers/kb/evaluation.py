@@ -1,0 +1,89 @@
+"""Measuring search quality on an evaluation set of questions with the expected entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from handlers.kb.index import SearchResult
+from handlers.kb.knowledge_base import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    text: str
+    lang: str
+    expect: str | None  # the entry that answers it; None when out of scope
+
+
+@dataclass(frozen=True)
+class Miss:
+    question: EvalQuestion
+    result: SearchResult
+
+    def describe(self) -> str:
+        got = self.result.answer.id if self.result.answer else None
+        others = ", ".join(f"{e.id} {s:.2f}" for e, s in self.result.alternatives)
+        sure = "confident" if self.result.confident else "unsure"
+        return (f"[{self.question.lang}] {self.question.text!r}: expected {self.question.expect}, "
+                f"got {got} {self.result.score:.2f} {sure}; then {others or '-'}")
+
+
+def load_eval_set(path: str | Path) -> list[EvalQuestion]:
+    """The questions of an evaluation file (`questions: [{q, lang, expect}]`)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return [EvalQuestion(str(item["q"]), item.get("lang", "vi"), item.get("expect"))
+            for item in data["questions"]]
+
+
+def evaluate(
+    kb: KnowledgeBase, questions: Iterable[EvalQuestion]
+) -> tuple[dict[str, Any], list[Miss]]:
+    """Quality figures over all questions and per language, and the questions gone wrong.
+
+    top1: share of in-scope questions answered with the expected entry; top3: expected entry
+    among the answer and alternatives; out_of_scope_refused: share of out-of-scope questions
+    with no answer; confident_right: share of confident answers that are right.
+    """
+    results = [(q, kb.search(q.text, q.lang)) for q in questions]
+    misses = [Miss(q, r) for q, r in results if not _right(q, r)]
+    figures = _figures(results)
+    figures["by_lang"] = {
+        lang: _figures([(q, r) for q, r in results if q.lang == lang])
+        for lang in sorted({q.lang for q, _ in results})
+    }
+    return figures, misses
+
+
+def _top_ids(result: SearchResult, count: int) -> list[str]:
+    entries = ([result.answer] if result.answer else []) + [e for e, _ in result.alternatives]
+    return [entry.id for entry in entries[:count]]
+
+
+def _right(question: EvalQuestion, result: SearchResult) -> bool:
+    got = result.answer.id if result.answer else None
+    return got == question.expect
+
+
+def _figures(results: list[tuple[EvalQuestion, SearchResult]]) -> dict[str, Any]:
+    in_scope = [(q, r) for q, r in results if q.expect is not None]
+    out_of_scope = [r for q, r in results if q.expect is None]
+    confident = [(q, r) for q, r in results if r.confident]
+    return {
+        "questions": len(results),
+        "top1": _share(_right(q, r) for q, r in in_scope),
+        "top3": _share(q.expect in _top_ids(r, 3) for q, r in in_scope),
+        "out_of_scope_refused": _share(r.answer is None for r in out_of_scope),
+        "in_scope_answered": _share(r.answer is not None for _, r in in_scope),
+        "confident_right": _share(_right(q, r) for q, r in confident),
+        "confident_share": _share(r.confident for _, r in in_scope),
+    }
+
+
+def _share(flags: Iterable[bool]) -> float:
+    values = list(flags)
+    return round(sum(values) / len(values), 4) if values else 0.0

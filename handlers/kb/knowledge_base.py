@@ -1,0 +1,145 @@
+"""The knowledge base the bot holds: content files, reloaded when staff edit them, plus
+staff-approved questions and answers added at run time."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from handlers.kb.analysis import Vocabulary
+from handlers.kb.index import SearchIndex, SearchResult
+from handlers.kb.loader import KnowledgeError, load_knowledge
+from handlers.kb.model import Entry, Knowledge, Topic
+
+logger = logging.getLogger(__name__)
+
+_Signature = tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
+class _Content:
+    """Everything built from one version of the entries, swapped as a whole."""
+
+    knowledge: Knowledge
+    extra: tuple[Entry, ...]
+    index: SearchIndex
+    by_id: dict[str, Entry]
+
+
+class KnowledgeBase:
+    """Search and browse the knowledge base.
+
+    Entries added at run time (staff-approved answers stored in the database) are set with
+    `set_extra_entries`; they are searched like the content files, which win on a clash of ids.
+    """
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        extra_entries: Iterable[Entry] = (),
+        *,
+        directory: Path | None = None,
+        vocabulary: Vocabulary | None = None,
+        check_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._directory = directory
+        self._vocabulary = vocabulary or Vocabulary.from_file()
+        self._check_interval = check_interval
+        self._clock = clock
+        self._checked_at = clock()
+        self._signature = _signature(directory) if directory else ()
+        self._rejected: _Signature | None = None
+        self._content = self._build(knowledge, tuple(extra_entries))
+
+    @classmethod
+    def from_directory(
+        cls,
+        path: str | Path,
+        extra_entries: Iterable[Entry] = (),
+        *,
+        vocabulary: Vocabulary | None = None,
+        check_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> KnowledgeBase:
+        """Load the content files of `path`; raises KnowledgeError when they have problems."""
+        directory = Path(path)
+        return cls(load_knowledge(directory), extra_entries, directory=directory,
+                   vocabulary=vocabulary, check_interval=check_interval, clock=clock)
+
+    def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
+        """The best answer to `text` with up to `limit` alternatives (see SearchResult)."""
+        return self._content.index.search(text, lang, limit)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._content.by_id.get(entry_id)
+
+    def topics(self) -> list[Topic]:
+        return list(self._content.knowledge.topics)
+
+    def entries(self) -> list[Entry]:
+        return list(self._content.index.entries)
+
+    def entries_in(self, topic_id: str) -> list[Entry]:
+        return [entry for entry in self._content.index.entries if entry.topic == topic_id]
+
+    def set_extra_entries(self, entries: Iterable[Entry]) -> None:
+        """Replace the entries added at run time and rebuild the index."""
+        self._content = self._build(self._content.knowledge, tuple(entries))
+
+    def reload_if_changed(self) -> bool:
+        """Reload the content files if they changed; checks at most once per `check_interval`.
+
+        When the changed files have problems, the current content stays and the problems are
+        logged once; returns whether new content was loaded.
+        """
+        now = self._clock()
+        if self._directory is None or now - self._checked_at < self._check_interval:
+            return False
+        self._checked_at = now
+        signature = _signature(self._directory)
+        if signature in (self._signature, self._rejected):
+            return False
+        try:
+            knowledge = load_knowledge(self._directory)
+        except KnowledgeError as error:
+            self._rejected = signature
+            logger.warning(
+                "Knowledge base %s has %d problem(s); keeping the previous content:\n%s",
+                self._directory, len(error.problems), "\n".join(map(str, error.problems)),
+            )
+            return False
+        self._signature, self._rejected = signature, None
+        self._content = self._build(knowledge, self._content.extra)
+        logger.info("Knowledge base %s reloaded: %d entries", self._directory,
+                    len(knowledge.entries))
+        return True
+
+    def _build(self, knowledge: Knowledge, extra: tuple[Entry, ...]) -> _Content:
+        ids = {entry.id for entry in knowledge.entries}
+        clashes = [entry.id for entry in extra if entry.id in ids]
+        if clashes:
+            logger.warning("Ignoring run-time entries whose ids are in the content files: %s",
+                           ", ".join(clashes))
+        entries = knowledge.entries + tuple(entry for entry in extra if entry.id not in ids)
+        return _Content(
+            knowledge=knowledge,
+            extra=extra,
+            index=SearchIndex(entries, self._vocabulary),
+            by_id={entry.id: entry for entry in entries},
+        )
+
+
+def _signature(directory: Path) -> _Signature:
+    """Name, modification time and size of every content file: cheap to compare."""
+    files = []
+    for path in directory.glob("*.yaml"):
+        try:
+            stat = path.stat()
+        except OSError:  # removed while we looked
+            continue
+        files.append((path.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(files))

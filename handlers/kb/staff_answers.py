@@ -1,0 +1,38 @@
+"""Staff answers stored in the database, searched as knowledge-base entries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.kb.knowledge_base import KnowledgeBase
+from handlers.kb.model import Entry, Localized
+from storage.uow import UnitOfWork
+
+STAFF_TOPIC = "hoi-dap-can-bo"
+CENTRE = "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp Hải Phòng"
+
+
+def staff_entry(answer_id: int, question: str, answer: str, added_at: datetime) -> Entry:
+    """An entry for an answered question; it is in the language staff wrote it in."""
+    same = Localized(question, question)
+    return Entry(id=f"staff-{answer_id}", topic=STAFF_TOPIC, title=same,
+                 text=Localized(answer, answer), questions=Localized((question,), (question,)),
+                 source=f"{CENTRE} ({added_at:%d/%m/%Y})", reviewed=added_at.date())
+
+
+class StaffAnswerSync:
+    """Keeps the knowledge base's run-time entries in step with the staff_answers table,
+    whichever worker added them."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._version: tuple[int, int] | None = None
+
+    async def sync(self, uow: UnitOfWork) -> None:
+        version = await uow.staff_answers.version()  # one cheap query when nothing changed
+        if version == self._version:
+            return
+        answers = await uow.staff_answers.all()
+        self._kb.set_extra_entries(
+            [staff_entry(a.id, a.question, a.answer, a.added_at) for a in answers])
+        self._version = version

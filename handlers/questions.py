@@ -1,0 +1,218 @@
+"""Programme questions: answers from the knowledge base, browsing by topic, hand-over to staff."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.kb.model import Entry, Status
+from handlers.routing import Router
+from handlers.types import Choice, Incoming, Reply
+
+router = Router()
+
+MAX_BROWSE_CHOICES = 12
+LAST_QUESTION = "last_question"  # kept in the conversation draft for "ask staff"
+
+_STATUS_NOTES = {
+    Status.UNCONFIRMED: N_("Note: part of this has not been confirmed by an official text yet. "
+                           "Please check with the centre before relying on it."),
+    Status.HISTORICAL: N_("Note: this is an older rule, given for background; it may have been "
+                          "replaced. Ask the centre for the rule in force."),
+}
+
+
+@router.free_text
+async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Free text outside any form: look it up in the knowledge base."""
+    kb = ctx.services.kb
+    kb.reload_if_changed()
+    await ctx.services.staff_answers.sync(ctx.uow)
+    lang = ctx.user.locale
+    result = kb.search(msg.text, lang=lang)
+    ctx.conversation.draft[LAST_QUESTION] = msg.text
+    if result.answer is None:
+        question = await ctx.uow.questions.add(
+            user_id=ctx.user.id, text=msg.text, lang=lang, status="unanswered",
+            best_entry_id=None, score=result.score, now=ctx.now)
+        return [Reply(
+            ctx._("Sorry, I have no information to answer that. I can pass your question to "
+                  "the centre's staff, who will answer you here."),
+            choices=(Choice(ctx._("Pass it to staff"), f"qa:fwd:{question.id}"),
+                     Choice(ctx._("Main menu"), "menu")),
+        )]
+    if not result.confident:
+        candidates = [result.answer] + [entry for entry, _score in result.alternatives]
+        return [Reply(
+            ctx._("Did you mean one of these?"),
+            choices=(*(Choice(_title(e, lang), f"kb:{e.id}") for e in candidates[:4]),
+                     Choice(ctx._("None of these: ask staff"), "qa:staff")),
+        )]
+    related = [entry for entry, _score in result.alternatives]
+    return [show_entry(ctx, result.answer, related)]
+
+
+def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None) -> Reply:
+    """An entry with its source, review date and caveats; related entries as choices."""
+    lang = ctx.user.locale
+    lines = [entry.title.get(lang), "", entry.text.get(lang), ""]
+    lines.append(ctx._("Source: {source}").format(source=entry.source))
+    if entry.reviewed:
+        lines.append(ctx._("Last reviewed: {date}").format(date=ctx.i18n.date(entry.reviewed)))
+    if entry.status in _STATUS_NOTES:
+        lines += ["", ctx._(_STATUS_NOTES[entry.status])]
+    kb = ctx.services.kb
+    linked = [kb.get(i) for i in entry.related]
+    seen = {entry.id}
+    choices = []
+    for other in [*(e for e in linked if e), *(related or [])]:
+        if other.id not in seen and len(choices) < 3:
+            seen.add(other.id)
+            choices.append(Choice(_title(other, lang), f"kb:{other.id}"))
+    choices.append(Choice(ctx._("Ask staff"), "qa:staff"))
+    return Reply("\n".join(lines), choices=tuple(choices))
+
+
+@router.payload("kb")
+async def open_entry(msg: Incoming, ctx: Context) -> list[Reply]:
+    entry = ctx.services.kb.get(msg.payload.removeprefix("kb:"))
+    if entry is None:
+        return [Reply(ctx._("That entry is no longer in the knowledge base. Please ask again "
+                            "in your own words."))]
+    return [show_entry(ctx, entry)]
+
+
+@router.payload("ask")
+async def ask_prompt(msg: Incoming, ctx: Context) -> list[Reply]:
+    return [Reply(ctx._("Type your question in your own words, with or without diacritics, "
+                        "for example: \"hỗ trợ máy móc bao nhiêu tiền\"."))]
+
+
+@router.payload("topics")
+async def browse_topics(msg: Incoming, ctx: Context) -> list[Reply]:
+    lang = ctx.user.locale
+    return [Reply(ctx._("Choose a topic:"), choices=tuple(
+        Choice(topic.name.get(lang), f"topic:{topic.id}") for topic in ctx.services.kb.topics()
+    ))]
+
+
+@router.payload("topic")
+async def browse_topic(msg: Incoming, ctx: Context) -> list[Reply]:
+    lang = ctx.user.locale
+    entries = ctx.services.kb.entries_in(msg.payload.removeprefix("topic:"))
+    if not entries:
+        return [Reply(ctx._("That topic is empty now."))]
+    choices = [Choice(_title(e, lang), f"kb:{e.id}") for e in entries[:MAX_BROWSE_CHOICES]]
+    choices.append(Choice(ctx._("Other topics"), "topics"))
+    return [Reply(ctx._("Choose a question:"), choices=tuple(choices))]
+
+
+@router.payload("qa")
+async def question_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    action, _sep, value = msg.payload.removeprefix("qa:").partition(":")
+    if action == "staff":
+        text = ctx.conversation.draft.get(LAST_QUESTION)
+        if not text:
+            return [Reply(ctx._("Please type your question first; then I can pass it to "
+                                "staff."))]
+        await ctx.uow.questions.add(user_id=ctx.user.id, text=text, lang=ctx.user.locale,
+                                    status="forwarded", best_entry_id=None, score=0.0,
+                                    now=ctx.now)
+        ctx.conversation.draft.pop(LAST_QUESTION, None)
+        return [_forwarded(ctx)]
+    if action == "fwd" and value.isdigit():
+        question = await ctx.uow.questions.get_for_update(int(value))
+        if question is None or question.user_id != ctx.user.id:
+            return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
+        if question.status == "unanswered":
+            question.status = "forwarded"
+        return [_forwarded(ctx)]
+    return await staff_question_button(action, value, ctx)
+
+
+def _forwarded(ctx: Context) -> Reply:
+    return Reply(ctx._("I have passed your question to the centre's staff. Their answer will "
+                       "come to you here. (You can delete your data at any time with "
+                       "/xoadulieu.)"))
+
+
+def _title(entry: Entry, lang: str) -> str:
+    return entry.title.get(lang)
+
+
+# --- staff side -----------------------------------------------------------------------------
+
+ANSWER_FLOW = "qa_answer"
+
+
+@router.command("cauhoi", "questions", description=N_("Questions waiting for staff"),
+                staff=True)
+async def list_questions(msg: Incoming, ctx: Context) -> list[Reply]:
+    waiting = await ctx.uow.questions.waiting()
+    if not waiting:
+        return [Reply(ctx._("No questions are waiting."))]
+    await ctx.uow.audit.record(actor=ctx.actor, action="questions.view", now=ctx.now,
+                               details={"ids": [q.id for q, _user in waiting]})
+    total = await ctx.uow.questions.count_waiting()
+    lines = [ctx.ngettext("{count} question is waiting:", "{count} questions are waiting:",
+                          total).format(count=ctx.i18n.number(total))]
+    choices = []
+    for question, _user in waiting:
+        state = ctx._("asked for staff") if question.status == "forwarded" else ctx._(
+            "the bot found no answer")
+        lines.append(f"#{question.id} · {ctx.i18n.date(question.asked_at)} · {state}\n"
+                     f"  «{question.text}»")
+        choices.append(Choice(ctx._("Answer #{id}").format(id=question.id),
+                              f"qa:answer:{question.id}"))
+    return [Reply("\n".join(lines), choices=tuple(choices))]
+
+
+async def staff_question_button(action: str, value: str, ctx: Context) -> list[Reply]:
+    if not ctx.is_staff or not value.isdigit():
+        return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
+    question = await ctx.uow.questions.get_for_update(int(value))
+    if question is None:
+        return [Reply(ctx._("That question no longer exists (the asker may have deleted "
+                            "their data)."))]
+    if action == "answer":
+        if question.status == "answered":
+            return [Reply(ctx._("Question #{id} has already been answered.").format(
+                id=question.id))]
+        ctx.conversation.start(ANSWER_FLOW, "text", {"question_id": question.id})
+        return [Reply(ctx._("Type your answer to question #{id}:\n«{text}»\n(/huy to cancel)")
+                      .format(id=question.id, text=question.text))]
+    if action == "addkb" and question.status == "answered":
+        await ctx.uow.staff_answers.add(question=question.text, answer=question.answer,
+                                        lang=question.lang, added_by=ctx.actor, now=ctx.now)
+        await ctx.uow.audit.record(actor=ctx.actor, action="kb.add_staff_answer",
+                                   target=f"question:{question.id}", now=ctx.now)
+        return [Reply(ctx._("Added to the knowledge base. From now on I answer similar "
+                            "questions myself."))]
+    return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
+
+
+@router.flow(ANSWER_FLOW)
+async def type_answer(msg: Incoming, ctx: Context) -> list[Reply]:
+    question_id = ctx.conversation.draft.get("question_id")
+    ctx.conversation.finish()
+    question = await ctx.uow.questions.get_for_update(int(question_id or 0))
+    if question is None:
+        return [Reply(ctx._("That question no longer exists (the asker may have deleted "
+                            "their data)."))]
+    if question.status == "answered":
+        return [Reply(ctx._("Question #{id} has already been answered.").format(
+            id=question.id))]
+    question.status, question.answer = "answered", msg.text
+    question.answered_by, question.answered_at = ctx.actor, ctx.now
+    asker = await ctx.uow.users.get(question.user_id)
+    translator = ctx.translators.get(asker.locale, ctx.i18n)
+    await ctx.uow.outbox.add(asker.id, translator.gettext(
+        "The centre's staff answered your question «{question}»:\n\n{answer}").format(
+        question=question.text, answer=msg.text), ctx.now)
+    await ctx.uow.audit.record(actor=ctx.actor, action="question.answer",
+                               target=f"question:{question.id}", now=ctx.now)
+    return [Reply(
+        ctx._("Your answer is on its way to the asker. Add this question and answer to the "
+              "knowledge base?"),
+        choices=(Choice(ctx._("Add to the knowledge base"), f"qa:addkb:{question.id}"),
+                 Choice(ctx._("No, thanks"), "menu")),
+    )]

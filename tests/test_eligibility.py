@@ -1,0 +1,59 @@
+"""The "Am I eligible?" check: verdicts with the rule that was applied."""
+
+from __future__ import annotations
+
+from bot.channels.console import ConsoleChat
+from tests.test_first_conversation import texts
+
+
+async def start_check(chat: ConsoleChat) -> None:
+    await chat.say("/start")
+    await chat.press("Tôi có được hỗ trợ không?")
+
+
+async def test_household_business_in_a_commune_is_eligible(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    await chat.say("an thanh")
+    replies = await chat.press("Chế biến nông, lâm, thủy sản và thực phẩm")
+    result = texts(replies)
+    assert "có vẻ thuộc đối tượng được hỗ trợ" in result
+    assert "Xã An Thành thuộc địa bàn được hỗ trợ" in result
+    assert "Nghị định 235/2025/NĐ-CP" in result
+
+
+async def test_large_enterprise_is_probably_not_eligible(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    await chat.press("Doanh nghiệp (công ty)")
+    replies = await chat.press("Trên 200 người")
+    result = texts(replies)
+    assert "có thể không thuộc đối tượng" in result
+    assert "Nghị định 80/2021/NĐ-CP" in result
+
+
+async def test_ward_outside_a_craft_village_is_sent_to_the_centre(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    await chat.press("Doanh nghiệp (công ty)")
+    await chat.press("Từ 200 người trở xuống")
+    await chat.press("Có")
+    replies = await chat.say("Hồng Bàng")
+    assert "làng nghề" in texts(replies)
+    await chat.press("Không")
+    replies = await chat.press("Cơ khí, điện, điện tử, công nghiệp hỗ trợ")
+    result = texts(replies)
+    assert "Trung tâm cần trao đổi thêm" in result
+    assert "chưa được xác nhận" in result
+
+
+async def test_the_result_can_be_passed_to_staff(chat: ConsoleChat, core) -> None:
+    await start_check(chat)
+    await chat.press("Chưa đăng ký kinh doanh")
+    replies = await chat.press("Hỏi cán bộ Trung tâm")
+    assert "đã chuyển câu hỏi" in texts(replies)
+
+
+async def test_typing_instead_of_tapping_repeats_the_question(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    replies = await chat.say("toi la cong ty")
+    assert "bấm chọn một câu trả lời" in texts(replies)
+    assert "Cơ sở của bạn thuộc loại hình nào?" in texts(replies)

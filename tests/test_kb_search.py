@@ -1,0 +1,252 @@
+"""Searching the knowledge base the way business owners type on their phones."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from handlers.kb import Entry, KnowledgeBase, Localized
+from handlers.kb.evaluation import evaluate, load_eval_set
+from handlers.kb.model import Knowledge
+
+ROOT = Path(__file__).parent.parent
+FIXTURE = Path(__file__).parent / "data" / "kb_fixture"
+REAL_KB = ROOT / "handlers" / "kb" / "data"
+EVAL_SET = Path(__file__).parent / "data" / "qa_eval.yaml"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.from_directory(FIXTURE)
+
+
+def answer_id(kb: KnowledgeBase, text: str, lang: str = "vi") -> str | None:
+    result = kb.search(text, lang)
+    return result.answer.id if result.answer else None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "hội chợ trong nước có hỗ trợ tiền thuê gian hàng không",
+        "hoi cho trong nuoc co ho tro tien thue gian hang khong",
+        "HỘI CHỢ   trong nước hỗ trợ gian\u200bhàng?",
+    ],
+)
+def test_with_and_without_diacritics(kb: KnowledgeBase, question: str):
+    result = kb.search(question)
+
+    assert result.answer is not None and result.answer.id == "hoi-cho-gian-hang"
+    assert result.confident
+
+
+def test_right_diacritics_win_over_a_folded_lookalike():
+    def entry(entry_id: str, title: str) -> Entry:
+        return Entry(entry_id, "t", Localized(title, title), Localized(title, title))
+
+    kb = KnowledgeBase(Knowledge((), (entry("ban-hang", "Bán hàng trực tuyến"),
+                                      entry("ban-hang-2", "Bạn hàng trực tuyến"))))
+
+    assert answer_id(kb, "bán hàng trực tuyến") == "ban-hang"
+    assert answer_id(kb, "bạn hàng trực tuyến") == "ban-hang-2"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("khuyen cng la gi", "khuyen-cong-la-gi"),  # letter missing
+        ("khuyne cong la gi", "khuyen-cong-la-gi"),  # letters swapped
+        ("hổ trợ mua máy móc bao nhiêu", "may-moc-muc-ho-tro"),  # wrong accent
+        ("hotro gian hang hoi cho", "hoi-cho-gian-hang"),  # words run together
+        ("mo hinh trinh dien la gi", "mo-hinh-trinh-dien"),
+    ],
+)
+def test_typos(kb: KnowledgeBase, question: str, expected: str):
+    assert answer_id(kb, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("CNNT ở phường có dc ko", "cnnt-dia-ban"),
+        ("DNNVV la gi", "doi-tuong-dnnvv"),
+        ("bn lao dong thi la dn nho", "doi-tuong-dnnvv"),
+        ("mua thiết bị đc hỗ trợ bn", "may-moc-muc-ho-tro"),
+        ("thue booth hoi cho", "hoi-cho-gian-hang"),  # an English word in a Vietnamese question
+        ("KC là gì z ad", "khuyen-cong-la-gi"),
+    ],
+)
+def test_synonyms_and_abbreviations(kb: KnowledgeBase, question: str, expected: str):
+    assert answer_id(kb, question) == expected
+
+
+def test_an_unknown_abbreviation_is_not_guessed(kb: KnowledgeBase):
+    assert answer_id(kb, "xyz qwe") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how much support can I get for machinery", "may-moc-muc-ho-tro"),
+        ("what is a demonstration model?", "mo-hinh-trinh-dien"),
+        ("will you pay my plane ticket for an exhibition abroad", "hoi-cho-nuoc-ngoai"),
+    ],
+)
+def test_english(kb: KnowledgeBase, question: str, expected: str):
+    assert answer_id(kb, question, lang="en") == expected
+
+
+def test_english_question_from_a_vietnamese_user(kb: KnowledgeBase):
+    assert answer_id(kb, "what is a demonstration model", lang="vi") == "mo-hinh-trinh-dien"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("giá vàng hôm nay", "vi"),
+        ("thời tiết Hải Phòng ngày mai thế nào", "vi"),
+        ("cho em hỏi tỷ số bóng đá", "vi"),
+        ("how to cook pho", "en"),
+        ("what is the weather in hai phong", "en"),
+        ("là gì vậy ạ", "vi"),
+        ("", "vi"),
+    ],
+)
+def test_out_of_scope_is_refused(kb: KnowledgeBase, question: str, lang: str):
+    result = kb.search(question, lang)
+
+    assert result.answer is None
+    assert not result.confident
+    assert result.alternatives == []
+
+
+def test_vague_question_is_answered_without_confidence(kb: KnowledgeBase):
+    result = kb.search("hỗ trợ")
+
+    assert result.answer is not None
+    assert not result.confident
+    assert len(result.alternatives) >= 2
+
+
+def test_alternatives_are_other_entries_in_score_order(kb: KnowledgeBase):
+    result = kb.search("hỗ trợ hội chợ", limit=2)
+
+    assert result.answer is not None
+    assert len(result.alternatives) <= 2
+    assert result.answer not in [entry for entry, _ in result.alternatives]
+    scores = [result.score] + [score for _, score in result.alternatives]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 < score <= 1 for score in scores)
+
+
+def test_browse_and_get(kb: KnowledgeBase):
+    assert [topic.id for topic in kb.topics()] == ["chinh-sach", "hoi-cho", "may-moc"]
+    assert [e.id for e in kb.entries_in("hoi-cho")] == ["hoi-cho-gian-hang", "hoi-cho-nuoc-ngoai"]
+    assert kb.get("mo-hinh-trinh-dien").topic == "may-moc"
+    assert kb.get("khong-co") is None
+
+
+def test_extra_entries_are_searched_and_cannot_replace_file_entries(caplog):
+    kb = KnowledgeBase.from_directory(FIXTURE)
+    staff_answer = Entry(
+        id="qa-17",
+        topic="hoi-cho",
+        title=Localized("Hạn đăng ký gian hàng hội chợ Xứ Đông", "Booth deadline, Xu Dong fair"),
+        text=Localized("Hạn đăng ký là 30/9.", "The deadline is 30 September."),
+        questions=Localized(("khi nào hết hạn đăng ký hội chợ xứ đông",), ()),
+        source="staff",
+    )
+    clash = Entry("khuyen-cong-la-gi", "x", Localized("Khác", "Other"), Localized("-", "-"))
+    assert answer_id(kb, "han dang ky hoi cho xu dong") != "qa-17"
+
+    with caplog.at_level(logging.WARNING):
+        kb.set_extra_entries([staff_answer, clash])
+
+    assert answer_id(kb, "han dang ky hoi cho xu dong") == "qa-17"
+    assert kb.get("qa-17") is staff_answer
+    assert kb.get("khuyen-cong-la-gi").title.vi == "Khuyến công là gì?"
+    assert "khuyen-cong-la-gi" in caplog.text
+    assert "qa-17" in [entry.id for entry in kb.entries_in("hoi-cho")]
+
+    kb.set_extra_entries([])
+    assert kb.get("qa-17") is None
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def rewrite(path: Path, old: str, new: str) -> None:
+    """Edit a file the way an editor does, making sure its modification time moves."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    stat = path.stat()
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def test_reload_picks_up_an_edit_and_keeps_old_content_when_broken(tmp_path: Path, caplog):
+    directory = tmp_path / "kb"
+    shutil.copytree(FIXTURE, directory)
+    clock = FakeClock()
+    kb = KnowledgeBase.from_directory(directory, clock=clock)
+    fairs = directory / "hoi-cho.yaml"
+    assert kb.reload_if_changed() is False  # nothing changed
+
+    rewrite(fairs, "Hội chợ ở nước ngoài và vé máy bay", "Hội chợ quốc tế, vé máy bay, visa")
+    assert kb.reload_if_changed() is False  # checked less than a second ago
+    clock.now += 1.5
+    assert kb.reload_if_changed() is True
+    assert kb.get("hoi-cho-nuoc-ngoai").title.vi == "Hội chợ quốc tế, vé máy bay, visa"
+    assert answer_id(kb, "visa hoi cho quoc te") == "hoi-cho-nuoc-ngoai"
+
+    rewrite(fairs, "topic: hoi-cho", "topic: [hoi-cho")
+    clock.now += 1.5
+    with caplog.at_level(logging.WARNING):
+        assert kb.reload_if_changed() is False
+    assert "hoi-cho.yaml" in caplog.text and "YAML syntax error" in caplog.text
+    assert kb.get("hoi-cho-nuoc-ngoai").title.vi == "Hội chợ quốc tế, vé máy bay, visa"
+    assert answer_id(kb, "booth hoi cho") == "hoi-cho-gian-hang"
+
+    caplog.clear()
+    clock.now += 1.5
+    assert kb.reload_if_changed() is False  # the same broken files are not re-read
+    assert caplog.text == ""
+
+    rewrite(fairs, "topic: [hoi-cho", "topic: hoi-cho")
+    clock.now += 1.5
+    assert kb.reload_if_changed() is True
+
+
+def test_reload_notices_a_new_file(tmp_path: Path):
+    directory = tmp_path / "kb"
+    shutil.copytree(FIXTURE, directory)
+    kb = KnowledgeBase.from_directory(directory, check_interval=0)
+    new_entry = yaml.safe_load((FIXTURE / "hoi-cho.yaml").read_text(encoding="utf-8"))
+    new_entry["entries"] = new_entry["entries"][:1]
+    new_entry["entries"][0].update(id="hoi-cho-xu-dong", related=[],
+                                   questions={"vi": ["hội chợ xứ đông khai mạc khi nào"]})
+    (directory / "xu-dong.yaml").write_text(yaml.safe_dump(new_entry, allow_unicode=True),
+                                            encoding="utf-8")
+
+    assert kb.reload_if_changed() is True
+    assert answer_id(kb, "hoi cho xu dong khai mac khi nao") == "hoi-cho-xu-dong"
+
+
+@pytest.mark.skipif(not EVAL_SET.exists() or not list(REAL_KB.glob("*.yaml")),
+                    reason="the real knowledge base or the evaluation set is missing")
+def test_evaluation_set_meets_the_floor():
+    figures, _ = evaluate(KnowledgeBase.from_directory(REAL_KB), load_eval_set(EVAL_SET))
+
+    assert figures["top1"] >= 0.85, figures
+    assert figures["top3"] >= 0.93, figures
+    assert figures["out_of_scope_refused"] >= 0.85, figures
