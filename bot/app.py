@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramChannel
+from bot.outbox_sender import OutboxSender
 from bot.server import build_web_app
 from bot.settings import Settings
 from handlers.communes import CommuneDirectory
@@ -71,8 +73,11 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     logger.info("web chat on http://%s:%s/", host, port)
+    outbox = None
     if telegram:
         await telegram.start()
+        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.send_queued)
+        outbox.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -80,6 +85,8 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     try:
         await stop.wait()
     finally:
+        if outbox:
+            await outbox.stop()
         if telegram:
             await telegram.stop()
         await runner.cleanup()

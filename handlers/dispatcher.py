@@ -96,6 +96,18 @@ class Dispatcher:
             user = await uow.users.find(channel, user_id)
             return user.locale if user else DEFAULT_LOCALE
 
+    async def take_queued(self, channel: str, user_id: str) -> list[Reply]:
+        """Messages waiting for a user who is not writing (the web page polls for them)."""
+        async with self._user_lock(f"{channel}:{user_id}"), UnitOfWork(
+            self._session_factory
+        ) as uow:
+            user = await uow.users.find(channel, user_id)
+            if user is None:
+                return []
+            waiting = await uow.outbox.take_for_user(user.id, self._clock())
+            await uow.commit()
+            return [Reply(m.text) for m in waiting]
+
     async def set_locale(self, channel: str, user_id: str, locale: str) -> None:
         """Set a user's language before a conversation (the console's --lang)."""
         async with self._user_lock(f"{channel}:{user_id}"), UnitOfWork(

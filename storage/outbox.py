@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, User
@@ -43,3 +43,10 @@ class OutboxRepository:
             .with_for_update(skip_locked=True, of=OutboxMessage)
         )
         return [(m, u) for m, u in (await self._session.execute(query)).all()]
+
+    async def release(self, message_ids: list[int]) -> None:
+        """Put claimed messages back in the queue after a failed send."""
+        await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+            .values(delivered_at=None)
+        )

@@ -168,3 +168,33 @@ async def test_webhook_acknowledges_only_after_the_update_is_applied(
     await tg.deliver_pending_updates()
     assert tg.last_webhook_status == 200
     assert (await tg.wait_for_messages(OWNER, 1))[0]["text"] == "Bạn muốn làm gì?"
+
+
+async def test_staff_answer_is_pushed_to_a_telegram_user(tg: FakeTelegram, polling) -> None:
+    from bot.channels.console import ConsoleChat
+    from bot.outbox_sender import OutboxSender
+
+    channel = TelegramChannel.from_settings(polling.settings, polling)
+    await channel.application.initialize()
+    sender = OutboxSender(polling.session_factory, "telegram", channel.send_queued,
+                          interval=0.05)
+    await tg.user_sends(OWNER, "giá vàng hôm nay")
+    await tg.wait_for_messages(OWNER, 1)
+    await tg.user_presses(OWNER, "qa:fwd:1")
+    await tg.wait_for_messages(OWNER, 2)
+
+    staff = ConsoleChat(polling.dispatcher, user_id="can-bo", operator=True)
+    await staff.say("/cauhoi")
+    await staff.say("", payload="qa:answer:1")
+    await staff.say("Bot không theo dõi giá vàng; bạn xem trang của ngân hàng.")
+    sender.start()
+    try:
+        pushed = (await tg.wait_for_messages(OWNER, 3))[-1]
+    finally:
+        await sender.stop()
+        await channel.application.shutdown()
+    assert "Cán bộ Trung tâm đã trả lời" in pushed["text"]
+    assert "không theo dõi giá vàng" in pushed["text"]
+    # Delivered once: the user's next message does not repeat it.
+    await tg.user_sends(OWNER, "/menu")
+    assert (await tg.wait_for_messages(OWNER, 4))[-1]["text"] == "Bạn muốn làm gì?"

@@ -86,3 +86,18 @@ async def test_healthz_fails_when_the_database_is_unreachable(locales_dir,
     assert response.status == 503
     assert (await response.json())["database"] == "unreachable"
     await broken.close()
+
+
+async def test_staff_answer_reaches_a_web_visitor_through_the_inbox(client: TestClient,
+                                                                    core) -> None:
+    from bot.channels.console import ConsoleChat
+
+    await post(client, text="giá vàng hôm nay")
+    await post(client, payload="qa:fwd:1")
+    assert (await (await client.get("/api/inbox")).json())["replies"] == []
+    staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
+    await staff.say("", payload="qa:answer:1")
+    await staff.say("Chúng tôi không theo dõi giá vàng.")
+    replies = (await (await client.get("/api/inbox")).json())["replies"]
+    assert "không theo dõi giá vàng" in replies[0]["text"]
+    assert (await (await client.get("/api/inbox")).json())["replies"] == []

@@ -115,7 +115,8 @@ class TelegramChannel:
         replies = await self._core.dispatcher.handle(incoming)
         await self.send(update.effective_chat.id, replies)
 
-    async def send(self, chat_id: int, replies: list[Reply]) -> None:
+    async def send(self, chat_id: int, replies: list[Reply]) -> bool:
+        """Send replies in order; False when the chat cannot be reached (blocked bot)."""
         bot = self.application.bot
         try:
             for reply in replies:
@@ -128,6 +129,17 @@ class TelegramChannel:
                         reply.document.content, filename=reply.document.filename))
         except Forbidden as error:
             logger.info("chat %s unreachable: %s", chat_id, error)
+            return False
+        return True
+
+    async def send_queued(self, channel_user_id: str, text: str) -> bool:
+        """Outbox delivery: True when done or undeliverable for good, False to retry."""
+        try:
+            await self.send(int(channel_user_id), [Reply(text)])
+        except TelegramError as error:
+            logger.warning("queued message to %s not sent: %s", channel_user_id, error)
+            return False
+        return True
 
     async def _set_commands(self) -> None:
         router = self._core.dispatcher.router

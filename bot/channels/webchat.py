@@ -41,6 +41,7 @@ class WebChat:
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
         app.router.add_post("/api/messages", self.post_message)
+        app.router.add_get("/api/inbox", self.inbox)
         app.router.add_static("/static", WEB_DIR / "static")
 
     async def page(self, request: web.Request) -> web.Response:
@@ -78,6 +79,15 @@ class WebChat:
         locale = await self._core.dispatcher.locale_of(CHANNEL, visitor)
         response.text = json.dumps({"replies": [reply_json(r) for r in replies],
                                     "locale": locale}, ensure_ascii=False)
+        return response
+
+    async def inbox(self, request: web.Request) -> web.Response:
+        """GET: messages queued for this visitor since their last message (staff answers)."""
+        response = web.json_response({})
+        visitor = self._visitor(request, response)
+        replies = await self._core.dispatcher.take_queued(CHANNEL, visitor)
+        response.text = json.dumps({"replies": [reply_json(r) for r in replies]},
+                                   ensure_ascii=False)
         return response
 
     def _visitor(self, request: web.Request, response: web.StreamResponse) -> str:

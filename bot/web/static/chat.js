@@ -89,6 +89,21 @@
     send({text: text}, text);
   });
 
+  // Staff answers arrive while the visitor is not typing: look for them now and then.
+  async function poll() {
+    try {
+      const response = await fetch("/api/inbox", {credentials: "same-origin"});
+      if (response.ok) {
+        (await response.json()).replies.forEach(function (r) {
+          const entry = {from: "bot", text: r.text, buttons: r.buttons, document: r.document};
+          remember(entry);
+          render(entry, true);
+        });
+      }
+    } catch (e) { /* offline: try again later */ }
+  }
+  setInterval(poll, 15000);
+
   applyUi();
   transcript.forEach(function (entry, i) { render(entry, i === transcript.length - 1); });
   if (!transcript.length) send({text: "/start"}, null);
