@@ -53,11 +53,12 @@ class Core:
         return secret
 
 
-def build_core(settings: Settings) -> Core:
+def build_core(settings: Settings, *, kb: KnowledgeBase | None = None) -> Core:
+    """Build the shared parts; tests pass a knowledge base they built once."""
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     translators = load_translators(settings.locales_dir)
-    kb = KnowledgeBase.from_directory(settings.kb_dir)
+    kb = kb or KnowledgeBase.from_directory(settings.kb_dir)
     services = Services(communes=CommuneDirectory.load(), kb=kb,
                         staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids)
     dispatcher = Dispatcher(session_factory, build_router(), translators, services)

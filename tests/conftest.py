@@ -16,7 +16,8 @@ from sqlalchemy import text
 
 from bot.app import Core, build_core
 from bot.channels.console import ConsoleChat
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import KB_DIR, PROJECT_ROOT, Settings
+from handlers.kb.knowledge_base import KnowledgeBase
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Base
@@ -98,18 +99,26 @@ def make_settings(database_url: str, locales_dir: Path, **overrides: object) -> 
                     web_cookie_secret="test-secret", **overrides)
 
 
+@pytest.fixture(scope="session")
+def knowledge_base() -> KnowledgeBase:
+    """Built once: every core gets its own StaffAnswerSync, which resets the run-time entries
+    from its own database."""
+    return KnowledgeBase.from_directory(KB_DIR)
+
+
 @pytest.fixture
-async def core(sqlite_url: str, locales_dir: Path) -> AsyncIterator[Core]:
-    core = build_core(make_settings(sqlite_url, locales_dir, admin_ids=frozenset(
-        {"telegram:1000"})))
+async def core(sqlite_url: str, locales_dir: Path,
+               knowledge_base: KnowledgeBase) -> AsyncIterator[Core]:
+    core = build_core(make_settings(sqlite_url, locales_dir), kb=knowledge_base)
     yield core
     await core.close()
 
 
 @pytest.fixture
-async def db_core(database_url: str, locales_dir: Path) -> AsyncIterator[Core]:
+async def db_core(database_url: str, locales_dir: Path,
+                  knowledge_base: KnowledgeBase) -> AsyncIterator[Core]:
     """The core on every backend under test (for storage-sensitive stories)."""
-    core = build_core(make_settings(database_url, locales_dir))
+    core = build_core(make_settings(database_url, locales_dir), kb=knowledge_base)
     yield core
     await core.close()
 
