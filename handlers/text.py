@@ -30,3 +30,8 @@ _WORD = re.compile(r"[^\W_]+")
 def words(text: str) -> list[str]:
     """Split text into lower-case words (Vietnamese syllables), keeping diacritics."""
     return _WORD.findall(normalize_input(text).lower())
+
+
+def strip_invisible(text: str) -> str:
+    """NFC-normalise and drop invisible characters, keeping spacing and line breaks."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text or ""))

@@ -9,16 +9,22 @@ Each entry gets a score in [0, 1] that mixes two views of the same terms:
   title or sample question, which rewards paraphrases of a whole phrasing and keeps a vague
   one-word question from looking like a perfect match.
 
-Terms are folded syllables (no diacritics); in titles and sample questions also folded
-syllable pairs (compound words such as "hội chợ") and accented syllables, which give a
-question typed with diacritics a small bonus for the right accents. Words of the question that
-the content never uses count against the score, which is what turns away out-of-scope
-questions; before that, a plain unknown word is split ("hotro") or corrected by one edit
-("khuyen cng") when the result is known and goes with a neighbouring word.
+The best few are then re-scored by "topic clarity": a question the knowledge base covers
+pulls entries of one topic to the top, one it does not cover scatters over topics.
+
+Terms are folded syllables (no diacritics) and synonym groups (see analysis.py); in titles and
+sample questions also folded syllable pairs (compound words such as "hội chợ") and accented
+syllables, which give a question typed with diacritics a small bonus for the right accents.
+Words of the question that the content never uses count against the score, which is what
+turns away out-of-scope questions; before that, a plain unknown word is split ("hotro") or
+corrected by one edit ("khuyen cng") when the result is known and goes with a neighbouring
+word.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import itertools
 import math
@@ -26,33 +32,37 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from handlers.kb.analysis import Clauses, Spellings, Token, Vocabulary, clauses
+from handlers.kb.analysis import Clauses, Token, Vocabulary, clauses
 from handlers.kb.model import LANGUAGES, Entry
 
-# Ranking parameters, tuned on tests/data/qa_eval.yaml with benchmarks/qa_eval.py --misses.
+# Ranking parameters. Set by coarse grid searches on tests/data/qa_eval.yaml (203 questions)
+# with benchmarks/qa_eval.py; the figures move by a question or two across wide ranges of
+# each, so round middle values were kept rather than the last decimal that scored best.
 FIELD_WEIGHTS = {"title": 1.0, "questions": 1.0, "text": 0.5}
 OTHER_LANGUAGE = 0.6  # weight of the other language's fields and phrasings
-K1 = 1.0  # BM25 term-frequency saturation
+K1 = 0.8  # BM25 term-frequency saturation
 B = 0.5  # BM25 length normalisation
 EXACT_WEIGHT = 0.3  # an accented syllable typed as in the content, relative to its folded form
 PAIR_WEIGHT = 0.5  # a pair of adjacent syllables, relative to a single one
 NUMBER_WEIGHT = 0.5  # numbers are often the asker's own figures, not names of things
 UNKNOWN_WEIGHT = 1.0  # a word absent from the content, relative to a word of one entry
-UNKNOWN_PAIR_WEIGHT = 0.0  # two known words side by side that the content never puts together
 CORRECTED_WEIGHT = 0.8  # a word reached by a split or a one-letter correction
-PHRASING_SHARE = 0.5  # share of the phrasing similarity in the final score
-FUZZY_ALONE_LENGTH = 6  # correct a word without a neighbour to confirm it from this length
-# Terms held by more than this share of the entries (hỗ trợ, khuyến công) only add to the
-# scores of entries found through rarer terms of the question: same ranking, far less work.
-COMMON_SHARE = 0.2
+ACCENT_MISMATCH = 0.5  # share kept by an accented word the content only has with other accents
+PHRASING_SHARE = 0.3  # share of the phrasing similarity in the final score
+TOPIC_POOL = 5  # best entries whose topics are weighed
+TOPIC_SHARE = 0.5  # share of an entry's score that depends on its topic's weight in the pool
+CANDIDATES = 50  # entries with the best coverage whose sample questions are compared
 
-# Decision thresholds on the final score, chosen on the evaluation set: below REFUSE_BELOW
-# are nearly all out-of-scope questions and few in-scope ones; from CONFIDENT_FROM with a lead
-# of CONFIDENT_MARGIN over the runner-up, nearly all answers are right.
-REFUSE_BELOW = 0.3
-CONFIDENT_FROM = 0.5
-CONFIDENT_MARGIN = 0.1
+# Decision thresholds on the final score, read off the evaluation set at the parameters above.
+# REFUSE_BELOW: the lowest value that turns away 90% of its out-of-scope questions; it also
+# turns away 3% of the in-scope ones, which score as low as the out-of-scope ones near it.
+# CONFIDENT_FROM with a lead of CONFIDENT_MARGIN over the runner-up: 97% of such answers are
+# right, and they are 55% of the in-scope questions; the others get "did you mean" choices.
+REFUSE_BELOW = 0.295
+CONFIDENT_FROM = 0.4
+CONFIDENT_MARGIN = 0.15
 ALTERNATIVE_FROM = 0.2  # runners-up offered as "did you mean" choices
+
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -71,17 +81,34 @@ class _Phrasing:
         self.entry, self.lang, self.terms, self.weight = entry, lang, terms, weight
 
 
+class _Text:
+    """A tokenized text, and whether it was written without any diacritics."""
+
+    __slots__ = ("clauses", "plain")
+
+    def __init__(self, clauses: Clauses) -> None:
+        self.clauses = clauses
+        self.plain = all(token.plain for clause in clauses for token in clause)
+
+
 class SearchIndex:
     """An immutable index of entries; build a new one when the entries change."""
 
     def __init__(self, entries: Sequence[Entry], vocabulary: Vocabulary) -> None:
+        # The build makes millions of small objects and no cycles: collecting garbage
+        # meanwhile would only walk them again and again.
+        with _garbage_collection_paused():
+            self._build(entries, vocabulary)
+
+    def _build(self, entries: Sequence[Entry], vocabulary: Vocabulary) -> None:
         self.entries = tuple(entries)
         self._vocabulary = vocabulary
         tokenized = [
-            [(lang, field, [clauses(text) for text in texts]) for lang, field, texts in _fields(e)]
-            for e in self.entries
+            [(lang, field, [_Text(clauses(text)) for text in texts])
+             for lang, field, texts in _fields(entry)]
+            for entry in self.entries
         ]
-        self._spellings = _spellings(tokenized)
+        self._spellings = _spellings(tokenized, vocabulary)
         # Per entry, the term counts and length of each (field, language).
         fields: list[list[tuple[str, str, Counter[str], int]]] = []
         phrasing_terms: list[tuple[int, str, set[str]]] = []
@@ -91,8 +118,15 @@ class SearchIndex:
                 counter: Counter[str] = Counter()
                 length = 0
                 for text in texts:
-                    runs = vocabulary.analyze(text, lang, self._typed_spellings(text, lang))
-                    length += sum(len(run) for run in runs)
+                    # Vietnamese typed without diacritics is read like a question someone typed.
+                    spellings = self._spellings if text.plain and lang == "vi" else None
+                    if field == "text" and spellings is None:  # word order is not used here
+                        words = vocabulary.word_counts(text.clauses, lang)
+                        length += words.total()
+                        counter.update(words)
+                        continue
+                    runs = vocabulary.analyze(text.clauses, lang, spellings)
+                    length += sum(map(len, runs))
                     if field == "text":
                         counter.update(token.folded for run in runs for token in run)
                         continue
@@ -113,36 +147,28 @@ class SearchIndex:
             term: math.log(1 + (count - df + 0.5) / (df + 0.5))
             for term, df in document_frequency.items()
         }
-        self._unknown_idf = UNKNOWN_WEIGHT * math.log(1 + (count - 0.5) / 1.5)
-        self._common = COMMON_SHARE * count
-        # Per entry, each term's saturated weight for a Vietnamese and for an English question.
-        self._entry_terms = _saturations(fields)
-        self._entries_with: dict[str, list[tuple[int, tuple[float, float]]]] = defaultdict(list)
-        for number, held in enumerate(self._entry_terms):
-            for term, saturation in held.items():
-                self._entries_with[term].append((number, saturation))
-        self._phrasings = [
-            _Phrasing(entry, lang, frozenset(terms),
-                      sum(_term_weight(t) * self._idf[t] for t in terms))
-            for entry, lang, terms in phrasing_terms
-        ]
-        self._phrasings_with: dict[str, list[int]] = defaultdict(list)
-        for number, phrasing in enumerate(self._phrasings):
-            for term in phrasing.terms:
-                self._phrasings_with[term].append(number)
+        self._rare_idf = math.log(1 + (count - 0.5) / 1.5)  # a term of one entry
+        self._entries_with = _postings(fields)
+        self._phrasings: list[list[_Phrasing]] = [[] for _ in self.entries]
+        for entry, lang, terms in phrasing_terms:
+            weight = sum(_term_weight(t) * self._idf[t] for t in terms)
+            self._phrasings[entry].append(_Phrasing(entry, lang, frozenset(terms), weight))
         self._words = {t for t in self._idf if " " not in t and t[0] != "="}
         self._one_letter_less: dict[str, set[str]] = defaultdict(set)
         for word in self._words:
+            if "_" in word:  # a synonym group, never typed
+                continue
             for variant in _deletions(word):
                 self._one_letter_less[variant].add(word)
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
         lang = self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi")
-        spellings = self._spellings if lang == "vi" else None
-        analysed = self._vocabulary.analyze(text, lang, spellings)
+        analysed = self._vocabulary.analyze(text, lang, self._spellings, self._words)
         scores = self._scores([self._corrected(run) for run in analysed], lang)
-        ranked = heapq.nlargest(limit + 1, scores.items(), key=lambda item: (item[1], -item[0]))
+        pool = heapq.nlargest(max(limit + 1, TOPIC_POOL), scores.items(),
+                              key=lambda item: (item[1], -item[0]))
+        ranked = self._by_topic_clarity(pool)
         if not ranked or ranked[0][1] < REFUSE_BELOW:
             return SearchResult(None, False, round(ranked[0][1], 4) if ranked else 0.0, [])
         best, score = ranked[0]
@@ -155,12 +181,22 @@ class SearchIndex:
         confident = score >= CONFIDENT_FROM and score - runner_up >= CONFIDENT_MARGIN
         return SearchResult(self.entries[best], confident, round(score, 4), alternatives)
 
-    def _typed_spellings(self, text: Clauses, lang: str) -> Spellings | None:
-        """The spellings to read content with: those of the content for Vietnamese typed
-        without diacritics (sample questions typed the way users type), else None."""
-        if lang == "vi" and all(token.plain for clause in text for token in clause):
-            return self._spellings
-        return None
+    def _by_topic_clarity(self, pool: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The best entries re-scored by how much of the best scores their topic gathers.
+
+        A question about something the knowledge base covers pulls entries of one topic to
+        the top; one about something else scatters over topics (a cheap "query clarity").
+        """
+        top = pool[:TOPIC_POOL]
+        total = sum(score for _, score in top) or 1.0
+        mass: dict[str, float] = defaultdict(float)
+        for number, score in top:
+            mass[self.entries[number].topic] += score / total
+        rescored = [
+            (number, score * (1 - TOPIC_SHARE + TOPIC_SHARE * mass[self.entries[number].topic]))
+            for number, score in pool
+        ]
+        return sorted(rescored, key=lambda item: (-item[1], item[0]))
 
     def _scores(self, runs: list[list[tuple[Token, float]]], lang: str) -> dict[int, float]:
         """The final score of every entry that shares a term with the question."""
@@ -171,8 +207,10 @@ class SearchIndex:
             for token, share in run:
                 if token.folded not in self._idf:
                     if not token.folded.isdigit():  # the asker's own figure, not a topic
-                        unknown += self._unknown_idf
+                        unknown += UNKNOWN_WEIGHT * self._rare_idf
                     continue
+                if not token.plain and token.exact not in self._spellings.get(token.folded, ()):
+                    share *= ACCENT_MISMATCH  # hôn is not hơn, though hổ trợ may be hỗ trợ
                 information[token.folded] = _term_weight(token.folded) * self._idf[token.folded]
                 kept[token.folded] = share
                 if not token.plain and "=" + token.exact in self._idf:
@@ -183,53 +221,41 @@ class SearchIndex:
                 if pair in self._idf:
                     information[pair] = PAIR_WEIGHT * self._idf[pair]
                     kept[pair] = min(left_share, right_share)
-                elif left.folded in self._idf and right.folded in self._idf:
-                    unknown += UNKNOWN_PAIR_WEIGHT * PAIR_WEIGHT * self._unknown_idf
         if not information:
             return {}
         gains = {term: value * kept[term] for term, value in information.items()}
-        selective = [t for t in gains if self._document_frequency[t] <= self._common] or [*gains]
-        common = [t for t in gains if t not in selective]
-        slot = LANGUAGES.index(lang)
-
-        coverage: dict[int, float] = defaultdict(float)
-        for term in selective:
-            gain = gains[term]
-            for number, saturation in self._entries_with[term]:
-                coverage[number] += gain * saturation[slot]
-        for number in coverage if common else ():
-            held = self._entry_terms[number]
-            coverage[number] += sum(gains[t] * held[t][slot] for t in common if t in held)
-
-        overlap: dict[int, float] = defaultdict(float)
-        for term in selective:
-            gain = gains[term]
-            for number in self._phrasings_with.get(term, ()):  # holds no accented terms
-                overlap[number] += gain
-        common_folded = [t for t in common if t[0] != "="]
-        for number in overlap if common_folded else ():
-            terms = self._phrasings[number].terms
-            overlap[number] += sum(gains[t] for t in common_folded if t in terms)
-
+        coverage = [0.0] * len(self.entries)
+        slot = 1 if lang == "vi" else 2
+        for term, gain in gains.items():
+            posting = self._entries_with[term]
+            for number, saturation in zip(posting[0], posting[slot], strict=True):
+                coverage[number] += gain * saturation
+        # Sample questions are compared for the entries with the best coverage only: an entry
+        # that shares a sample question's words holds them in its own fields too, so the
+        # others do not reach the top (at 1,000 entries, 2,000 test questions got the very
+        # same results as with every entry compared).
+        candidates = heapq.nlargest(
+            CANDIDATES, (n for n, value in enumerate(coverage) if value), key=coverage.__getitem__
+        )
+        folded = [(t, gain) for t, gain in gains.items() if t[0] != "="]
         folded_total = unknown + sum(v for t, v in information.items() if t[0] != "=")
-        similarity: dict[int, float] = {}
-        for number, shared in overlap.items():
-            phrasing = self._phrasings[number]
-            dice = 2 * shared / (folded_total + phrasing.weight)
-            if phrasing.lang != lang:
-                dice *= OTHER_LANGUAGE
-            if dice > similarity.get(phrasing.entry, 0.0):
-                similarity[phrasing.entry] = dice
-
         # A term held once in both the title and a sample question counts as fully covered.
         full = FIELD_WEIGHTS["title"] + FIELD_WEIGHTS["questions"]
         coverage_share = 1 - PHRASING_SHARE
         per_coverage = coverage_share * (full + K1) / (full * (unknown + sum(information.values())))
-        return {
-            number: PHRASING_SHARE * similarity.get(number, 0.0)
-            + min(coverage_share, value * per_coverage)
-            for number, value in coverage.items()
-        }
+        scores = {}
+        for number in candidates:
+            similarity = 0.0
+            for phrasing in self._phrasings[number]:
+                shared = sum(gain for term, gain in folded if term in phrasing.terms)
+                dice = 2 * shared / (folded_total + phrasing.weight)
+                if phrasing.lang != lang:
+                    dice *= OTHER_LANGUAGE
+                similarity = max(similarity, dice)
+            scores[number] = PHRASING_SHARE * similarity + min(
+                coverage_share, coverage[number] * per_coverage
+            )
+        return scores
 
     def _corrected(self, run: list[Token]) -> list[tuple[Token, float]]:
         """The run with unknown words split or corrected, each with the share of weight kept."""
@@ -258,7 +284,7 @@ class SearchIndex:
         return None
 
     def _fix(self, word: str, neighbours: list[str]) -> str | None:
-        """The known word one edit away from `word`, confirmed by a neighbour or its length."""
+        """The known word one edit away from `word` that goes with a neighbouring word."""
         candidates = set(self._one_letter_less.get(word, ()))
         for variant in _deletions(word):
             if variant in self._words:
@@ -269,9 +295,18 @@ class SearchIndex:
             c for c in candidates
             if any(f"{n} {c}" in self._idf or f"{c} {n}" in self._idf for n in neighbours)
         ]
-        if not confirmed and len(word) >= FUZZY_ALONE_LENGTH:
-            confirmed = list(candidates)
         return max(confirmed, key=lambda c: (self._document_frequency[c], c), default=None)
+
+
+@contextlib.contextmanager
+def _garbage_collection_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _fields(entry: Entry) -> Iterator[tuple[str, str, Sequence[str]]]:
@@ -282,48 +317,58 @@ def _fields(entry: Entry) -> Iterator[tuple[str, str, Sequence[str]]]:
         yield lang, "text", [entry.text.get(lang)]
 
 
-def _spellings(tokenized: list[list[tuple[str, str, list[Clauses]]]]) -> dict[str, frozenset[str]]:
-    """The words the content writes with each plain spelling ("co": có, cơ).
+def _spellings(
+    tokenized: list[list[tuple[str, str, list[_Text]]]], vocabulary: Vocabulary
+) -> dict[str, frozenset[str]]:
+    """The words and synonym phrases the content writes with each plain spelling ("co": có,
+    cơ; "cong nhan": công nhân, công nhận).
 
     Texts written without any diacritics (sample questions typed the way users type) say
     nothing about which words exist, so they are left out.
     """
+    accented = [text for fields in tokenized for _, _, texts in fields
+                for text in texts if not text.plain]
+    seen = set(itertools.chain.from_iterable(itertools.chain.from_iterable(
+        text.clauses for text in accented)))
     spellings: dict[str, set[str]] = defaultdict(set)
-    for entry_fields in tokenized:
-        for _, _, texts in entry_fields:
-            for text in texts:
-                found = [token for clause in text for token in clause]
-                if not all(token.plain for token in found):
-                    for token in found:
-                        spellings[token.folded].add(token.exact)
+    for token in seen:
+        spellings[token.folded].add(token.exact)
+    for text in accented:
+        for folded, exact in vocabulary.phrases(text.clauses):
+            spellings[folded].add(exact)
     return {folded: frozenset(exact) for folded, exact in spellings.items()}
 
 
-def _saturations(
+def _postings(
     fields: list[list[tuple[str, str, Counter[str], int]]],
-) -> list[dict[str, tuple[float, float]]]:
-    """Per entry, each term's saturated BM25F weight for a Vietnamese and an English question."""
+) -> dict[str, tuple[list[int], list[float], list[float]]]:
+    """For each term, the entries holding it with its saturated BM25F weight there for a
+    Vietnamese and for an English question."""
     lengths: dict[tuple[str, str], list[int]] = defaultdict(list)
     for counted in fields:
         for lang, field, _, length in counted:
             lengths[field, lang].append(length)
     average = {key: sum(values) / len(values) for key, values in lengths.items()}
-    result = []
-    for counted in fields:
-        by_language: dict[str, dict[str, float]] = {lang: {} for lang in LANGUAGES}
+    postings: dict[str, tuple[list[int], list[float], list[float]]] = {}
+    for number, counted in enumerate(fields):
+        in_language: dict[str, dict[str, float]] = {"vi": {}, "en": {}}
         for lang, field, counter, length in counted:
             norm = FIELD_WEIGHTS[field] / (1 - B + B * length / average[field, lang])
-            frequencies = by_language[lang]
+            frequencies = in_language[lang]
+            get = frequencies.get
             for term, frequency in counter.items():
-                frequencies[term] = frequencies.get(term, 0.0) + frequency * norm
-        vi, en = by_language["vi"], by_language["en"]
-        held = {}
+                frequencies[term] = get(term, 0.0) + frequency * norm
+        vi, en = in_language["vi"], in_language["en"]
         for term in vi.keys() | en.keys():
             in_vi, in_en = vi.get(term, 0.0), en.get(term, 0.0)
             for_vi, for_en = in_vi + OTHER_LANGUAGE * in_en, in_en + OTHER_LANGUAGE * in_vi
-            held[term] = (for_vi / (for_vi + K1), for_en / (for_en + K1))
-        result.append(held)
-    return result
+            posting = postings.get(term)
+            if posting is None:
+                posting = postings[term] = ([], [], [])
+            posting[0].append(number)
+            posting[1].append(for_vi / (for_vi + K1))
+            posting[2].append(for_en / (for_en + K1))
+    return postings
 
 
 def _terms(runs: list[list[Token]]) -> list[str]:

@@ -51,7 +51,7 @@ class KnowledgeBase:
         self._check_interval = check_interval
         self._clock = clock
         self._checked_at = clock()
-        self._signature = _signature(directory) if directory else ()
+        self._signature: _Signature = _signature(directory) if directory else ()
         self._rejected: _Signature | None = None
         self._content = self._build(knowledge, tuple(extra_entries))
 
@@ -67,8 +67,11 @@ class KnowledgeBase:
     ) -> KnowledgeBase:
         """Load the content files of `path`; raises KnowledgeError when they have problems."""
         directory = Path(path)
-        return cls(load_knowledge(directory), extra_entries, directory=directory,
-                   vocabulary=vocabulary, check_interval=check_interval, clock=clock)
+        signature = _signature(directory)  # before reading: an edit meanwhile is seen next time
+        kb = cls(load_knowledge(directory), extra_entries, directory=directory,
+                 vocabulary=vocabulary, check_interval=check_interval, clock=clock)
+        kb._signature = signature
+        return kb
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The best answer to `text` with up to `limit` alternatives (see SearchResult)."""
