@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from handlers.context import Context
@@ -9,6 +10,7 @@ from handlers.i18n import N_
 from handlers.identifiers import parse_phone, parse_tax_code
 from handlers.routing import Router
 from handlers.types import Choice, Incoming, Reply
+from storage.models import EnterpriseProfile
 
 router = Router()
 

@@ -115,8 +115,8 @@ class TelegramChannel:
         replies = await self._core.dispatcher.handle(incoming)
         await self.send(update.effective_chat.id, replies)
 
-    async def send(self, chat_id: int, replies: list[Reply]) -> bool:
-        """Send replies in order; False when the chat cannot be reached (blocked bot)."""
+    async def send(self, chat_id: int, replies: list[Reply]) -> None:
+        """Send replies in order; a chat that blocked the bot is logged and skipped."""
         bot = self.application.bot
         try:
             for reply in replies:
@@ -129,8 +129,6 @@ class TelegramChannel:
                         reply.document.content, filename=reply.document.filename))
         except Forbidden as error:
             logger.info("chat %s unreachable: %s", chat_id, error)
-            return False
-        return True
 
     async def send_queued(self, channel_user_id: str, text: str) -> bool:
         """Outbox delivery: True when done or undeliverable for good, False to retry."""
