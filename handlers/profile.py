@@ -133,7 +133,8 @@ async def _show_or_ask_consent(ctx: Context) -> list[Reply]:
     )]
 
 
-def describe_profile(ctx: Context, profile, consent_date=None) -> str:
+def describe_profile(ctx: Context, profile: EnterpriseProfile,
+                     consent_date: datetime | None = None) -> str:
     not_given = ctx._("not given")
     commune = ctx.services.communes.get(profile.commune) if profile.commune else None
     lines = [
