@@ -10,11 +10,19 @@ def split_text(text: str, limit: int) -> list[str]:
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
-        cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
-        if cut <= 0:
-            cut = limit
+        cut = _best_cut(rest, limit)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
         parts.append(rest)
     return parts
+
+
+def _best_cut(text: str, limit: int) -> int:
+    """The strongest boundary (paragraph, line, word) in the second half of the window."""
+    for separator in ("\n\n", "\n", " "):
+        cut = text.rfind(separator, limit // 2, limit)
+        if cut > 0:
+            return cut
+    space = text.rfind(" ", 0, limit)
+    return space if space > 0 else limit
