@@ -20,7 +20,7 @@ What it does, per backend:
 4. Bot phase: starts, in a child process, the bot as production builds it --
    ``bot.app.build_core(Settings(...))``, a ``TelegramChannel``, ``bot.server.build_web_app``
    on a ``web.TCPSite`` on 127.0.0.1, then ``channel.start()`` (which sets the webhook and the
-   command menus on the fake).
+   command menus on the fake) and the ``OutboxSender``, in the order ``bot.app.serve`` uses.
 5. In each phase this process POSTs the updates itself with ``aiohttp.ClientSession``
    (a semaphore of ``--concurrency`` workers, default 32) straight to the child's webhook URL,
    with the ``X-Telegram-Bot-Api-Secret-Token`` header. The update dicts have the shape
@@ -30,13 +30,13 @@ What it does, per backend:
 The children run in their own processes so that the harness (load generator + fake Bot API,
 which is a fair amount of Python work too) does not share an event loop with the server under
 test; on a 2-core machine each gets a core. ``harness_cpu_s`` and ``*_cpu_s`` in the output tell
-whether a side was saturated (CPU seconds close to ``seconds``).
+whether a side was saturated (CPU seconds, all threads of the process, close to ``seconds``).
 
 Workload: ``--users`` (200) users, ``--updates`` (2,000) updates in total, user k sending
 updates k, k+users, k+2*users, ... Each user starts with "/start"; the rest is a seeded mix of
 "/menu", "/help", "/lang en", "/lang vi" and free-text questions in Vietnamese. One user's
-updates are posted one after the other (Telegram does not deliver a chat's next update while
-the previous one is unanswered); different users' updates are concurrent. Before measuring,
+updates are posted one after the other (so each update's replies can be told apart; the bot
+serialises one user's updates anyway); different users' updates are concurrent. Before measuring,
 each distinct text is sent once by a fresh user (calibration: how many sendMessage calls it
 causes) and ``--warmup`` (200) updates from other users warm both servers up; neither counts.
 
@@ -66,7 +66,11 @@ Output: ONE JSON object per backend, one per line, on stdout (so exactly one obj
 ``--backend sqlite`` or ``--backend postgresql``). ``--backend auto`` (the default) runs
 SQLite, then PostgreSQL when TEST_DATABASE_URL is set. Keys: updates, per_s, p50_ms, p99_ms,
 baseline_per_s, lost, backend, then ratio (per_s / baseline_per_s), target_met
-(ratio >= 0.5 and lost == 0) and diagnostics. Progress goes to stderr.
+(ratio >= 0.5 and lost == 0), cpu_ratio (baseline CPU ms per update / bot CPU ms per update:
+both servers are one event loop each, so when CPU-bound this predicts the throughput ratio
+and is far less sensitive to other load on the machine than wall-clock figures), the
+detailed "bot" and "baseline" figures, load_avg_1m_before and the git commit. Progress goes
+to stderr. The exit status is 0 when every backend met the target, 1 otherwise.
 
 ``--profile PREFIX`` runs cProfile in each child during the measured run only (event-loop
 thread; aiosqlite's worker threads are not seen) and writes PREFIX.bot.pstats and
@@ -91,6 +95,7 @@ import os
 import platform
 import random
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -134,6 +139,12 @@ FIRST_NAMES = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hùng", "Lan", "M
                "Phương", "Quân", "Thảo", "Trang", "Tuấn", "Vy"]
 
 log = logging.getLogger("benchmark")
+# A child's stdout carries READY/ACK lines only; it moves everything else printed to stderr.
+_protocol = sys.stdout
+
+
+def _say(line: str) -> None:
+    print(line, file=_protocol, flush=True)
 
 
 # ---------------------------------------------------------------------------- children
@@ -183,11 +194,13 @@ async def _control_loop(profile_path: str | None) -> None:
         elif profiler and line == "profile-stop":
             profiler.disable()
             profiler.dump_stats(profile_path)
-        print(f"ACK {line}", flush=True)
+        _say(f"ACK {line}")
 
 
 async def serve_bot(args: argparse.Namespace) -> None:
     from bot.app import build_core
+    from bot.channels.telegram import CHANNEL as TELEGRAM
+    from bot.outbox_sender import OutboxSender
     from bot.server import build_web_app
     from bot.settings import Settings
 
@@ -206,10 +219,14 @@ async def serve_bot(args: argparse.Namespace) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     await channel.start()
-    print(f"READY {url}", flush=True)
+    # As bot.app.serve does once Telegram is up: the background outbox delivery.
+    outbox = OutboxSender(core.session_factory, TELEGRAM, channel.send_queued)
+    outbox.start()
+    _say(f"READY {url}")
     try:
         await _control_loop(args.profile)
     finally:
+        await outbox.stop()
         await channel.stop()
         await runner.cleanup()
         await core.close()
@@ -248,7 +265,7 @@ async def serve_baseline(args: argparse.Namespace) -> None:
     await web.TCPSite(runner, "127.0.0.1", port).start()
     await application.initialize()
     await application.start()
-    print(f"READY http://127.0.0.1:{port}{WEBHOOK_PATH}", flush=True)
+    _say(f"READY http://127.0.0.1:{port}{WEBHOOK_PATH}")
     try:
         await _control_loop(args.profile)
     finally:
@@ -258,6 +275,7 @@ async def serve_baseline(args: argparse.Namespace) -> None:
 
 
 def child_main(args: argparse.Namespace) -> None:
+    sys.stdout = sys.stderr  # stray print()s go to the child's log, not into the protocol
     if args.log_info:  # as `khuyencong run` configures it
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -329,11 +347,14 @@ async def start_child(kind: str, tg_url: str, token: str, args: argparse.Namespa
             *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=stderr, cwd=PROJECT_ROOT)
     child = Child(process, "", log_path)
-    try:
+    line = ""
+    with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(60):
-            line = (await process.stdout.readline()).decode().strip()
-    except TimeoutError:
-        line = ""
+            while not line.startswith("READY "):
+                raw = await process.stdout.readline()
+                if not raw:
+                    break  # the child exited
+                line = raw.decode(errors="replace").strip()
     if not line.startswith("READY "):
         await child.stop(timeout=5)
         tail = log_path.read_text(errors="replace")[-3000:]
@@ -525,6 +546,7 @@ async def run_phase(kind: str, args: argparse.Namespace, database_url: str | Non
     short = sum(1 for o, (_user, text) in zip(outcomes, plan, strict=True)
                 if o is not None and 200 <= o.status < 300 and o.replies < expected[text])
     replies = sum(o.replies for o in outcomes if o is not None)
+    cpu = None if cpu_before is None or cpu_after is None else round(cpu_after - cpu_before, 2)
     return {
         "per_s": round(len(plan) / wall, 1),
         "p50_ms": ms(percentile(latencies, 50)),
@@ -538,11 +560,20 @@ async def run_phase(kind: str, args: argparse.Namespace, database_url: str | Non
         "expected_replies": sum(expected[text] for _user, text in plan),
         "rejected_sends": sent - stored,
         "seconds": round(wall, 2),
-        "cpu_s": None if cpu_before is None or cpu_after is None
-        else round(cpu_after - cpu_before, 2),
+        "cpu_s": cpu,
+        "cpu_ms_per_update": None if cpu is None else round(cpu * 1000 / len(plan), 2),
         "harness_cpu_s": round(harness_after - harness_before, 2),
-        "expected_per_text": expected if kind == "bot" else None,
+        "expected_replies_per_kind": _per_kind(expected) if kind == "bot" else None,
     }
+
+
+def _per_kind(expected: dict[str, int]) -> dict[str, int | list[int]]:
+    """Calibrated replies per text, summed up by kind (a list when texts of a kind differ)."""
+    kinds: defaultdict[str, set[int]] = defaultdict(set)
+    for text, count in expected.items():
+        kinds[kind_of(text)].add(count)
+    return {kind: min(counts) if len(counts) == 1 else sorted(counts)
+            for kind, counts in kinds.items()}
 
 
 def compile_catalogs(out: Path) -> Path:
@@ -588,17 +619,27 @@ def prepare_database(backend: str, workdir: Path) -> str:
 
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    load_before = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
         workdir = Path(tmp)
         locales = compile_catalogs(workdir / "locales")
         database_url = prepare_database(backend, workdir)
-        log.info("[%s] baseline: bare PTB echo bot", backend)
-        baseline = asyncio.run(run_phase("baseline", args, None, locales, workdir))
-        log.info("[%s] baseline: %s", backend, baseline)
-        log.info("[%s] bot", backend)
-        bot = asyncio.run(run_phase("bot", args, database_url, locales, workdir))
-        log.info("[%s] bot: %s", backend, bot)
+        try:
+            log.info("[%s] baseline: bare PTB echo bot", backend)
+            baseline = asyncio.run(run_phase("baseline", args, None, locales, workdir))
+            log.info("[%s] baseline: %s", backend, baseline)
+            log.info("[%s] bot", backend)
+            bot = asyncio.run(run_phase("bot", args, database_url, locales, workdir))
+            log.info("[%s] bot: %s", backend, bot)
+        except Exception:
+            for child_log in sorted(workdir.glob("*.log")):  # gone with the temporary dir
+                tail = child_log.read_text(errors="replace")[-3000:]
+                log.error("--- end of %s ---\n%s", child_log.name, tail)
+            raise
     ratio = bot["per_s"] / baseline["per_s"] if baseline["per_s"] else 0.0
+    cpu_ratio = None
+    if bot["cpu_ms_per_update"] and baseline["cpu_ms_per_update"]:
+        cpu_ratio = round(baseline["cpu_ms_per_update"] / bot["cpu_ms_per_update"], 3)
     return {
         "updates": args.updates,
         "per_s": bot["per_s"],
@@ -609,13 +650,31 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "backend": backend,
         "ratio": round(ratio, 3),
         "target_met": ratio >= TARGET_RATIO and bot["lost"] == 0,
+        # Both servers are single-threaded event loops; when CPU-bound, throughput is
+        # 1 / CPU per update, and this ratio is less sensitive to other load on the machine.
+        "cpu_ratio": cpu_ratio,
         "users": args.users,
         "concurrency": args.concurrency,
         "rate_limiter": args.rate_limiter,
         "bot": {k: v for k, v in bot.items() if v is not None},
         "baseline": {k: v for k, v in baseline.items() if v is not None},
         "python": platform.python_version(),
+        "load_avg_1m_before": load_before,
+        "commit": _commit(),
     }
+
+
+def _commit() -> str | None:
+    """The project's HEAD, with "+dirty" when the work tree has changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, timeout=10, check=True)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10,
+                                check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -666,7 +725,11 @@ def main(argv: list[str] | None = None) -> int:
         backends = [args.backend]
     if "postgresql" in backends and not os.environ.get("TEST_DATABASE_URL"):
         raise SystemExit("--backend postgresql needs TEST_DATABASE_URL")
-    results = [run_backend(backend, args) for backend in backends]
+    sys.stdout = sys.stderr  # stdout carries the JSON lines only
+    try:
+        results = [run_backend(backend, args) for backend in backends]
+    finally:
+        sys.stdout = _protocol
     for result in results:
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0 if all(result["target_met"] for result in results) else 1
