@@ -53,11 +53,10 @@ class Dispatcher:
             ):
                 logger.info("duplicate update %s/%s ignored", msg.channel, msg.update_id)
                 return []
-            user = await uow.users.get_for_update(
+            user, state, has_queued = await uow.users.lock_with_state(
                 msg.channel, msg.user_id, locale=DEFAULT_LOCALE,
                 display_name=msg.display_name, now=now,
             )
-            state = await uow.conversations.get(user.id)
             conversation = Conversation(
                 flow=state.flow, step=state.step, draft=dict(state.draft)
             ) if state else Conversation()
@@ -77,16 +76,16 @@ class Dispatcher:
                 return [Reply(ctx._("Sorry, something went wrong on our side. Your saved "
                                     "data is safe; please try again in a moment."))]
             if not conversation.user_deleted:
-                # Messages queued for this user (e.g. a staff answer) come along too.
-                waiting = await uow.outbox.take_for_user(user.id, now)
-                replies = [Reply(m.text) for m in waiting] + replies
-                await uow.conversations.save(
-                    user.id, flow=conversation.flow, step=conversation.step,
-                    draft=conversation.draft,
-                    choices={"items": [{"label": c.label, "payload": c.payload}
-                                       for c in new_choices]},
-                    now=now,
-                )
+                if has_queued:  # e.g. a staff answer: it comes along with this reply
+                    waiting = await uow.outbox.take_for_user(user.id, now)
+                    replies = [Reply(m.text) for m in waiting] + replies
+                choices = {"items": [{"label": c.label, "payload": c.payload}
+                                     for c in new_choices]}
+                if state is None or (state.flow, state.step, state.draft, state.choices) != (
+                        conversation.flow, conversation.step, conversation.draft, choices):
+                    await uow.conversations.save(
+                        user.id, flow=conversation.flow, step=conversation.step,
+                        draft=conversation.draft, choices=choices, now=now)
             await uow.commit()
             return replies
 

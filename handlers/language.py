@@ -44,4 +44,5 @@ async def _switch(locale: str, ctx: Context) -> list[Reply]:
     # TRANSLATORS: shown in the newly chosen language: name this catalog's own language.
     confirmation = translator.gettext("From now on I will answer in English.")
     # The menu must be in the new language too: rebuild it with the new translator.
-    return [Reply(confirmation), main_menu(replace(ctx, i18n=translator))]
+    new_ctx = replace(ctx, i18n=translator)
+    return [main_menu(new_ctx, f"{confirmation}\n\n{new_ctx._('What would you like to do?')}")]

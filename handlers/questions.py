@@ -183,6 +183,7 @@ async def staff_question_button(action: str, value: str, ctx: Context) -> list[R
     if action == "addkb" and question.status == "answered":
         await ctx.uow.staff_answers.add(question=question.text, answer=question.answer,
                                         lang=question.lang, added_by=ctx.actor, now=ctx.now)
+        ctx.services.staff_answers.invalidate()
         await ctx.uow.audit.record(actor=ctx.actor, action="kb.add_staff_answer",
                                    target=f"question:{question.id}", now=ctx.now)
         return [Reply(ctx._("Added to the knowledge base. From now on I answer similar "

@@ -37,7 +37,8 @@ async def start(msg: Incoming, ctx: Context) -> list[Reply]:
         "Consultancy Centre. I can answer questions about industrial-promotion (khuyến công) "
         "support, keep your enterprise profile, and pass your questions to our staff."
     )
-    return [Reply(greeting), main_menu(ctx)]
+    # One message, not two: the menu's buttons sit under the greeting.
+    return [main_menu(ctx, f"{greeting}\n\n{ctx._('What would you like to do?')}")]
 
 
 @router.command("menu", description=N_("Show the main menu"))

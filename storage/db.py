@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///khuyencong.db"
+WRITE_LOCK = "write_lock"
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -37,4 +39,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+    info = {}
+    if engine.dialect.name == "sqlite":
+        # SQLite has one writer at a time. Queueing our transactions on a fair asyncio lock
+        # beats SQLite's busy handler, which sleeps and retries (long, unfair waits).
+        info[WRITE_LOCK] = asyncio.Lock()
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True, info=info)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.app_settings import AppSettingRepository
 from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
+from storage.db import WRITE_LOCK
 from storage.inbound import InboundRepository
 from storage.outbox import OutboxRepository
 from storage.profiles import ProfileRepository
@@ -35,6 +36,9 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = session = self._session_factory()
+        self._write_lock = session.info.get(WRITE_LOCK)
+        if self._write_lock is not None:
+            await self._write_lock.acquire()
         self.users = UserRepository(session)
         self.conversations = ConversationRepository(session)
         self.inbound = InboundRepository(session)
@@ -50,8 +54,12 @@ class UnitOfWork:
                         tb: TracebackType | None) -> None:
         assert self._session is not None
         # close() rolls back whatever was not committed; loaded objects stay readable.
-        await self._session.close()
-        self._session = None
+        try:
+            await self._session.close()
+        finally:
+            self._session = None
+            if self._write_lock is not None:
+                self._write_lock.release()
 
     async def commit(self) -> None:
         assert self._session is not None

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from typing import NamedTuple
+
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
-from storage.models import User
+from storage.models import ConversationState, OutboxMessage, User
+
+
+class LockedUser(NamedTuple):
+    user: User
+    state: ConversationState | None
+    has_queued_messages: bool
 
 
 class UserRepository:
@@ -24,17 +32,33 @@ class UserRepository:
         The row lock serialises updates from one user across workers on PostgreSQL; SQLite
         serialises all writers already (BEGIN IMMEDIATE).
         """
-        await insert_ignoring_conflict(
-            self._session, User, channel=channel, channel_user_id=channel_user_id,
-            locale=locale, role="user", display_name=display_name, created_at=now,
-        )
+        return (await self.lock_with_state(channel, channel_user_id, locale=locale,
+                                           display_name=display_name, now=now)).user
+
+    async def lock_with_state(
+        self, channel: str, channel_user_id: str, *, locale: str, display_name: str | None,
+        now: datetime,
+    ) -> LockedUser:
+        """Lock (creating if new) the user, with their conversation state and whether
+        messages wait for them: one statement for a known user, since this runs for every
+        incoming message."""
         query = (
-            select(User)
+            select(User, ConversationState,
+                   exists().where(OutboxMessage.user_id == User.id,
+                                  OutboxMessage.delivered_at.is_(None)))
+            .outerjoin(ConversationState, ConversationState.user_id == User.id)
             .where(User.channel == channel, User.channel_user_id == channel_user_id)
-            .with_for_update()
+            .with_for_update(of=User)
             .execution_options(populate_existing=True)
         )
-        return (await self._session.execute(query)).scalar_one()
+        row = (await self._session.execute(query)).one_or_none()
+        if row is None:
+            await insert_ignoring_conflict(
+                self._session, User, channel=channel, channel_user_id=channel_user_id,
+                locale=locale, role="user", display_name=display_name, created_at=now,
+            )
+            row = (await self._session.execute(query)).one()
+        return LockedUser(*row)
 
     async def find(self, channel: str, channel_user_id: str) -> User | None:
         query = select(User).where(User.channel == channel, User.channel_user_id == channel_user_id)

@@ -31,10 +31,10 @@ def test_chat_json_reads_actions_and_prints_one_line_per_message(
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0]["text"].startswith("Xin chào")
     assert lines[0]["document"] is None
-    assert {"label": "Hồ sơ doanh nghiệp của tôi", "data": "profile"} in lines[1]["buttons"]
-    assert "Bạn có đồng ý không?" in lines[2]["text"]
-    assert "1/5" in lines[4]["text"]
-    assert "error" in lines[5] and "error" in lines[6]
+    assert {"label": "Hồ sơ doanh nghiệp của tôi", "data": "profile"} in lines[0]["buttons"]
+    assert "Bạn có đồng ý không?" in lines[1]["text"]
+    assert "1/5" in lines[3]["text"]
+    assert "error" in lines[4] and "error" in lines[5]
 
 
 def test_chat_json_in_english_as_operator(sqlite_url: str, locales_dir: Path) -> None:

@@ -40,19 +40,19 @@ async def polling(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterat
 
 async def test_polling_conversation_with_inline_buttons(tg: FakeTelegram, polling) -> None:
     await tg.user_sends(OWNER, "/start")
-    greeting, menu = await tg.wait_for_messages(OWNER, 2)
+    (greeting,) = await tg.wait_for_messages(OWNER, 1)
     assert greeting["text"].startswith("Xin chào")
-    assert ("Hồ sơ doanh nghiệp của tôi", "profile") in buttons(menu)
+    assert ("Hồ sơ doanh nghiệp của tôi", "profile") in buttons(greeting)
 
     await tg.user_presses(OWNER, "profile")
-    consent = (await tg.wait_for_messages(OWNER, 3))[-1]
+    consent = (await tg.wait_for_messages(OWNER, 2))[-1]
     assert "Bạn có đồng ý không?" in consent["text"]
     assert tg.calls("answerCallbackQuery"), "the button's progress indicator must stop"
 
     await tg.user_presses(OWNER, "profile:consent")
-    await tg.wait_for_messages(OWNER, 5)
+    await tg.wait_for_messages(OWNER, 4)
     await tg.user_sends(OWNER, "Công ty TNHH Cơ khí Toàn Phát")
-    assert "2/5" in (await tg.wait_for_messages(OWNER, 6))[-1]["text"]
+    assert "2/5" in (await tg.wait_for_messages(OWNER, 5))[-1]["text"]
 
 
 async def test_command_menu_is_set_in_vietnamese_and_english(tg: FakeTelegram, polling) -> None:
@@ -122,7 +122,7 @@ async def test_webhook_mode_answers_through_the_bots_own_server(tg: FakeTelegram
     assert tg.webhook_url == webhook["url"]
     await tg.user_sends(OWNER, "/start")
     assert tg.last_webhook_status == 200
-    greeting, _menu = await tg.wait_for_messages(OWNER, 2)
+    (greeting,) = await tg.wait_for_messages(OWNER, 1)
     assert greeting["text"].startswith("Xin chào")
     assert not tg.pending_updates
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from handlers.kb.knowledge_base import KnowledgeBase
@@ -21,14 +24,27 @@ def staff_entry(answer_id: int, question: str, answer: str, added_at: datetime) 
 
 
 class StaffAnswerSync:
-    """Keeps the knowledge base's run-time entries in step with the staff_answers table,
-    whichever worker added them."""
+    """Keeps the knowledge base's run-time entries in step with the staff_answers table.
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    Answers added on this worker show at once (`invalidate`); those added on another worker
+    within `interval` seconds, so that a question costs no extra query most of the time.
+    """
+
+    def __init__(self, kb: KnowledgeBase, *, interval: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._kb = kb
+        self._interval = interval
+        self._clock = clock
         self._version: tuple[int, int] | None = None
+        self._checked_at = -math.inf
+
+    def invalidate(self) -> None:
+        self._checked_at = -math.inf
 
     async def sync(self, uow: UnitOfWork) -> None:
+        if self._clock() - self._checked_at < self._interval:
+            return
+        self._checked_at = self._clock()
         version = await uow.staff_answers.version()  # one cheap query when nothing changed
         if version == self._version:
             return
