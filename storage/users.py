@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import NamedTuple
 
 from sqlalchemy import exists, select
