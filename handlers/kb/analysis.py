@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections import Counter
-from collections.abc import Collection, Container, Iterable, Iterator, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -19,9 +20,23 @@ VOCABULARY_FILE = Path(__file__).with_name("synonyms.yaml")
 # For each plain spelling, the words the content writes that way ("co": có, cơ).
 Spellings = Mapping[str, frozenset[str]]
 
-# The words of handlers.text.words, and what ends a clause (line breaks, punctuation): word
-# pairs are only formed inside a clause.
-_PIECE = re.compile(r"([^\W_]+)|[\n.,;:!?()\[\]{}\"“”…]|\s[-–—]\s")
+# The words of a text are those of handlers.text.words, in order, with a MARK where a clause ends
+# (a line break, punctuation, a dash between spaces): word pairs are only formed inside a clause.
+Words = list[str]
+MARK = "|"  # never a word: all characters but letters and digits separate words
+_CLAUSE_ENDS = "\n.,;:!?()[]{}\""
+_DASH = "\x02"  # a dash while a text is split: one between spaces ends a clause
+# Characters other than letters and digits, as str.split is to see them: ASCII clause ends as
+# MARK, ASCII dashes as _DASH, the other ASCII characters as spaces; common Unicode punctuation
+# first as ASCII. The regular expression splits texts with other characters.
+_UNICODE_PUNCTUATION = {"“": '"', "”": '"', "…": ".", "–": "-", "—": "-", "‘": "'", "’": "'",
+                        "°": " ", "×": " ", "•": " ", "\xa0": " ", "\u2009": " ", "\u202f": " "}
+_ASCII_PUNCTUATION = bytes.maketrans(
+    bytes(range(128)),
+    bytes(ord(MARK) if chr(c) in _CLAUSE_ENDS else ord(_DASH) if chr(c) == "-"
+          else c if chr(c).isalnum() else ord(" ") for c in range(128)),
+)
+_PIECE = re.compile(r"[^\W_]+|[\n.,;:!?()\[\]{}\"“”…]|(?<=\s)[-–—](?=\s)")
 
 
 class Token(NamedTuple):
@@ -34,37 +49,66 @@ class Token(NamedTuple):
         return self.exact == self.folded
 
 
-Clauses = list[list[Token]]
+class WordCache(dict[str, Any]):
+    """What `compute` gives for each word, computed once: the same words come back all the
+    time. Emptied when it reaches `limit`, so that odd words typed by users do not pile up."""
+
+    def __init__(self, compute: Callable[[str], Any], limit: int = 100_000) -> None:
+        super().__init__()
+        self._compute, self._limit = compute, limit
+
+    def __missing__(self, word: str) -> Any:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[word] = self._compute(word)
+        return value
 
 
-@functools.lru_cache(maxsize=100_000)
+folded_word = WordCache(fold)
+_tokens = WordCache(lambda word: Token(word, folded_word[word]))
+
+
 def token(word: str) -> Token:
-    """The token of a lower-case word (cached: the same words come back all the time)."""
-    return Token(word, fold(word))
+    """The token of a lower-case word."""
+    return _tokens[word]
 
 
-def clauses(text: str) -> Clauses:
-    """The words of each clause of `text` as tokens; line ends and punctuation end clauses."""
-    result: Clauses = []
-    clause: list[Token] = []
-    for word in _PIECE.findall(strip_invisible(text).lower()):
-        if word:
-            clause.append(token(word))
-        elif clause:
-            result.append(clause)
-            clause = []
-    if clause:
-        result.append(clause)
-    return result
+def words_of(text: str) -> Words:
+    """The lower-case words of `text`, with a MARK at the end of each clause."""
+    text = strip_invisible(text).lower()
+    # str.split does at C speed what the regular expression does.
+    split = text
+    if not text.isascii():
+        for character, ascii_character in _UNICODE_PUNCTUATION.items():
+            if character in split:
+                split = split.replace(character, ascii_character)
+    split = split.encode().translate(_ASCII_PUNCTUATION).decode()
+    if _DASH in split:
+        split = split.replace(f" {_DASH} ", f" {MARK} ").replace(_DASH, " ")
+    found = split.replace(MARK, f" {MARK} ").split()
+    if not found or "".join(found).replace(MARK, "").isalnum():
+        return found
+    return [word if word.isalnum() else MARK for word in _PIECE.findall(text)]
 
 
-@functools.lru_cache(maxsize=100_000)
-def stem(word: Token) -> Token:
+def clauses(words: Words) -> Iterator[list[str]]:
+    """The words of each clause."""
+    for is_mark, clause in itertools.groupby(words, MARK.__eq__):
+        if not is_mark:
+            yield list(clause)
+
+
+def is_plain(words: Words) -> bool:
+    """Whether words are written without any diacritics."""
+    return all(folded_word[word] == word for word in words)
+
+
+def _stem(word: str) -> Token:
     """A light English stemmer, so that "steps", "stepped" and "step" meet: plural and -ed,
     -ing endings and a final e go; Vietnamese syllables are left alone."""
-    text = word.exact
-    if not word.plain or len(text) < 4 or not text.isalpha():
-        return word
+    text = word
+    if folded_word[word] != word or len(text) < 4 or not text.isalpha():
+        return _tokens[word]
     if text.endswith(("ies", "ied")):
         text = text[:-3] + "y"
     elif text.endswith("s") and not text.endswith(("ss", "us", "is")):
@@ -78,11 +122,48 @@ def stem(word: Token) -> Token:
     return Token(text, text)
 
 
-class _Form(NamedTuple):
+_stems = WordCache(_stem)
+
+
+def stem(word: Token) -> Token:
+    """The English stem of a word typed without diacritics (see _stem)."""
+    return _stems[word.exact] if word.plain else word
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _Form:
+    """A way of writing a synonym group (hashed by identity: two groups may share one)."""
+
     folded: list[str]
+    key: str  # folded words joined by spaces
     exact: str  # words joined by spaces
+    words: list[str]  # exact words
     concept: Token  # the single token that stands for its group
     stop_in: frozenset[str]  # languages in which it means a stop word ("ko": không)
+
+
+class _Phrases:
+    """Forms of several words by their first two words, folded or as written."""
+
+    def __init__(self, forms: Iterable[_Form], folded: bool) -> None:
+        self._folded = folded
+        self._by_start: dict[tuple[str, str], list[_Form]] = defaultdict(list)
+        for form in forms:
+            words = form.folded if folded else form.words
+            if len(words) > 1:
+                self._by_start[words[0], words[1]].append(form)
+        self._first_words = {first for first, _ in self._by_start}
+
+    def find(self, words: Words) -> list[tuple[int, _Form]]:
+        """Where forms start in `words`, in order; where several start at one place, the
+        longest first (as they are given)."""
+        found = []
+        for i in [i for i, word in enumerate(words[:-1]) if word in self._first_words]:
+            for form in self._by_start.get((words[i], words[i + 1]), ()):
+                form_words = form.folded if self._folded else form.words
+                if words[i : i + len(form_words)] == form_words:
+                    found.append((i, form))
+        return found
 
 
 class Vocabulary:
@@ -97,31 +178,44 @@ class Vocabulary:
         self.stop_words = {lang: frozenset(words(" ".join(ws))) for lang, ws in stop_words.items()}
         self._stop_words_by_spelling: dict[str, dict[str, frozenset[str]]] = {
             lang: {
-                spelling: frozenset(w for w in ws if token(w).folded == spelling)
-                for spelling in {token(w).folded for w in ws}
+                spelling: frozenset(w for w in ws if folded_word[w] == spelling)
+                for spelling in {folded_word[w] for w in ws}
             }
             for lang, ws in self.stop_words.items()
         }
         self._final_particles = {
-            lang: frozenset(token(word).folded for word in words(" ".join(ws)))
+            lang: frozenset(folded_word[word] for word in words(" ".join(ws)))
             for lang, ws in final_particles.items()
         }
         self._forms: dict[str, list[_Form]] = {}  # by first folded word, longest first
         for group in groups:
-            canonical = [token(word) for word in words(group[0])]
-            concept = "_".join(word.folded for word in canonical)
+            canonical = words(group[0])
+            concept = "_".join(folded_word[word] for word in canonical)
             stop_in = frozenset(lang for lang, ws in self.stop_words.items()
-                                if all(word.exact in ws for word in canonical))
+                                if all(word in ws for word in canonical))
             for form in group:
                 exact = words(form)
-                folded = [token(word).folded for word in exact]
-                self._forms.setdefault(folded[0], []).append(
-                    _Form(folded, " ".join(exact), Token(concept, concept), stop_in)
-                )
+                folded = [folded_word[word] for word in exact]
+                self._forms.setdefault(folded[0], []).append(_Form(
+                    folded, " ".join(folded), " ".join(exact), exact, Token(concept, concept),
+                    stop_in,
+                ))
         for forms in self._forms.values():
             forms.sort(key=lambda form: -len(form.folded))
-        self._phrase_starts = {first for first, forms in self._forms.items()
-                               if any(len(form.folded) > 1 for form in forms)}
+        # Forms of several words, folded and as written (content written with diacritics is
+        # matched as written), and forms of one word as written.
+        all_forms = list(itertools.chain.from_iterable(self._forms.values()))
+        self._phrases = _Phrases(all_forms, folded=True)
+        self._phrases_as_written = _Phrases(all_forms, folded=False)
+        self._single_words_as_written: dict[str, _Form] = {}
+        for form in all_forms:
+            if len(form.words) == 1:
+                self._single_words_as_written.setdefault(form.exact, form)
+        # The term each word of content written with diacritics counts for; "" for none.
+        self._content_terms = {
+            lang: WordCache(functools.partial(self._content_term, lang=lang))
+            for lang in self.stop_words
+        }
 
     def language_of(self, text: str, lang: str) -> str:
         """The language a question is written in: `lang` unless its stop words say otherwise."""
@@ -145,7 +239,7 @@ class Vocabulary:
 
     def analyze(
         self,
-        text: str | Clauses,
+        text: str | Words,
         lang: str,
         spellings: Spellings | None,
         known: Container[str] | None = None,
@@ -171,33 +265,29 @@ class Vocabulary:
         forms = self._forms
         english = lang == "en"
         runs: list[list[Token]] = []
-        for clause in clauses(text) if isinstance(text, str) else text:
+        for clause_words in clauses(words_of(text) if isinstance(text, str) else text):
+            clause = [_tokens[word] for word in clause_words]
             folded = [word.folded for word in clause]
-            words: Sequence[Token | None] = clause
-            if not forms.keys().isdisjoint(folded):
-                words = kept = []  # None: a word left out, which breaks a run
-                i = 0
-                while i < len(clause):
-                    form = None
-                    if folded[i] in forms:
-                        form = self._form_at(clause, folded, i, spellings)
-                    if form is None:
-                        kept.append(clause[i])
-                        i += 1
-                        continue
-                    length = len(form.folded)
-                    if lang in form.stop_in:
-                        kept.append(None)
-                    else:
-                        runs.append([form.concept])
-                        kept.extend(w if known is None or _knows(known, w) else None
-                                    for w in clause[i : i + length])
-                    i += length
-            end = len(words)
-            while end and (word := words[end - 1]) and word.plain and word.folded in particles:
+            kept: list[Token | None] = []  # None: a word left out, which breaks a run
+            done = 0
+            for i in [i for i, word in enumerate(folded) if word in forms]:
+                form = self._form_at(clause, folded, i, spellings) if i >= done else None
+                if form is None:
+                    continue
+                kept += clause[done:i]
+                done = i + len(form.folded)
+                if lang in form.stop_in:
+                    kept.append(None)
+                else:
+                    runs.append([form.concept])
+                    kept += (w if known is None or _knows(known, w) else None
+                             for w in clause[i:done])
+            kept += clause[done:]
+            end = len(kept)
+            while end and (word := kept[end - 1]) and word.plain and word.folded in particles:
                 end -= 1
             run: list[Token] = []
-            for word in words[:end]:
+            for word in kept[:end]:
                 if word is None or (
                     (same := stop_words.get(word.folded)) and _is_one_of(word, same, stop_spellings)
                 ):
@@ -205,47 +295,53 @@ class Vocabulary:
                         runs.append(run)
                         run = []
                 else:
-                    run.append(stem(word) if english else word)
+                    run.append(_stems[word.exact] if english else word)
             if run:
                 runs.append(run)
         return runs
 
-    def word_counts(self, text: Clauses, lang: str) -> Counter[str]:
-        """The folded words that analyze(text, lang, None) yields, counted: the same result,
+    def word_counts(self, words: Words, lang: str) -> Counter[str]:
+        """The folded words that analyze(words, lang, None) yields, counted: the same result,
         quicker, for long texts written with diacritics where the order of words is not used."""
-        stop_words = self.stop_words.get(lang, frozenset())
-        english = lang == "en"
-        counts: Counter[str] = Counter()
-        for word, number in Counter(itertools.chain.from_iterable(text)).items():
-            if word.exact not in stop_words:
-                counts[stem(word).folded if english else word.folded] += number
-        for clause in text:
-            folded = [word.folded for word in clause]
-            end_of_form = 0
-            for i in [i for i, first in enumerate(folded) if first in self._forms]:
-                form = self._form_at(clause, folded, i, None) if i >= end_of_form else None
-                if form is None:
-                    continue
-                span = clause[i : i + len(form.folded)]
-                if lang in form.stop_in:
-                    counts.subtract(stem(w).folded if english else w.folded
-                                    for w in span if w.exact not in stop_words)
-                else:
-                    counts[form.concept.folded] += 1
-                end_of_form = i + len(span)
-        return +counts
+        terms = self._content_terms[lang]
+        counts = Counter(map(terms.__getitem__, words))
+        del counts[""]
+        # Forms of several words from left to right, then forms of one word outside them.
+        forms: dict[_Form, int] = {}
+        in_phrases: list[str] = []
+        done = 0
+        for i, form in self._phrases_as_written.find(words):
+            if i >= done:
+                forms[form] = forms.get(form, 0) + 1
+                in_phrases += form.words
+                done = i + len(form.words)
+        single = self._single_words_as_written
+        for word in single.keys() & words:
+            if outside := words.count(word) - in_phrases.count(word):
+                forms[single[word]] = forms.get(single[word], 0) + outside
+        stop_words: set[str] = set()
+        for form, number in forms.items():
+            if lang not in form.stop_in:
+                counts[form.concept.folded] = counts.get(form.concept.folded, 0) + number
+                continue
+            for word in form.words:  # a synonym of a stop word ("ko") is dropped
+                stop_words.add(terms[word])
+                counts[terms[word]] -= number
+        for term in stop_words:
+            if counts[term] <= 0:
+                del counts[term]
+        return counts
 
-    def phrases(self, text: Clauses) -> Iterator[tuple[str, str]]:
+    def phrases(self, words: Words) -> Iterator[tuple[str, str]]:
         """Folded and exact spelling of each synonym form of several words in a text."""
-        starts = self._phrase_starts
-        for clause in text:
-            folded = [word.folded for word in clause]
-            for i in [i for i, first in enumerate(folded) if first in starts]:
-                for form in self._forms[folded[i]]:
-                    length = len(form.folded)
-                    if length > 1 and folded[i : i + length] == form.folded:
-                        exact = " ".join(t.exact for t in clause[i : i + length])
-                        yield " ".join(form.folded), exact
+        folded = list(map(folded_word.__getitem__, words))
+        for i, form in self._phrases.find(folded):
+            yield form.key, " ".join(words[i : i + len(form.words)])
+
+    def _content_term(self, word: str, lang: str) -> str:
+        if word == MARK or word in self.stop_words[lang]:
+            return ""
+        return _stems[word].folded if lang == "en" else folded_word[word]
 
     def _form_at(
         self, clause: list[Token], folded: list[str], i: int, spellings: Spellings | None
@@ -257,7 +353,7 @@ class Vocabulary:
                 word = clause[i]
             elif folded[i : i + length] == form.folded:
                 exact = " ".join(t.exact for t in clause[i : i + length])
-                word = Token(exact, " ".join(form.folded))
+                word = Token(exact, form.key)
             else:
                 continue
             if _is_one_of(word, (form.exact,), spellings):

@@ -32,7 +32,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from handlers.kb.analysis import Clauses, Token, Vocabulary, clauses
+from handlers.kb.analysis import (
+    MARK,
+    Spellings,
+    Token,
+    Vocabulary,
+    Words,
+    folded_word,
+    is_plain,
+    words_of,
+)
 from handlers.kb.model import LANGUAGES, Entry
 
 # Ranking parameters. Set by coarse grid searches on tests/data/qa_eval.yaml (203 questions)
@@ -81,14 +90,15 @@ class _Phrasing:
         self.entry, self.lang, self.terms, self.weight = entry, lang, terms, weight
 
 
-class _Text:
-    """A tokenized text, and whether it was written without any diacritics."""
+class _Field:
+    """The term counts and length of a field of an entry in one language."""
 
-    __slots__ = ("clauses", "plain")
+    __slots__ = ("counts", "field", "lang", "length")
 
-    def __init__(self, clauses: Clauses) -> None:
-        self.clauses = clauses
-        self.plain = all(token.plain for clause in clauses for token in clause)
+    def __init__(self, lang: str, field: str) -> None:
+        self.lang, self.field = lang, field
+        self.counts: Counter[str] = Counter()
+        self.length = 0
 
 
 class SearchIndex:
@@ -103,56 +113,43 @@ class SearchIndex:
     def _build(self, entries: Sequence[Entry], vocabulary: Vocabulary) -> None:
         self.entries = tuple(entries)
         self._vocabulary = vocabulary
-        tokenized = [
-            [(lang, field, [_Text(clauses(text)) for text in texts])
-             for lang, field, texts in _fields(entry)]
-            for entry in self.entries
-        ]
-        self._spellings = _spellings(tokenized, vocabulary)
-        # Per entry, the term counts and length of each (field, language).
-        fields: list[list[tuple[str, str, Counter[str], int]]] = []
-        phrasing_terms: list[tuple[int, str, set[str]]] = []
-        for number, entry_fields in enumerate(tokenized):
-            counted = []
-            for lang, field, texts in entry_fields:
-                counter: Counter[str] = Counter()
-                length = 0
+        fields = [[_Field(lang, field) for lang, field, _ in _fields(entry)]
+                  for entry in self.entries]
+        self._phrasing_terms: list[tuple[int, str, set[str]]] = []
+        # Vietnamese typed without diacritics is read like a question someone typed, once the
+        # spellings of the content are known.
+        typed: list[tuple[int, _Field, Words]] = []
+        accented: list[Words] = []
+        for number, entry in enumerate(self.entries):
+            for field, (_, _, texts) in zip(fields[number], _fields(entry), strict=True):
                 for text in texts:
-                    # Vietnamese typed without diacritics is read like a question someone typed.
-                    spellings = self._spellings if text.plain and lang == "vi" else None
-                    if field == "text" and spellings is None:  # word order is not used here
-                        words = vocabulary.word_counts(text.clauses, lang)
-                        length += words.total()
-                        counter.update(words)
-                        continue
-                    runs = vocabulary.analyze(text.clauses, lang, spellings)
-                    length += sum(map(len, runs))
-                    if field == "text":
-                        counter.update(token.folded for run in runs for token in run)
-                        continue
-                    terms = _terms(runs)
-                    counter.update(terms)
-                    if terms:
-                        phrasing_terms.append((number, lang, {t for t in terms if t[0] != "="}))
-                if length:
-                    counted.append((lang, field, counter, length))
-            fields.append(counted)
+                    words = words_of(text)
+                    if text.isascii() or is_plain(words):
+                        if field.lang == "vi":
+                            typed.append((number, field, words))
+                            continue
+                    else:
+                        accented.append(words)
+                    self._add(number, field, words, None)
+        self._spellings = _spellings(accented, vocabulary)
+        for number, field, words in typed:
+            self._add(number, field, words, self._spellings)
 
-        document_frequency: Counter[str] = Counter()
-        for counted in fields:
-            document_frequency.update(set().union(*(counter for _, _, counter, _ in counted)))
+        self._entries_with = _postings(fields)
+        self._document_frequency = {term: len(p[0]) for term, p in self._entries_with.items()}
         count = len(self.entries)
-        self._document_frequency = document_frequency
         self._idf = {
             term: math.log(1 + (count - df + 0.5) / (df + 0.5))
-            for term, df in document_frequency.items()
+            for term, df in self._document_frequency.items()
         }
+        # What a term of a question tells: its weight times its idf.
+        self._information = {term: _term_weight(term) * idf for term, idf in self._idf.items()}
         self._rare_idf = math.log(1 + (count - 0.5) / 1.5)  # a term of one entry
-        self._entries_with = _postings(fields)
         self._phrasings: list[list[_Phrasing]] = [[] for _ in self.entries]
-        for entry, lang, terms in phrasing_terms:
-            weight = sum(_term_weight(t) * self._idf[t] for t in terms)
+        for entry, lang, terms in self._phrasing_terms:
+            weight = sum(map(self._information.__getitem__, terms))
             self._phrasings[entry].append(_Phrasing(entry, lang, frozenset(terms), weight))
+        del self._phrasing_terms
         self._words = {t for t in self._idf if " " not in t and t[0] != "="}
         self._one_letter_less: dict[str, set[str]] = defaultdict(set)
         for word in self._words:
@@ -160,6 +157,23 @@ class SearchIndex:
                 continue
             for variant in _deletions(word):
                 self._one_letter_less[variant].add(word)
+
+    def _add(self, number: int, field: _Field, words: Words, spellings: Spellings | None) -> None:
+        """Count the terms of a text of a field of entry `number`."""
+        if field.field == "text" and spellings is None:  # word order is not used here
+            counts = self._vocabulary.word_counts(words, field.lang)
+            field.length += counts.total()
+            field.counts.update(counts)
+            return
+        runs = self._vocabulary.analyze(words, field.lang, spellings)
+        field.length += sum(map(len, runs))
+        if field.field == "text":
+            field.counts.update(token.folded for run in runs for token in run)
+            return
+        terms = _terms(runs)
+        field.counts.update(terms)
+        if terms:
+            self._phrasing_terms.append((number, field.lang, {t for t in terms if t[0] != "="}))
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
@@ -211,15 +225,15 @@ class SearchIndex:
                     continue
                 if not token.plain and token.exact not in self._spellings.get(token.folded, ()):
                     share *= ACCENT_MISMATCH  # hôn is not hơn, though hổ trợ may be hỗ trợ
-                information[token.folded] = _term_weight(token.folded) * self._idf[token.folded]
+                information[token.folded] = self._information[token.folded]
                 kept[token.folded] = share
                 if not token.plain and "=" + token.exact in self._idf:
-                    information["=" + token.exact] = EXACT_WEIGHT * self._idf["=" + token.exact]
+                    information["=" + token.exact] = self._information["=" + token.exact]
                     kept["=" + token.exact] = share
             for (left, left_share), (right, right_share) in itertools.pairwise(run):
                 pair = f"{left.folded} {right.folded}"
                 if pair in self._idf:
-                    information[pair] = PAIR_WEIGHT * self._idf[pair]
+                    information[pair] = self._information[pair]
                     kept[pair] = min(left_share, right_share)
         if not information:
             return {}
@@ -317,58 +331,57 @@ def _fields(entry: Entry) -> Iterator[tuple[str, str, Sequence[str]]]:
         yield lang, "text", [entry.text.get(lang)]
 
 
-def _spellings(
-    tokenized: list[list[tuple[str, str, list[_Text]]]], vocabulary: Vocabulary
-) -> dict[str, frozenset[str]]:
-    """The words and synonym phrases the content writes with each plain spelling ("co": có,
-    cơ; "cong nhan": công nhân, công nhận).
-
-    Texts written without any diacritics (sample questions typed the way users type) say
-    nothing about which words exist, so they are left out.
-    """
-    accented = [text for fields in tokenized for _, _, texts in fields
-                for text in texts if not text.plain]
-    seen = set(itertools.chain.from_iterable(itertools.chain.from_iterable(
-        text.clauses for text in accented)))
+def _spellings(accented: list[Words], vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
+    """The words and synonym phrases texts written with diacritics spell with each plain
+    spelling ("co": có, cơ; "cong nhan": công nhân, công nhận)."""
     spellings: dict[str, set[str]] = defaultdict(set)
-    for token in seen:
-        spellings[token.folded].add(token.exact)
-    for text in accented:
-        for folded, exact in vocabulary.phrases(text.clauses):
+    for word in set().union(*accented) - {MARK}:
+        spellings[folded_word[word]].add(word)
+    for words in accented:
+        for folded, exact in vocabulary.phrases(words):
             spellings[folded].add(exact)
     return {folded: frozenset(exact) for folded, exact in spellings.items()}
 
 
-def _postings(
-    fields: list[list[tuple[str, str, Counter[str], int]]],
-) -> dict[str, tuple[list[int], list[float], list[float]]]:
+def _postings(fields: list[list[_Field]]) -> dict[str, tuple[list[int], list[float], list[float]]]:
     """For each term, the entries holding it with its saturated BM25F weight there for a
     Vietnamese and for an English question."""
     lengths: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for counted in fields:
-        for lang, field, _, length in counted:
-            lengths[field, lang].append(length)
+    for entry_fields in fields:
+        for field in entry_fields:
+            if field.length:
+                lengths[field.field, field.lang].append(field.length)
     average = {key: sum(values) / len(values) for key, values in lengths.items()}
-    postings: dict[str, tuple[list[int], list[float], list[float]]] = {}
-    for number, counted in enumerate(fields):
+    postings: dict[str, tuple[list[int], list[float], list[float]]] = defaultdict(
+        lambda: ([], [], [])
+    )
+    for number, entry_fields in enumerate(fields):
         in_language: dict[str, dict[str, float]] = {"vi": {}, "en": {}}
-        for lang, field, counter, length in counted:
-            norm = FIELD_WEIGHTS[field] / (1 - B + B * length / average[field, lang])
-            frequencies = in_language[lang]
+        for field in entry_fields:
+            if not field.length:
+                continue
+            norm = FIELD_WEIGHTS[field.field] / (
+                1 - B + B * field.length / average[field.field, field.lang])
+            frequencies = in_language[field.lang]
             get = frequencies.get
-            for term, frequency in counter.items():
-                frequencies[term] = get(term, 0.0) + frequency * norm
+            for term, count in field.counts.items():
+                frequencies[term] = get(term, 0.0) + count * norm
         vi, en = in_language["vi"], in_language["en"]
-        for term in vi.keys() | en.keys():
-            in_vi, in_en = vi.get(term, 0.0), en.get(term, 0.0)
+        in_english = en.pop
+        for term, in_vi in vi.items():
+            in_en = in_english(term, 0.0)
             for_vi, for_en = in_vi + OTHER_LANGUAGE * in_en, in_en + OTHER_LANGUAGE * in_vi
-            posting = postings.get(term)
-            if posting is None:
-                posting = postings[term] = ([], [], [])
-            posting[0].append(number)
-            posting[1].append(for_vi / (for_vi + K1))
-            posting[2].append(for_en / (for_en + K1))
-    return postings
+            numbers, vi_weights, en_weights = postings[term]
+            numbers.append(number)
+            vi_weights.append(for_vi / (for_vi + K1))
+            en_weights.append(for_en / (for_en + K1))
+        for term, in_en in en.items():  # terms of the English fields only
+            for_vi = OTHER_LANGUAGE * in_en
+            numbers, vi_weights, en_weights = postings[term]
+            numbers.append(number)
+            vi_weights.append(for_vi / (for_vi + K1))
+            en_weights.append(in_en / (in_en + K1))
+    return dict(postings)
 
 
 def _terms(runs: list[list[Token]]) -> list[str]:

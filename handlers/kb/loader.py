@@ -70,8 +70,8 @@ def run_check(directory: str | Path) -> tuple[int, str]:
     return 0, f"{directory}: {counts}, no problems"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys instead of keeping the last one silently."""
+class _DuplicateKeyCheck:
+    """Refuses duplicate keys in a mapping instead of keeping the last one silently."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
@@ -83,6 +83,19 @@ class _StrictLoader(yaml.SafeLoader):
                     )
                 seen.add(key_node.value)
         return super().construct_mapping(node, deep)
+
+
+class _StrictLoader(_DuplicateKeyCheck, yaml.SafeLoader):
+    """The pure-Python safe loader, whose syntax error messages are the clearer ones."""
+
+
+# libyaml parses the content files about ten times faster; a file with an error is parsed again
+# by _StrictLoader, for its message.
+if hasattr(yaml, "CSafeLoader"):
+    class _FastStrictLoader(_DuplicateKeyCheck, yaml.CSafeLoader):
+        """The safe loader of libyaml, when PyYAML was built with it."""
+else:
+    _FastStrictLoader = _StrictLoader
 
 
 def _read(directory: Path) -> tuple[Knowledge, list[Problem]]:
@@ -126,16 +139,27 @@ def _problem(entry: Entry, message: str, line: int | None) -> Problem:
 def _parse(path: Path, problems: list[Problem]) -> tuple[Any, yaml.Node | None]:
     """The YAML document of `path` and its node tree (for line numbers), or (None, None)."""
     try:
-        loader = _StrictLoader(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         problems.append(Problem(path.name, None, f"cannot read the file: {error}"))
         return None, None
     try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except yaml.YAMLError as error:
+        return _compose_and_construct(_FastStrictLoader, text)
+    except yaml.YAMLError as fast_error:
+        try:
+            _compose_and_construct(_StrictLoader, text)
+            error = fast_error  # only libyaml objects; keep its word for it
+        except yaml.YAMLError as clearer_error:
+            error = clearer_error
         problems.append(_yaml_problem(path.name, error))
         return None, None
+
+
+def _compose_and_construct(loader_class: type, text: str) -> tuple[Any, yaml.Node | None]:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
     finally:
         loader.dispose()
 
