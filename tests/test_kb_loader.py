@@ -113,7 +113,7 @@ def test_duplicate_key_is_a_problem_not_a_silent_overwrite(kb_dir: Path):
     ("old", "new", "message"),
     [
         ("id: hoi-cho-nuoc-ngoai", "id: Hoi_Cho", "entry number 2 has an invalid id 'Hoi_Cho': "
-         "use lower-case ASCII words joined by hyphens"),
+         "use lower-case ASCII words joined by hyphens, at most 48 characters"),
         ("    status: confirmed", "    status: draft", "entry 'hoi-cho-nuoc-ngoai' has an unknown "
          "status 'draft' (expected confirmed, unconfirmed or historical)"),
         ("    facts: [MH-04, MH-05]", "    fatcs: [MH-04]", "entry 'hoi-cho-nuoc-ngoai' has an "
@@ -157,3 +157,15 @@ def test_load_raises_with_every_problem_and_check_exits_non_zero(kb_dir: Path):
     assert status == 1
     assert "hoi-cho.yaml:2: entry 'hoi-cho-gian-hang' has an unknown topic 'hoi-thao'" in report
     assert "2 problem(s)" in report
+
+
+def test_an_id_too_long_for_a_button_is_reported(tmp_path: Path):
+    source = Path(__file__).parent / "data" / "kb_fixture"
+    shutil.copytree(source, tmp_path / "kb")
+    target = next(p for p in (tmp_path / "kb").glob("*.yaml") if p.name != "topics.yaml")
+    text = target.read_text(encoding="utf-8")
+    first_id = text.split("- id:", 1)[1].split("\n", 1)[0].strip()
+    target.write_text(text.replace(f"- id: {first_id}", "- id: " + "dai-" * 13 + "x", 1),
+                      encoding="utf-8")
+    problems = [str(p) for p in check_knowledge(tmp_path / "kb")]
+    assert any("at most 48 characters" in p for p in problems), problems

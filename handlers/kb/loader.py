@@ -18,7 +18,8 @@ TOPICS_FILE = "topics.yaml"
 ENTRY_FIELDS = frozenset({
     "id", "topic", "status", "title", "text", "questions", "source", "facts", "reviewed", "related",
 })
-_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+# Ids travel in button payloads ("kb:<id>", "topic:<id>"), which Telegram caps at 64 bytes.
+_ID = re.compile(r"(?=.{1,48}$)[a-z0-9]+(-[a-z0-9]+)*")
 _LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
 
 Report = Callable[[str], None]
@@ -197,7 +198,8 @@ def _read_topics(path: Path, problems: list[Problem]) -> list[Topic]:
         topic_id = raw.get("id") if isinstance(raw, dict) else None
         if not isinstance(topic_id, str) or not _ID.fullmatch(topic_id):
             problems.append(Problem(path.name, None, f"topic id {topic_id!r} must be lower-case "
-                                    "ASCII words joined by hyphens", line))
+                                    "ASCII words joined by hyphens, at most 48 characters",
+                                    line))
         elif topic_id in topics:
             problems.append(Problem(path.name, topic_id, f"duplicate topic id '{topic_id}'", line))
         else:
@@ -217,7 +219,7 @@ def _read_entries(path: Path, problems: list[Problem]) -> Iterator[tuple[Entry, 
         if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id):
             problems.append(Problem(path.name, None, f"entry number {number} has an invalid id "
                                     f"{entry_id!r}: use lower-case ASCII words joined by "
-                                    "hyphens", line))
+                                    "hyphens, at most 48 characters", line))
             continue
         report = _reporter(problems, path.name, entry_id, line)
         yield _entry(raw, entry_id, path.name, report), line
