@@ -34,4 +34,6 @@ def words(text: str) -> list[str]:
 
 def strip_invisible(text: str) -> str:
     """NFC-normalise and drop invisible characters, keeping spacing and line breaks."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text or ""))
+    if not text or text.isascii():  # nothing to do, and the knowledge base has many such texts
+        return text or ""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))

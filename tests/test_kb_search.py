@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized
-from handlers.kb.analysis import Vocabulary, words_of
+from handlers.kb.analysis import Vocabulary, phrasing_terms, words_of
 from handlers.kb.evaluation import evaluate, load_eval_set
 
 ROOT = Path(__file__).parent.parent
@@ -187,17 +187,27 @@ def test_extra_entries_are_searched_and_cannot_replace_file_entries(caplog):
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_quick_word_counts_of_content_match_the_full_analysis(lang: str):
+def test_quick_analysis_of_content_matches_the_full_one(lang: str):
     vocabulary = Vocabulary.from_file()
+    entries = KnowledgeBase.from_directory(FIXTURE).entries()
     texts = [
         "CNNT được hỗ trợ máy móc, thiết bị; hội chợ triển lãm (gian hàng) ko mất tiền.",
         "Rural-industry establishments get booths at trade fairs and machines, not loans.",
-        *(entry.text.get(lang) for entry in KnowledgeBase.from_directory(FIXTURE).entries()),
+        *(entry.text.get(lang) for entry in entries),
+        *(question for entry in entries for question in entry.questions.get(lang)),
     ]
-    for text in texts:
-        words = words_of(text)
-        full = Counter(t.folded for run in vocabulary.analyze(words, lang, None) for t in run)
-        assert dict(vocabulary.word_counts(words, lang)) == dict(full)  # no zero counts either
+    words = [words_of(text) for text in texts]
+    runs = [vocabulary.analyze(text, lang, None) for text in words]
+
+    text_field = vocabulary.content_terms(words, lang, phrasing=False)
+    assert Counter(text_field.terms) == Counter(t.folded for r in runs for run in r for t in run)
+    assert text_field.length == sum(len(run) for r in runs for run in r)
+
+    phrasings = vocabulary.content_terms(words, lang, phrasing=True)
+    expected = [phrasing_terms(r) for r in runs]
+    assert Counter(phrasings.terms) == Counter(t for terms, _ in expected for t in terms)
+    assert Counter(phrasings.accents) == Counter(a for _, accents in expected for a in accents)
+    assert phrasings.phrasings == [frozenset(terms) for terms, _ in expected if terms]
 
 
 def test_vocabulary_refuses_yaml_booleans(tmp_path: Path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,7 @@ import yaml
 from handlers.text import fold, strip_invisible, words
 
 VOCABULARY_FILE = Path(__file__).with_name("synonyms.yaml")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: ten times quicker
 
 # For each plain spelling, the words the content writes that way ("co": có, cơ).
 Spellings = Mapping[str, frozenset[str]]
@@ -24,6 +25,7 @@ Spellings = Mapping[str, frozenset[str]]
 # (a line break, punctuation, a dash between spaces): word pairs are only formed inside a clause.
 Words = list[str]
 MARK = "|"  # never a word: all characters but letters and digits separate words
+EXACT = "="  # begins the term of a word as written with diacritics ("=hội")
 _CLAUSE_ENDS = "\n.,;:!?()[]{}\""
 _DASH = "\x02"  # a dash while a text is split: one between spaces ends a clause
 # Characters other than letters and digits, as str.split is to see them: ASCII clause ends as
@@ -68,11 +70,6 @@ folded_word = WordCache(fold)
 _tokens = WordCache(lambda word: Token(word, folded_word[word]))
 
 
-def token(word: str) -> Token:
-    """The token of a lower-case word."""
-    return _tokens[word]
-
-
 def words_of(text: str) -> Words:
     """The lower-case words of `text`, with a MARK at the end of each clause."""
     text = strip_invisible(text).lower()
@@ -85,9 +82,8 @@ def words_of(text: str) -> Words:
     split = split.encode().translate(_ASCII_PUNCTUATION).decode()
     if _DASH in split:
         split = split.replace(f" {_DASH} ", f" {MARK} ").replace(_DASH, " ")
-    found = split.replace(MARK, f" {MARK} ").split()
-    if not found or "".join(found).replace(MARK, "").isalnum():
-        return found
+    if split.replace(" ", "").replace(MARK, "").isalnum():
+        return split.replace(MARK, f" {MARK} ").split()
     return [word if word.isalnum() else MARK for word in _PIECE.findall(text)]
 
 
@@ -101,6 +97,10 @@ def clauses(words: Words) -> Iterator[list[str]]:
 def is_plain(words: Words) -> bool:
     """Whether words are written without any diacritics."""
     return all(folded_word[word] == word for word in words)
+
+
+# The term of a word written with diacritics as written ("=hội"); "" for a plain word.
+_accents = WordCache(lambda word: "" if folded_word[word] == word else EXACT + word)
 
 
 def _stem(word: str) -> Token:
@@ -142,27 +142,43 @@ class _Form:
     stop_in: frozenset[str]  # languages in which it means a stop word ("ko": không)
 
 
-class _Phrases:
-    """Forms of several words by their first two words, folded or as written."""
+class FieldTerms(NamedTuple):
+    """The terms of the texts of a field of an entry, as the index counts them."""
+
+    terms: list[str]  # folded words and synonym concepts, and for phrasings word pairs
+    accents: list[str]  # for phrasings, the words written with diacritics ("=hội")
+    length: int  # words and concepts
+    phrasings: list[frozenset[str]]  # for phrasings, the terms of each text
+
+
+class _FormIndex:
+    """Synonym forms by their first two words (one for a form of one word), folded or as
+    written, to find them in texts."""
 
     def __init__(self, forms: Iterable[_Form], folded: bool) -> None:
-        self._folded = folded
-        self._by_start: dict[tuple[str, str], list[_Form]] = defaultdict(list)
-        for form in forms:
+        self._phrases: dict[tuple[str, str], list[tuple[list[str], _Form]]] = defaultdict(list)
+        self._single_words: dict[str, _Form] = {}
+        for form in forms:  # the longest first
             words = form.folded if folded else form.words
             if len(words) > 1:
-                self._by_start[words[0], words[1]].append(form)
-        self._first_words = {first for first, _ in self._by_start}
+                self._phrases[words[0], words[1]].append((words, form))
+            else:
+                self._single_words.setdefault(words[0], form)
+        self._first_words = {first for first, _ in self._phrases} | self._single_words.keys()
 
     def find(self, words: Words) -> list[tuple[int, _Form]]:
         """Where forms start in `words`, in order; where several start at one place, the
-        longest first (as they are given)."""
+        longest first."""
         found = []
-        for i in [i for i, word in enumerate(words[:-1]) if word in self._first_words]:
-            for form in self._by_start.get((words[i], words[i + 1]), ()):
-                form_words = form.folded if self._folded else form.words
-                if words[i : i + len(form_words)] == form_words:
-                    found.append((i, form))
+        last = len(words) - 1
+        is_first = map(self._first_words.__contains__, words)
+        for i in itertools.compress(range(len(words)), is_first):  # at C speed
+            if i < last:
+                for form_words, form in self._phrases.get((words[i], words[i + 1]), ()):
+                    if words[i : i + len(form_words)] == form_words:
+                        found.append((i, form))
+            if (form := self._single_words.get(words[i])) is not None:
+                found.append((i, form))
         return found
 
 
@@ -202,15 +218,11 @@ class Vocabulary:
                 ))
         for forms in self._forms.values():
             forms.sort(key=lambda form: -len(form.folded))
-        # Forms of several words, folded and as written (content written with diacritics is
-        # matched as written), and forms of one word as written.
+        # Forms of several words, folded, and all forms as written: content written with
+        # diacritics is matched as written.
         all_forms = list(itertools.chain.from_iterable(self._forms.values()))
-        self._phrases = _Phrases(all_forms, folded=True)
-        self._phrases_as_written = _Phrases(all_forms, folded=False)
-        self._single_words_as_written: dict[str, _Form] = {}
-        for form in all_forms:
-            if len(form.words) == 1:
-                self._single_words_as_written.setdefault(form.exact, form)
+        self._phrases = _FormIndex((form for form in all_forms if len(form.words) > 1), True)
+        self._forms_as_written = _FormIndex(all_forms, folded=False)
         # The term each word of content written with diacritics counts for; "" for none.
         self._content_terms = {
             lang: WordCache(functools.partial(self._content_term, lang=lang))
@@ -219,7 +231,7 @@ class Vocabulary:
 
     def language_of(self, text: str, lang: str) -> str:
         """The language a question is written in: `lang` unless its stop words say otherwise."""
-        found = [token(word) for word in words(text)]
+        found = [_tokens[word] for word in words(text)]
         vi = sum(t.folded in self._stop_words_by_spelling.get("vi", ()) for t in found)
         en = sum(t.exact in self.stop_words.get("en", ()) for t in found)
         if lang != "en" and en > vi and all(t.plain for t in found):
@@ -230,7 +242,7 @@ class Vocabulary:
 
     @classmethod
     def from_file(cls, path: Path = VOCABULARY_FILE) -> Vocabulary:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         lists = [*data["synonyms"], *data["stop_words"].values(), *data["final_particles"].values()]
         for value in (value for values in lists for value in values):
             if not isinstance(value, str):  # YAML reads yes, no, on, off as true or false
@@ -270,7 +282,7 @@ class Vocabulary:
             folded = [word.folded for word in clause]
             kept: list[Token | None] = []  # None: a word left out, which breaks a run
             done = 0
-            for i in [i for i, word in enumerate(folded) if word in forms]:
+            for i in itertools.compress(range(len(folded)), map(forms.__contains__, folded)):
                 form = self._form_at(clause, folded, i, spellings) if i >= done else None
                 if form is None:
                     continue
@@ -300,43 +312,50 @@ class Vocabulary:
                 runs.append(run)
         return runs
 
-    def word_counts(self, words: Words, lang: str) -> Counter[str]:
-        """The folded words that analyze(words, lang, None) yields, counted: the same result,
-        quicker, for long texts written with diacritics where the order of words is not used."""
-        terms = self._content_terms[lang]
-        counts = Counter(map(terms.__getitem__, words))
-        del counts[""]
-        # Forms of several words from left to right, then forms of one word outside them.
-        forms: dict[_Form, int] = {}
-        in_phrases: list[str] = []
-        done = 0
-        for i, form in self._phrases_as_written.find(words):
-            if i >= done:
-                forms[form] = forms.get(form, 0) + 1
-                in_phrases += form.words
-                done = i + len(form.words)
-        single = self._single_words_as_written
-        for word in single.keys() & words:
-            if outside := words.count(word) - in_phrases.count(word):
-                forms[single[word]] = forms.get(single[word], 0) + outside
-        stop_words: set[str] = set()
-        for form, number in forms.items():
-            if lang not in form.stop_in:
-                counts[form.concept.folded] = counts.get(form.concept.folded, 0) + number
-                continue
-            for word in form.words:  # a synonym of a stop word ("ko") is dropped
-                stop_words.add(terms[word])
-                counts[terms[word]] -= number
-        for term in stop_words:
-            if counts[term] <= 0:
-                del counts[term]
-        return counts
+    def content_terms(self, texts: Sequence[Words], lang: str, phrasing: bool) -> FieldTerms:
+        """The terms of the texts of a field written with diacritics or in English, as
+        analyze(text, lang, None) and phrasing_terms give them, quicker (all texts at once)."""
+        words: Words = []
+        spans = []
+        for text in texts:
+            spans.append((len(words), len(words) + len(text)))
+            words += text
+            words.append(MARK)
+        sequence = list(map(self._content_terms[lang].__getitem__, words))  # "": a stop word
+        concepts = [""] * len(words)  # the concept of a synonym form where the form starts
+        for i, form in self._content_forms(words):
+            if lang in form.stop_in:  # a synonym of a stop word ("ko") is one
+                sequence[i : i + len(form.words)] = [""] * len(form.words)
+            else:
+                concepts[i] = form.concept.folded
+        terms = [*filter(None, sequence), *filter(None, concepts)]
+        if not phrasing:
+            return FieldTerms(terms, [], len(terms), [])
+        length = len(terms)
+        pairs = [f"{left} {right}" if left and right else ""
+                 for left, right in itertools.pairwise(sequence)]
+        terms += filter(None, pairs)
+        accents = filter(None, itertools.compress(map(_accents.__getitem__, words), sequence))
+        phrasings = [frozenset(filter(None, itertools.chain(
+            sequence[start:end], concepts[start:end], pairs[start:end]))) for start, end in spans]
+        return FieldTerms(terms, list(accents), length, [p for p in phrasings if p])
 
     def phrases(self, words: Words) -> Iterator[tuple[str, str]]:
         """Folded and exact spelling of each synonym form of several words in a text."""
         folded = list(map(folded_word.__getitem__, words))
         for i, form in self._phrases.find(folded):
             yield form.key, " ".join(words[i : i + len(form.words)])
+
+    def _content_forms(self, words: Words) -> list[tuple[int, _Form]]:
+        """The synonym forms in content written with diacritics or in English, where words are
+        what they are, from left to right: at each place the longest."""
+        chosen: list[tuple[int, _Form]] = []
+        end = 0
+        for i, form in self._forms_as_written.find(words):
+            if i >= end:
+                chosen.append((i, form))
+                end = i + len(form.words)
+        return chosen
 
     def _content_term(self, word: str, lang: str) -> str:
         if word == MARK or word in self.stop_words[lang]:
@@ -359,6 +378,22 @@ class Vocabulary:
             if _is_one_of(word, (form.exact,), spellings):
                 return form
         return None
+
+
+def phrasing_terms(runs: list[list[Token]]) -> tuple[list[str], list[str]]:
+    """The terms of a title or sample question: folded words and pairs of adjacent words
+    ("hoi cho"); and the words written with diacritics ("=hội")."""
+    terms, accents = [], []
+    for run in runs:
+        previous = None
+        for exact, folded in run:
+            terms.append(folded)
+            if exact != folded:
+                accents.append(EXACT + exact)
+            if previous:
+                terms.append(f"{previous} {folded}")
+            previous = folded
+    return terms, accents
 
 
 def _is_one_of(word: Token, words: Collection[str], spellings: Spellings | None) -> bool:

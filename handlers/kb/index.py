@@ -33,13 +33,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from handlers.kb.analysis import (
+    EXACT,
     MARK,
-    Spellings,
+    FieldTerms,
     Token,
     Vocabulary,
     Words,
     folded_word,
     is_plain,
+    phrasing_terms,
     words_of,
 )
 from handlers.kb.model import LANGUAGES, Entry
@@ -93,11 +95,11 @@ class _Phrasing:
 class _Field:
     """The term counts and length of a field of an entry in one language."""
 
-    __slots__ = ("counts", "field", "lang", "length")
+    __slots__ = ("field", "lang", "length", "terms")
 
     def __init__(self, lang: str, field: str) -> None:
         self.lang, self.field = lang, field
-        self.counts: Counter[str] = Counter()
+        self.terms: list[str] = []
         self.length = 0
 
 
@@ -115,13 +117,14 @@ class SearchIndex:
         self._vocabulary = vocabulary
         fields = [[_Field(lang, field) for lang, field, _ in _fields(entry)]
                   for entry in self.entries]
-        self._phrasing_terms: list[tuple[int, str, set[str]]] = []
+        self._phrasing_terms: list[tuple[int, str, frozenset[str]]] = []
         # Vietnamese typed without diacritics is read like a question someone typed, once the
         # spellings of the content are known.
         typed: list[tuple[int, _Field, Words]] = []
-        accented: list[Words] = []
+        accented: Words = []
         for number, entry in enumerate(self.entries):
             for field, (_, _, texts) in zip(fields[number], _fields(entry), strict=True):
+                content = []
                 for text in texts:
                     words = words_of(text)
                     if text.isascii() or is_plain(words):
@@ -129,28 +132,38 @@ class SearchIndex:
                             typed.append((number, field, words))
                             continue
                     else:
-                        accented.append(words)
-                    self._add(number, field, words, None)
+                        accented += words
+                        accented.append(MARK)
+                    content.append(words)
+                if content:
+                    terms = vocabulary.content_terms(content, field.lang, field.field != "text")
+                    self._add(number, field, terms)
         self._spellings = _spellings(accented, vocabulary)
         for number, field, words in typed:
-            self._add(number, field, words, self._spellings)
+            runs = vocabulary.analyze(words, field.lang, self._spellings)
+            length = sum(map(len, runs))
+            if field.field == "text":
+                terms = FieldTerms([token.folded for run in runs for token in run], [], length, [])
+            else:
+                found, accents = phrasing_terms(runs)
+                terms = FieldTerms(found, accents, length, [frozenset(found)] if found else [])
+            self._add(number, field, terms)
 
         self._entries_with = _postings(fields)
-        self._document_frequency = {term: len(p[0]) for term, p in self._entries_with.items()}
+        self._saturations: dict[str, tuple[list[float], list[float]]] = {}  # see _weights
         count = len(self.entries)
-        self._idf = {
-            term: math.log(1 + (count - df + 0.5) / (df + 0.5))
-            for term, df in self._document_frequency.items()
-        }
         # What a term of a question tells: its weight times its idf.
-        self._information = {term: _term_weight(term) * idf for term, idf in self._idf.items()}
+        self._information = {
+            term: _term_weight(term) * math.log(1 + (count - len(held) + 0.5) / (len(held) + 0.5))
+            for term, (held, _, _) in self._entries_with.items()
+        }
         self._rare_idf = math.log(1 + (count - 0.5) / 1.5)  # a term of one entry
         self._phrasings: list[list[_Phrasing]] = [[] for _ in self.entries]
         for entry, lang, terms in self._phrasing_terms:
             weight = sum(map(self._information.__getitem__, terms))
-            self._phrasings[entry].append(_Phrasing(entry, lang, frozenset(terms), weight))
+            self._phrasings[entry].append(_Phrasing(entry, lang, terms, weight))
         del self._phrasing_terms
-        self._words = {t for t in self._idf if " " not in t and t[0] != "="}
+        self._words = {t for t in self._information if " " not in t and t[0] != EXACT}
         self._one_letter_less: dict[str, set[str]] = defaultdict(set)
         for word in self._words:
             if "_" in word:  # a synonym group, never typed
@@ -158,22 +171,12 @@ class SearchIndex:
             for variant in _deletions(word):
                 self._one_letter_less[variant].add(word)
 
-    def _add(self, number: int, field: _Field, words: Words, spellings: Spellings | None) -> None:
-        """Count the terms of a text of a field of entry `number`."""
-        if field.field == "text" and spellings is None:  # word order is not used here
-            counts = self._vocabulary.word_counts(words, field.lang)
-            field.length += counts.total()
-            field.counts.update(counts)
-            return
-        runs = self._vocabulary.analyze(words, field.lang, spellings)
-        field.length += sum(map(len, runs))
-        if field.field == "text":
-            field.counts.update(token.folded for run in runs for token in run)
-            return
-        terms = _terms(runs)
-        field.counts.update(terms)
-        if terms:
-            self._phrasing_terms.append((number, field.lang, {t for t in terms if t[0] != "="}))
+    def _add(self, number: int, field: _Field, terms: FieldTerms) -> None:
+        """Count terms of a field of entry `number`."""
+        field.terms += terms.terms
+        field.terms += terms.accents
+        field.length += terms.length
+        self._phrasing_terms += ((number, field.lang, found) for found in terms.phrasings)
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
@@ -219,7 +222,7 @@ class SearchIndex:
         unknown = 0.0
         for run in runs:
             for token, share in run:
-                if token.folded not in self._idf:
+                if token.folded not in self._information:
                     if not token.folded.isdigit():  # the asker's own figure, not a topic
                         unknown += UNKNOWN_WEIGHT * self._rare_idf
                     continue
@@ -227,22 +230,22 @@ class SearchIndex:
                     share *= ACCENT_MISMATCH  # hôn is not hơn, though hổ trợ may be hỗ trợ
                 information[token.folded] = self._information[token.folded]
                 kept[token.folded] = share
-                if not token.plain and "=" + token.exact in self._idf:
-                    information["=" + token.exact] = self._information["=" + token.exact]
-                    kept["=" + token.exact] = share
+                if not token.plain and EXACT + token.exact in self._information:
+                    information[EXACT + token.exact] = self._information[EXACT + token.exact]
+                    kept[EXACT + token.exact] = share
             for (left, left_share), (right, right_share) in itertools.pairwise(run):
                 pair = f"{left.folded} {right.folded}"
-                if pair in self._idf:
+                if pair in self._information:
                     information[pair] = self._information[pair]
                     kept[pair] = min(left_share, right_share)
         if not information:
             return {}
         gains = {term: value * kept[term] for term, value in information.items()}
         coverage = [0.0] * len(self.entries)
-        slot = 1 if lang == "vi" else 2
+        slot = 0 if lang == "vi" else 1
         for term, gain in gains.items():
-            posting = self._entries_with[term]
-            for number, saturation in zip(posting[0], posting[slot], strict=True):
+            weights = self._weights(term)[slot]
+            for number, saturation in zip(self._entries_with[term][0], weights, strict=True):
                 coverage[number] += gain * saturation
         # Sample questions are compared for the entries with the best coverage only: an entry
         # that shares a sample question's words holds them in its own fields too, so the
@@ -251,8 +254,8 @@ class SearchIndex:
         candidates = heapq.nlargest(
             CANDIDATES, (n for n, value in enumerate(coverage) if value), key=coverage.__getitem__
         )
-        folded = [(t, gain) for t, gain in gains.items() if t[0] != "="]
-        folded_total = unknown + sum(v for t, v in information.items() if t[0] != "=")
+        folded = [(t, gain) for t, gain in gains.items() if t[0] != EXACT]
+        folded_total = unknown + sum(v for t, v in information.items() if t[0] != EXACT)
         # A term held once in both the title and a sample question counts as fully covered.
         full = FIELD_WEIGHTS["title"] + FIELD_WEIGHTS["questions"]
         coverage_share = 1 - PHRASING_SHARE
@@ -271,13 +274,25 @@ class SearchIndex:
             )
         return scores
 
+    def _weights(self, term: str) -> tuple[list[float], list[float]]:
+        """The saturated BM25F weight of `term` in each entry holding it, for a Vietnamese and
+        for an English question: computed on first use, as most terms are never asked about."""
+        weights = self._saturations.get(term)
+        if weights is None:
+            _, in_vi, in_en = self._entries_with[term]
+            for_vi = [vi + OTHER_LANGUAGE * en for vi, en in zip(in_vi, in_en, strict=True)]
+            for_en = [en + OTHER_LANGUAGE * vi for vi, en in zip(in_vi, in_en, strict=True)]
+            weights = self._saturations[term] = (
+                [f / (f + K1) for f in for_vi], [f / (f + K1) for f in for_en])
+        return weights
+
     def _corrected(self, run: list[Token]) -> list[tuple[Token, float]]:
         """The run with unknown words split or corrected, each with the share of weight kept."""
         result: list[tuple[Token, float]] = []
         for i, token in enumerate(run):
             word = token.folded
             # Accented words come from a keyboard method, which makes few spelling slips.
-            if word in self._idf or not token.plain or word.isdigit() or len(word) < 3:
+            if word in self._information or not token.plain or word.isdigit() or len(word) < 3:
                 result.append((token, 1.0))
                 continue
             split = self._split(word)
@@ -293,7 +308,7 @@ class SearchIndex:
         """Two words that make up `word` and are known to go together ("hotro")."""
         for cut in range(2, len(word) - 1):
             left, right = word[:cut], word[cut:]
-            if f"{left} {right}" in self._idf:
+            if f"{left} {right}" in self._information:
                 return left, right
         return None
 
@@ -307,9 +322,10 @@ class SearchIndex:
         candidates = {c for c in candidates if len(c) >= 3}  # two letters are too easily hit
         confirmed = [
             c for c in candidates
-            if any(f"{n} {c}" in self._idf or f"{c} {n}" in self._idf for n in neighbours)
+            if any(f"{n} {c}" in self._information or f"{c} {n}" in self._information
+                   for n in neighbours)
         ]
-        return max(confirmed, key=lambda c: (self._document_frequency[c], c), default=None)
+        return max(confirmed, key=lambda c: (len(self._entries_with[c][0]), c), default=None)
 
 
 @contextlib.contextmanager
@@ -331,21 +347,20 @@ def _fields(entry: Entry) -> Iterator[tuple[str, str, Sequence[str]]]:
         yield lang, "text", [entry.text.get(lang)]
 
 
-def _spellings(accented: list[Words], vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
+def _spellings(accented: Words, vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
     """The words and synonym phrases texts written with diacritics spell with each plain
     spelling ("co": có, cơ; "cong nhan": công nhân, công nhận)."""
     spellings: dict[str, set[str]] = defaultdict(set)
-    for word in set().union(*accented) - {MARK}:
+    for word in set(accented) - {MARK}:
         spellings[folded_word[word]].add(word)
-    for words in accented:
-        for folded, exact in vocabulary.phrases(words):
-            spellings[folded].add(exact)
+    for folded, exact in vocabulary.phrases(accented):
+        spellings[folded].add(exact)
     return {folded: frozenset(exact) for folded, exact in spellings.items()}
 
 
 def _postings(fields: list[list[_Field]]) -> dict[str, tuple[list[int], list[float], list[float]]]:
-    """For each term, the entries holding it with its saturated BM25F weight there for a
-    Vietnamese and for an English question."""
+    """For each term, the entries holding it with its BM25F frequency there in their
+    Vietnamese and in their English fields."""
     lengths: dict[tuple[str, str], list[int]] = defaultdict(list)
     for entry_fields in fields:
         for field in entry_fields:
@@ -364,43 +379,25 @@ def _postings(fields: list[list[_Field]]) -> dict[str, tuple[list[int], list[flo
                 1 - B + B * field.length / average[field.field, field.lang])
             frequencies = in_language[field.lang]
             get = frequencies.get
-            for term, count in field.counts.items():
+            for term, count in Counter(field.terms).items():
                 frequencies[term] = get(term, 0.0) + count * norm
         vi, en = in_language["vi"], in_language["en"]
         in_english = en.pop
         for term, in_vi in vi.items():
-            in_en = in_english(term, 0.0)
-            for_vi, for_en = in_vi + OTHER_LANGUAGE * in_en, in_en + OTHER_LANGUAGE * in_vi
-            numbers, vi_weights, en_weights = postings[term]
+            numbers, vi_frequencies, en_frequencies = postings[term]
             numbers.append(number)
-            vi_weights.append(for_vi / (for_vi + K1))
-            en_weights.append(for_en / (for_en + K1))
+            vi_frequencies.append(in_vi)
+            en_frequencies.append(in_english(term, 0.0))
         for term, in_en in en.items():  # terms of the English fields only
-            for_vi = OTHER_LANGUAGE * in_en
-            numbers, vi_weights, en_weights = postings[term]
+            numbers, vi_frequencies, en_frequencies = postings[term]
             numbers.append(number)
-            vi_weights.append(for_vi / (for_vi + K1))
-            en_weights.append(in_en / (in_en + K1))
+            vi_frequencies.append(0.0)
+            en_frequencies.append(in_en)
     return dict(postings)
 
 
-def _terms(runs: list[list[Token]]) -> list[str]:
-    """Terms of a title or sample question: folded words, accented words ("=hội"), pairs."""
-    terms = []
-    for run in runs:
-        previous = None
-        for exact, folded in run:
-            terms.append(folded)
-            if exact != folded:
-                terms.append("=" + exact)
-            if previous:
-                terms.append(f"{previous} {folded}")
-            previous = folded
-    return terms
-
-
 def _term_weight(term: str) -> float:
-    if term[0] == "=":
+    if term[0] == EXACT:
         return EXACT_WEIGHT
     if " " in term:
         return PAIR_WEIGHT
