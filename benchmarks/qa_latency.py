@@ -32,11 +32,15 @@ from handlers.text import fold  # noqa: E402
 LANGUAGES = ("vi", "en")
 
 
+def split_sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+
+
 def padded(knowledge: Knowledge, size: int, rng: random.Random) -> Knowledge:
     """The knowledge with generated entries added until it holds `size` entries."""
     real = knowledge.entries
-    sentences = {lang: [s for e in real for s in re.split(r"(?<=[.!?])\s+", e.text.get(lang))
-                        if s.strip()] for lang in LANGUAGES}
+    sentences = {lang: [s for e in real for s in split_sentences(e.text.get(lang))]
+                 for lang in LANGUAGES}
     words = {lang: sorted({w for s in sentences[lang] for w in s.split()}) for lang in LANGUAGES}
 
     def mutate(text: str, lang: str, share: float) -> str:
@@ -47,8 +51,10 @@ def padded(knowledge: Knowledge, size: int, rng: random.Random) -> Knowledge:
     for number in range(size - len(real)):
         base = rng.choice(real)
         title = {lang: mutate(base.title.get(lang), lang, 0.4) for lang in LANGUAGES}
+        # As many sentences as the real entry it is modelled on, so that generated entries
+        # are as long as real ones.
         text = {lang: " ".join(mutate(s, lang, 0.2) for s in rng.sample(
-            sentences[lang], k=min(len(sentences[lang]), rng.randint(3, 7)))) for lang in LANGUAGES}
+            sentences[lang], k=len(split_sentences(base.text.get(lang))))) for lang in LANGUAGES}
         questions = {lang: tuple(mutate(q, lang, 0.4) for q in base.questions.get(lang))
                      for lang in LANGUAGES}
         generated.append(Entry(
@@ -105,16 +111,20 @@ def main(argv: list[str] | None = None) -> int:
 
     asked = queries(real, args.eval, args.queries, rng)
     timings = [float("inf")] * len(asked)
+    first_pass = []  # each question asked for the first time: weights computed on first use
     for _ in range(args.repeat):
         for number, (text, lang) in enumerate(asked):
             started = time.perf_counter()
             kb.search(text, lang)
             timings[number] = min(timings[number], (time.perf_counter() - started) * 1000)
+        first_pass = first_pass or list(timings)
     print(json.dumps({
         "entries": len(knowledge.entries),
         "build_s": round(min(builds), 3),
+        "first_build_s": round(builds[0], 3),  # with the word caches of the process empty
         "median_ms": round(statistics.median(timings), 3),
         "p99_ms": round(statistics.quantiles(timings, n=100)[98], 3),
+        "first_pass_p99_ms": round(statistics.quantiles(first_pass, n=100)[98], 3),
         "queries": len(timings),
     }))
     return 0

@@ -25,7 +25,7 @@ _STATUS_NOTES = {
 async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
     """Free text outside any form: look it up in the knowledge base."""
     kb = ctx.services.kb
-    kb.reload_if_changed()
+    await kb.reload_in_background_if_changed()
     await ctx.services.staff_answers.sync(ctx.uow)
     lang = ctx.user.locale
     result = kb.search(msg.text, lang=lang)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -198,16 +199,21 @@ def test_quick_analysis_of_content_matches_the_full_one(lang: str):
     ]
     words = [words_of(text) for text in texts]
     runs = [vocabulary.analyze(text, lang, None) for text in words]
+    fields = [words[:3], words[3:4], [], words[4:]]  # analysed together, counted apart
+    spans = [(0, 3), (3, 4), (4, 4), (4, len(words))]
 
-    text_field = vocabulary.content_terms(words, lang, phrasing=False)
-    assert Counter(text_field.terms) == Counter(t.folded for r in runs for run in r for t in run)
-    assert text_field.length == sum(len(run) for r in runs for run in r)
+    text_fields = vocabulary.content_terms(fields, lang, phrasing=False)
+    for field, (start, end) in zip(text_fields, spans, strict=True):
+        in_field = runs[start:end]
+        assert Counter(field.terms) == Counter(t.folded for r in in_field for run in r for t in run)
+        assert field.length == sum(len(run) for r in in_field for run in r)
 
-    phrasings = vocabulary.content_terms(words, lang, phrasing=True)
-    expected = [phrasing_terms(r) for r in runs]
-    assert Counter(phrasings.terms) == Counter(t for terms, _ in expected for t in terms)
-    assert Counter(phrasings.accents) == Counter(a for _, accents in expected for a in accents)
-    assert phrasings.phrasings == [frozenset(terms) for terms, _ in expected if terms]
+    phrasing_fields = vocabulary.content_terms(fields, lang, phrasing=True)
+    for field, (start, end) in zip(phrasing_fields, spans, strict=True):
+        expected = [phrasing_terms(r) for r in runs[start:end]]
+        assert Counter(field.terms) == Counter(t for terms, _ in expected for t in terms)
+        assert Counter(field.accents) == Counter(a for _, accents in expected for a in accents)
+        assert field.phrasings == [frozenset(terms) for terms, _ in expected if terms]
 
 
 def test_vocabulary_refuses_yaml_booleans(tmp_path: Path):
@@ -281,6 +287,37 @@ def test_reload_notices_a_new_file(tmp_path: Path):
 
     assert kb.reload_if_changed() is True
     assert answer_id(kb, "hoi cho xu dong khai mac khi nao") == "hoi-cho-xu-dong"
+
+
+async def test_background_rebuilds_keep_both_an_edit_and_staff_answers(tmp_path: Path):
+    """A reload and a staff-answer update indexed in worker threads at the same time: the
+    event loop keeps running, and neither change is lost."""
+    directory = tmp_path / "kb"
+    shutil.copytree(FIXTURE, directory)
+    kb = KnowledgeBase.from_directory(directory, check_interval=0)
+    staff_answer = Entry(
+        id="staff-1", topic="hoi-cho", title=Localized("Hội chợ Xứ Đông", "Xu Dong fair"),
+        text=Localized("Hạn đăng ký là 30/9.", "The deadline is 30 September."),
+        questions=Localized(("hạn đăng ký hội chợ xứ đông",), ()), source="staff")
+    rewrite(directory / "hoi-cho.yaml", "Hội chợ ở nước ngoài và vé máy bay",
+            "Hội chợ quốc tế, vé máy bay, visa")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    reloaded, _ = await asyncio.gather(kb.reload_in_background_if_changed(),
+                                       kb.set_extra_entries_in_background([staff_answer]))
+    ticker.cancel()
+
+    assert reloaded is True
+    assert ticks > 0  # other coroutines ran while the index was built
+    assert kb.get("hoi-cho-nuoc-ngoai").title.vi == "Hội chợ quốc tế, vé máy bay, visa"
+    assert answer_id(kb, "han dang ky hoi cho xu dong") == "staff-1"
 
 
 @pytest.mark.skipif(not EVAL_SET.exists() or not list(REAL_KB.glob("*.yaml")),

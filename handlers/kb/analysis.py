@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
@@ -51,23 +52,24 @@ class Token(NamedTuple):
         return self.exact == self.folded
 
 
-class WordCache(dict[str, Any]):
-    """What `compute` gives for each word, computed once: the same words come back all the
-    time. Emptied when it reaches `limit`, so that odd words typed by users do not pile up."""
+class ComputedOnce(dict[Any, Any]):
+    """What `compute` gives for each key, computed on first use: the same words come back all
+    the time. Emptied when it reaches `limit`, so that odd words typed by users do not pile
+    up."""
 
-    def __init__(self, compute: Callable[[str], Any], limit: int = 100_000) -> None:
+    def __init__(self, compute: Callable[[Any], Any], limit: int = 100_000) -> None:
         super().__init__()
         self._compute, self._limit = compute, limit
 
-    def __missing__(self, word: str) -> Any:
+    def __missing__(self, key: Any) -> Any:
         if len(self) >= self._limit:
             self.clear()
-        value = self[word] = self._compute(word)
+        value = self[key] = self._compute(key)
         return value
 
 
-folded_word = WordCache(fold)
-_tokens = WordCache(lambda word: Token(word, folded_word[word]))
+folded_word = ComputedOnce(fold)
+_tokens = ComputedOnce(lambda word: Token(word, folded_word[word]))
 
 
 def words_of(text: str) -> Words:
@@ -100,7 +102,7 @@ def is_plain(words: Words) -> bool:
 
 
 # The term of a word written with diacritics as written ("=hội"); "" for a plain word.
-_accents = WordCache(lambda word: "" if folded_word[word] == word else EXACT + word)
+_accents = ComputedOnce(lambda word: "" if folded_word[word] == word else EXACT + word)
 
 
 def _stem(word: str) -> Token:
@@ -122,7 +124,7 @@ def _stem(word: str) -> Token:
     return Token(text, text)
 
 
-_stems = WordCache(_stem)
+_stems = ComputedOnce(_stem)
 
 
 def stem(word: Token) -> Token:
@@ -164,21 +166,25 @@ class _FormIndex:
                 self._phrases[words[0], words[1]].append((words, form))
             else:
                 self._single_words.setdefault(words[0], form)
-        self._first_words = {first for first, _ in self._phrases} | self._single_words.keys()
+        self._first_words = frozenset(first for first, _ in self._phrases)
+        self._second_words = frozenset(second for _, second in self._phrases)
 
-    def find(self, words: Words) -> list[tuple[int, _Form]]:
-        """Where forms start in `words`, in order; where several start at one place, the
-        longest first."""
-        found = []
-        last = len(words) - 1
-        is_first = map(self._first_words.__contains__, words)
-        for i in itertools.compress(range(len(words)), is_first):  # at C speed
-            if i < last:
-                for form_words, form in self._phrases.get((words[i], words[i + 1]), ()):
-                    if words[i : i + len(form_words)] == form_words:
-                        found.append((i, form))
-            if (form := self._single_words.get(words[i])) is not None:
-                found.append((i, form))
+    def find(self, words: Words) -> dict[int, list[_Form]]:
+        """The forms that start at each place of `words` where any does, the longest first."""
+        # Word by word only in C: Python looks at the places where a form may start.
+        single = self._single_words
+        found = {i: [single[words[i]]] for i in itertools.compress(
+            itertools.count(), map(single.__contains__, words))}
+        may_start = itertools.compress(itertools.count(), map(
+            operator.and_,
+            map(self._first_words.__contains__, words),
+            map(self._second_words.__contains__, itertools.islice(words, 1, None)),
+        ))
+        for i in may_start:
+            forms = [form for form_words, form in self._phrases.get((words[i], words[i + 1]), ())
+                     if words[i : i + len(form_words)] == form_words]
+            if forms:
+                found[i] = forms + found.get(i, [])
         return found
 
 
@@ -225,7 +231,7 @@ class Vocabulary:
         self._forms_as_written = _FormIndex(all_forms, folded=False)
         # The term each word of content written with diacritics counts for; "" for none.
         self._content_terms = {
-            lang: WordCache(functools.partial(self._content_term, lang=lang))
+            lang: ComputedOnce(functools.partial(self._content_term, lang=lang))
             for lang in self.stop_words
         }
 
@@ -312,15 +318,20 @@ class Vocabulary:
                 runs.append(run)
         return runs
 
-    def content_terms(self, texts: Sequence[Words], lang: str, phrasing: bool) -> FieldTerms:
-        """The terms of the texts of a field written with diacritics or in English, as
-        analyze(text, lang, None) and phrasing_terms give them, quicker (all texts at once)."""
+    def content_terms(
+        self, fields: Sequence[Sequence[Words]], lang: str, phrasing: bool
+    ) -> list[FieldTerms]:
+        """The terms of each field's texts, written with diacritics or in English, as
+        analyze(text, lang, None) and phrasing_terms give them; quicker, as all fields are
+        analysed at once and word by word only in C."""
         words: Words = []
-        spans = []
-        for text in texts:
-            spans.append((len(words), len(words) + len(text)))
-            words += text
-            words.append(MARK)
+        spans: list[list[tuple[int, int]]] = []  # of each text of each field in `words`
+        for texts in fields:
+            spans.append([])
+            for text in texts:
+                spans[-1].append((len(words), len(words) + len(text)))
+                words += text
+                words.append(MARK)
         sequence = list(map(self._content_terms[lang].__getitem__, words))  # "": a stop word
         concepts = [""] * len(words)  # the concept of a synonym form where the form starts
         for i, form in self._content_forms(words):
@@ -328,31 +339,44 @@ class Vocabulary:
                 sequence[i : i + len(form.words)] = [""] * len(form.words)
             else:
                 concepts[i] = form.concept.folded
-        terms = [*filter(None, sequence), *filter(None, concepts)]
-        if not phrasing:
-            return FieldTerms(terms, [], len(terms), [])
-        length = len(terms)
-        pairs = [f"{left} {right}" if left and right else ""
-                 for left, right in itertools.pairwise(sequence)]
-        terms += filter(None, pairs)
-        accents = filter(None, itertools.compress(map(_accents.__getitem__, words), sequence))
-        phrasings = [frozenset(filter(None, itertools.chain(
-            sequence[start:end], concepts[start:end], pairs[start:end]))) for start, end in spans]
-        return FieldTerms(terms, list(accents), length, [p for p in phrasings if p])
+        if phrasing:  # pairs of adjacent terms ("hoi cho"), and accented words ("=hội")
+            following = sequence[1:]
+            pairs = list(map("{} {}".format, sequence, following))
+            paired = list(map(all, zip(sequence, following, strict=False)))  # not a stop word
+            accents = list(map(_accents.__getitem__, words))
+        result = []
+        for field_spans in spans:
+            start, end = (field_spans[0][0], field_spans[-1][1]) if field_spans else (0, 0)
+            terms = [*filter(None, sequence[start:end]), *filter(None, concepts[start:end])]
+            length = len(terms)
+            if not phrasing:
+                result.append(FieldTerms(terms, [], length, []))
+                continue
+            terms += itertools.compress(pairs[start:end], paired[start:end])
+            found = filter(None, itertools.compress(accents[start:end], sequence[start:end]))
+            phrasings = [frozenset(itertools.chain(
+                filter(None, sequence[a:b]), filter(None, concepts[a:b]),
+                itertools.compress(pairs[a:b], paired[a:b]),
+            )) for a, b in field_spans]
+            result.append(FieldTerms(terms, list(found), length, [p for p in phrasings if p]))
+        return result
 
     def phrases(self, words: Words) -> Iterator[tuple[str, str]]:
         """Folded and exact spelling of each synonym form of several words in a text."""
         folded = list(map(folded_word.__getitem__, words))
-        for i, form in self._phrases.find(folded):
-            yield form.key, " ".join(words[i : i + len(form.words)])
+        for i, forms in self._phrases.find(folded).items():
+            for form in forms:
+                yield form.key, " ".join(words[i : i + len(form.words)])
 
     def _content_forms(self, words: Words) -> list[tuple[int, _Form]]:
         """The synonym forms in content written with diacritics or in English, where words are
         what they are, from left to right: at each place the longest."""
         chosen: list[tuple[int, _Form]] = []
         end = 0
-        for i, form in self._forms_as_written.find(words):
+        found = self._forms_as_written.find(words)
+        for i in sorted(found):
             if i >= end:
+                form = found[i][0]
                 chosen.append((i, form))
                 end = i + len(form.words)
         return chosen

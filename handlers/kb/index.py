@@ -23,6 +23,7 @@ word.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import heapq
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from handlers.kb.analysis import (
     EXACT,
     MARK,
+    ComputedOnce,
     FieldTerms,
     Token,
     Vocabulary,
@@ -92,17 +94,6 @@ class _Phrasing:
         self.entry, self.lang, self.terms, self.weight = entry, lang, terms, weight
 
 
-class _Field:
-    """The term counts and length of a field of an entry in one language."""
-
-    __slots__ = ("field", "lang", "length", "terms")
-
-    def __init__(self, lang: str, field: str) -> None:
-        self.lang, self.field = lang, field
-        self.terms: list[str] = []
-        self.length = 0
-
-
 class SearchIndex:
     """An immutable index of entries; build a new one when the entries change."""
 
@@ -110,60 +101,11 @@ class SearchIndex:
         # The build makes millions of small objects and no cycles: collecting garbage
         # meanwhile would only walk them again and again.
         with _garbage_collection_paused():
-            self._build(entries, vocabulary)
-
-    def _build(self, entries: Sequence[Entry], vocabulary: Vocabulary) -> None:
-        self.entries = tuple(entries)
-        self._vocabulary = vocabulary
-        fields = [[_Field(lang, field) for lang, field, _ in _fields(entry)]
-                  for entry in self.entries]
-        self._phrasing_terms: list[tuple[int, str, frozenset[str]]] = []
-        # Vietnamese typed without diacritics is read like a question someone typed, once the
-        # spellings of the content are known.
-        typed: list[tuple[int, _Field, Words]] = []
-        accented: Words = []
-        for number, entry in enumerate(self.entries):
-            for field, (_, _, texts) in zip(fields[number], _fields(entry), strict=True):
-                content = []
-                for text in texts:
-                    words = words_of(text)
-                    if text.isascii() or is_plain(words):
-                        if field.lang == "vi":
-                            typed.append((number, field, words))
-                            continue
-                    else:
-                        accented += words
-                        accented.append(MARK)
-                    content.append(words)
-                if content:
-                    terms = vocabulary.content_terms(content, field.lang, field.field != "text")
-                    self._add(number, field, terms)
-        self._spellings = _spellings(accented, vocabulary)
-        for number, field, words in typed:
-            runs = vocabulary.analyze(words, field.lang, self._spellings)
-            length = sum(map(len, runs))
-            if field.field == "text":
-                terms = FieldTerms([token.folded for run in runs for token in run], [], length, [])
-            else:
-                found, accents = phrasing_terms(runs)
-                terms = FieldTerms(found, accents, length, [frozenset(found)] if found else [])
-            self._add(number, field, terms)
-
-        self._entries_with = _postings(fields)
-        self._saturations: dict[str, tuple[list[float], list[float]]] = {}  # see _weights
-        count = len(self.entries)
-        # What a term of a question tells: its weight times its idf.
-        self._information = {
-            term: _term_weight(term) * math.log(1 + (count - len(held) + 0.5) / (len(held) + 0.5))
-            for term, (held, _, _) in self._entries_with.items()
-        }
-        self._rare_idf = math.log(1 + (count - 0.5) / 1.5)  # a term of one entry
-        self._phrasings: list[list[_Phrasing]] = [[] for _ in self.entries]
-        for entry, lang, terms in self._phrasing_terms:
-            weight = sum(map(self._information.__getitem__, terms))
-            self._phrasings[entry].append(_Phrasing(entry, lang, terms, weight))
-        del self._phrasing_terms
-        self._words = {t for t in self._information if " " not in t and t[0] != EXACT}
+            self.entries = tuple(entries)
+            self._vocabulary = vocabulary
+            fields, analysed = self._analyse()
+            self._count(fields, analysed)
+        self._words = {t for t in self._entries_with if " " not in t and t[0] != EXACT}
         self._one_letter_less: dict[str, set[str]] = defaultdict(set)
         for word in self._words:
             if "_" in word:  # a synonym group, never typed
@@ -171,12 +113,98 @@ class SearchIndex:
             for variant in _deletions(word):
                 self._one_letter_less[variant].add(word)
 
-    def _add(self, number: int, field: _Field, terms: FieldTerms) -> None:
-        """Count terms of a field of entry `number`."""
-        field.terms += terms.terms
-        field.terms += terms.accents
-        field.length += terms.length
-        self._phrasing_terms += ((number, field.lang, found) for found in terms.phrasings)
+    def _analyse(self) -> tuple[list[tuple[int, str, str]], list[list[FieldTerms]]]:
+        """Entry number, language and name of every field, and the terms of its texts."""
+        fields: list[tuple[int, str, str]] = []
+        # Texts written with diacritics or in English, analysed a batch at a time: by
+        # language and kind of field, with the index of each field in `fields`.
+        content: dict[tuple[str, bool], tuple[list[int], list[list[Words]]]] = defaultdict(
+            lambda: ([], []))
+        # Vietnamese typed without diacritics is read like a question someone typed, once the
+        # spellings of the content are known.
+        typed: list[tuple[int, Words]] = []
+        accented: Words = []
+        for number, entry in enumerate(self.entries):
+            for lang, name, texts in _fields(entry):
+                field = len(fields)
+                fields.append((number, lang, name))
+                batch_fields, batch = content[lang, name != "text"]
+                batch_fields.append(field)
+                batch.append([])
+                for text in texts:
+                    words = words_of(text)
+                    if text.isascii() or is_plain(words):
+                        if lang == "vi":
+                            typed.append((field, words))
+                            continue
+                    else:
+                        accented += words
+                        accented.append(MARK)
+                    batch[-1].append(words)
+        analysed: list[list[FieldTerms]] = [[] for _ in fields]
+        for (lang, phrasing), (batch_fields, batch) in content.items():
+            terms = self._vocabulary.content_terms(batch, lang, phrasing)
+            for field, field_terms in zip(batch_fields, terms, strict=True):
+                analysed[field].append(field_terms)
+        self._spellings = _spellings(accented, self._vocabulary)
+        for field, words in typed:
+            _, lang, name = fields[field]
+            runs = self._vocabulary.analyze(words, lang, self._spellings)
+            length = sum(map(len, runs))
+            if name == "text":
+                terms = [token.folded for run in runs for token in run]
+                analysed[field].append(FieldTerms(terms, [], length, []))
+            else:
+                found, accents = phrasing_terms(runs)
+                analysed[field].append(
+                    FieldTerms(found, accents, length, [frozenset(found)] if found else []))
+        return fields, analysed
+
+    def _count(self, fields: list[tuple[int, str, str]], analysed: list[list[FieldTerms]]) -> None:
+        """Term counts of each field, BM25 length norms, and the entries holding each term."""
+        lengths = [sum(terms.length for terms in field_terms) for field_terms in analysed]
+        by_kind: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for (_, lang, name), length in zip(fields, lengths, strict=True):
+            if length:
+                by_kind[lang, name].append(length)
+        average = {kind: sum(values) / len(values) for kind, values in by_kind.items()}
+        # For each entry, the term counts of its Vietnamese and of its English fields, each
+        # with the field's weight and length norm; weighed on first use (see _weights).
+        self._counts: list[tuple[list[tuple[Counter[str], float]], ...]] = [
+            ([], []) for _ in self.entries]
+        self._phrasing_terms: list[list[tuple[str, frozenset[str]]]] = [
+            [] for _ in self.entries]
+        for (number, lang, name), field_terms, length in zip(fields, analysed, lengths,
+                                                             strict=True):
+            if not length:
+                continue
+            counts: Counter[str] = Counter()
+            for terms in field_terms:
+                counts.update(terms.terms)
+                counts.update(terms.accents)
+                self._phrasing_terms[number] += ((lang, found) for found in terms.phrasings)
+            norm = FIELD_WEIGHTS[name] / (1 - B + B * length / average[lang, name])
+            self._counts[number][lang == "en"].append((counts, norm))
+        # The entries holding each term, in order; appended at C speed.
+        self._entries_with: dict[str, list[int]] = defaultdict(list)
+        for number, by_language in enumerate(self._counts):
+            held = set().union(*(counts for fields in by_language for counts, _ in fields))
+            collections.deque(map(list.append, map(self._entries_with.__getitem__, held),
+                                  itertools.repeat(number)), maxlen=0)
+        self._entries_with = dict(self._entries_with)
+        self._saturations: dict[str, tuple[list[float], list[float]]] = {}  # see _weights
+        # What a term of a question tells: its weight times its idf; computed on first use.
+        self._information = ComputedOnce(self._term_information, limit=len(self._entries_with) + 1)
+        self._rare_idf = math.log(1 + (len(self.entries) - 0.5) / 1.5)  # a term of one entry
+        self._phrasings = ComputedOnce(self._weighed_phrasings, limit=len(self.entries) + 1)
+
+    def _term_information(self, term: str) -> float:
+        held, count = len(self._entries_with[term]), len(self.entries)
+        return _term_weight(term) * math.log(1 + (count - held + 0.5) / (held + 0.5))
+
+    def _weighed_phrasings(self, number: int) -> list[_Phrasing]:
+        return [_Phrasing(number, lang, terms, sum(map(self._information.__getitem__, terms)))
+                for lang, terms in self._phrasing_terms[number]]
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
@@ -222,7 +250,7 @@ class SearchIndex:
         unknown = 0.0
         for run in runs:
             for token, share in run:
-                if token.folded not in self._information:
+                if token.folded not in self._entries_with:
                     if not token.folded.isdigit():  # the asker's own figure, not a topic
                         unknown += UNKNOWN_WEIGHT * self._rare_idf
                     continue
@@ -230,12 +258,12 @@ class SearchIndex:
                     share *= ACCENT_MISMATCH  # hôn is not hơn, though hổ trợ may be hỗ trợ
                 information[token.folded] = self._information[token.folded]
                 kept[token.folded] = share
-                if not token.plain and EXACT + token.exact in self._information:
+                if not token.plain and EXACT + token.exact in self._entries_with:
                     information[EXACT + token.exact] = self._information[EXACT + token.exact]
                     kept[EXACT + token.exact] = share
             for (left, left_share), (right, right_share) in itertools.pairwise(run):
                 pair = f"{left.folded} {right.folded}"
-                if pair in self._information:
+                if pair in self._entries_with:
                     information[pair] = self._information[pair]
                     kept[pair] = min(left_share, right_share)
         if not information:
@@ -245,7 +273,7 @@ class SearchIndex:
         slot = 0 if lang == "vi" else 1
         for term, gain in gains.items():
             weights = self._weights(term)[slot]
-            for number, saturation in zip(self._entries_with[term][0], weights, strict=True):
+            for number, saturation in zip(self._entries_with[term], weights, strict=True):
                 coverage[number] += gain * saturation
         # Sample questions are compared for the entries with the best coverage only: an entry
         # that shares a sample question's words holds them in its own fields too, so the
@@ -279,7 +307,11 @@ class SearchIndex:
         for an English question: computed on first use, as most terms are never asked about."""
         weights = self._saturations.get(term)
         if weights is None:
-            _, in_vi, in_en = self._entries_with[term]
+            in_vi, in_en = [], []
+            for number in self._entries_with[term]:
+                vi, en = self._counts[number]
+                in_vi.append(sum(counts[term] * norm for counts, norm in vi))
+                in_en.append(sum(counts[term] * norm for counts, norm in en))
             for_vi = [vi + OTHER_LANGUAGE * en for vi, en in zip(in_vi, in_en, strict=True)]
             for_en = [en + OTHER_LANGUAGE * vi for vi, en in zip(in_vi, in_en, strict=True)]
             weights = self._saturations[term] = (
@@ -292,7 +324,7 @@ class SearchIndex:
         for i, token in enumerate(run):
             word = token.folded
             # Accented words come from a keyboard method, which makes few spelling slips.
-            if word in self._information or not token.plain or word.isdigit() or len(word) < 3:
+            if word in self._entries_with or not token.plain or word.isdigit() or len(word) < 3:
                 result.append((token, 1.0))
                 continue
             split = self._split(word)
@@ -308,7 +340,7 @@ class SearchIndex:
         """Two words that make up `word` and are known to go together ("hotro")."""
         for cut in range(2, len(word) - 1):
             left, right = word[:cut], word[cut:]
-            if f"{left} {right}" in self._information:
+            if f"{left} {right}" in self._entries_with:
                 return left, right
         return None
 
@@ -322,10 +354,10 @@ class SearchIndex:
         candidates = {c for c in candidates if len(c) >= 3}  # two letters are too easily hit
         confirmed = [
             c for c in candidates
-            if any(f"{n} {c}" in self._information or f"{c} {n}" in self._information
+            if any(f"{n} {c}" in self._entries_with or f"{c} {n}" in self._entries_with
                    for n in neighbours)
         ]
-        return max(confirmed, key=lambda c: (len(self._entries_with[c][0]), c), default=None)
+        return max(confirmed, key=lambda c: (len(self._entries_with[c]), c), default=None)
 
 
 @contextlib.contextmanager
@@ -356,44 +388,6 @@ def _spellings(accented: Words, vocabulary: Vocabulary) -> dict[str, frozenset[s
     for folded, exact in vocabulary.phrases(accented):
         spellings[folded].add(exact)
     return {folded: frozenset(exact) for folded, exact in spellings.items()}
-
-
-def _postings(fields: list[list[_Field]]) -> dict[str, tuple[list[int], list[float], list[float]]]:
-    """For each term, the entries holding it with its BM25F frequency there in their
-    Vietnamese and in their English fields."""
-    lengths: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for entry_fields in fields:
-        for field in entry_fields:
-            if field.length:
-                lengths[field.field, field.lang].append(field.length)
-    average = {key: sum(values) / len(values) for key, values in lengths.items()}
-    postings: dict[str, tuple[list[int], list[float], list[float]]] = defaultdict(
-        lambda: ([], [], [])
-    )
-    for number, entry_fields in enumerate(fields):
-        in_language: dict[str, dict[str, float]] = {"vi": {}, "en": {}}
-        for field in entry_fields:
-            if not field.length:
-                continue
-            norm = FIELD_WEIGHTS[field.field] / (
-                1 - B + B * field.length / average[field.field, field.lang])
-            frequencies = in_language[field.lang]
-            get = frequencies.get
-            for term, count in Counter(field.terms).items():
-                frequencies[term] = get(term, 0.0) + count * norm
-        vi, en = in_language["vi"], in_language["en"]
-        in_english = en.pop
-        for term, in_vi in vi.items():
-            numbers, vi_frequencies, en_frequencies = postings[term]
-            numbers.append(number)
-            vi_frequencies.append(in_vi)
-            en_frequencies.append(in_english(term, 0.0))
-        for term, in_en in en.items():  # terms of the English fields only
-            numbers, vi_frequencies, en_frequencies = postings[term]
-            numbers.append(number)
-            vi_frequencies.append(0.0)
-            en_frequencies.append(in_en)
-    return dict(postings)
 
 
 def _term_weight(term: str) -> float:

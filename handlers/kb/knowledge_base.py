@@ -3,6 +3,7 @@ staff-approved questions and answers added at run time."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -53,6 +54,7 @@ class KnowledgeBase:
         self._checked_at = clock()
         self._signature: _Signature = _signature(directory) if directory else ()
         self._rejected: _Signature | None = None
+        self._rebuilding = asyncio.Lock()  # rebuilds in worker threads, one at a time
         self._content = self._build(knowledge, tuple(extra_entries))
 
     @classmethod
@@ -93,16 +95,37 @@ class KnowledgeBase:
         """Replace the entries added at run time and rebuild the index."""
         self._content = self._build(self._content.knowledge, tuple(entries))
 
+    async def set_extra_entries_in_background(self, entries: Iterable[Entry]) -> None:
+        """set_extra_entries, indexing in a worker thread so that other messages are handled
+        meanwhile; the new index replaces the old one at once when it is ready."""
+        extra = tuple(entries)
+        async with self._rebuilding:  # one at a time, each from the content the last one left
+            self._content = await asyncio.to_thread(self._build, self._content.knowledge, extra)
+
     def reload_if_changed(self) -> bool:
         """Reload the content files if they changed; checks at most once per `check_interval`.
 
         When the changed files have problems, the current content stays and the problems are
         logged once; returns whether new content was loaded.
         """
+        return self._check_due() and self._reload()
+
+    async def reload_in_background_if_changed(self) -> bool:
+        """reload_if_changed, reading and indexing in a worker thread (see above)."""
+        if not self._check_due():
+            return False
+        async with self._rebuilding:
+            return await asyncio.to_thread(self._reload)
+
+    def _check_due(self) -> bool:
         now = self._clock()
         if self._directory is None or now - self._checked_at < self._check_interval:
             return False
         self._checked_at = now
+        return True
+
+    def _reload(self) -> bool:
+        assert self._directory is not None
         signature = _signature(self._directory)
         if signature in (self._signature, self._rejected):
             return False

@@ -49,6 +49,6 @@ class StaffAnswerSync:
         if version == self._version:
             return
         answers = await uow.staff_answers.all()
-        self._kb.set_extra_entries(
+        await self._kb.set_extra_entries_in_background(
             [staff_entry(a.id, a.question, a.answer, a.added_at) for a in answers])
         self._version = version
