@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs from a checkout without the editable install too
 
 from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized, load_knowledge  # noqa: E402
+from handlers.kb.analysis import Vocabulary  # noqa: E402
 from handlers.kb.evaluation import load_eval_set  # noqa: E402
 from handlers.text import fold  # noqa: E402
 
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--kb", type=Path, default=ROOT / "handlers" / "kb" / "data")
     parser.add_argument("--eval", type=Path, default=ROOT / "tests" / "data" / "qa_eval.yaml")
     args = parser.parse_args(argv)
@@ -103,11 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     real = load_knowledge(args.kb)
     knowledge = padded(real, args.entries, rng)
 
+    # The first build reads the synonym table and fills the word caches, as at start-up; the
+    # others reuse them, as a reload after an edit does.
+    started = time.perf_counter()
+    vocabulary = Vocabulary.from_file()
     builds = []
     for _ in range(args.repeat):
-        started = time.perf_counter()
-        kb = KnowledgeBase(knowledge)
+        kb = KnowledgeBase(knowledge, vocabulary=vocabulary)
         builds.append(time.perf_counter() - started)
+        started = time.perf_counter()
 
     asked = queries(real, args.eval, args.queries, rng)
     timings = [float("inf")] * len(asked)
@@ -120,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         first_pass = first_pass or list(timings)
     print(json.dumps({
         "entries": len(knowledge.entries),
-        "build_s": round(min(builds), 3),
-        "first_build_s": round(builds[0], 3),  # with the word caches of the process empty
+        "build_s": round(min(builds[1:] or builds), 3),  # a rebuild, as after an edit
+        "first_build_s": round(builds[0], 3),  # at start-up
         "median_ms": round(statistics.median(timings), 3),
         "p99_ms": round(statistics.quantiles(timings, n=100)[98], 3),
         "first_pass_p99_ms": round(statistics.quantiles(first_pass, n=100)[98], 3),

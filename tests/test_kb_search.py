@@ -19,7 +19,7 @@ from handlers.kb.evaluation import evaluate, load_eval_set
 ROOT = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "data" / "kb_fixture"
 REAL_KB = ROOT / "handlers" / "kb" / "data"
-EVAL_SET = Path(__file__).parent / "data" / "qa_eval.yaml"
+EVAL_SETS = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +133,27 @@ def test_out_of_scope_is_refused(kb: KnowledgeBase, question: str, lang: str):
     assert result.answer is None
     assert not result.confident
     assert result.alternatives == []
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Ad ơi khuyến công là cái gì vậy ạ, nghe mọi người nói mãi mà em chưa hiểu lắm", "vi"),
+        ("khuyen cong la gi vay, nghe moi nguoi noi mai ma em chua hieu lam", "vi"),
+        ("What is industrial promotion? My neighbours keep talking about it", "en"),
+    ],
+)
+def test_a_question_followed_by_chatter_is_answered(kb: KnowledgeBase, question: str, lang: str):
+    result = kb.search(question, lang)
+
+    assert result.answer is not None and result.answer.id == "khuyen-cong-la-gi"
+    assert result.score >= 0.5  # the question's own clause, not the blur of the whole
+
+
+def test_chatter_alone_stays_out_of_scope(kb: KnowledgeBase):
+    result = kb.search("nghe mọi người nói mãi, mà em chưa hiểu lắm")
+
+    assert result.answer is None
 
 
 def test_vague_question_is_answered_without_confidence(kb: KnowledgeBase):
@@ -320,11 +341,20 @@ async def test_background_rebuilds_keep_both_an_edit_and_staff_answers(tmp_path:
     assert answer_id(kb, "han dang ky hoi cho xu dong") == "staff-1"
 
 
-@pytest.mark.skipif(not EVAL_SET.exists() or not list(REAL_KB.glob("*.yaml")),
-                    reason="the real knowledge base or the evaluation set is missing")
-def test_evaluation_set_meets_the_floor():
-    figures, _ = evaluate(KnowledgeBase.from_directory(REAL_KB), load_eval_set(EVAL_SET))
+@pytest.mark.parametrize(
+    ("eval_set", "floor"),
+    [
+        # The set the ranking was tuned on: just below the targets (0.90, 0.97, 0.90).
+        ("qa_eval", {"top1": 0.88, "top3": 0.95, "out_of_scope_refused": 0.88}),
+        # Sets written without seeing the entries' sample questions: what to expect of
+        # questions nobody has seen yet (one out-of-scope question is 7% of these).
+        ("qa_holdout", {"top1": 0.88, "top3": 0.93, "out_of_scope_refused": 0.80}),
+        ("qa_blind", {"top1": 0.88, "top3": 0.93, "out_of_scope_refused": 0.80}),
+    ],
+)
+def test_evaluation_sets_meet_the_floor(eval_set: str, floor: dict[str, float]):
+    figures, _ = evaluate(KnowledgeBase.from_directory(REAL_KB),
+                          load_eval_set(EVAL_SETS / f"{eval_set}.yaml"))
 
-    assert figures["top1"] >= 0.85, figures
-    assert figures["top3"] >= 0.93, figures
-    assert figures["out_of_scope_refused"] >= 0.85, figures
+    below = {name: figures[name] for name, value in floor.items() if figures[name] < value}
+    assert not below, figures

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import snowballstemmer
 import yaml
 
 from handlers.text import fold, strip_invisible, words
@@ -105,23 +106,16 @@ def is_plain(words: Words) -> bool:
 _accents = ComputedOnce(lambda word: "" if folded_word[word] == word else EXACT + word)
 
 
+_english = snowballstemmer.stemmer("english")
+
+
 def _stem(word: str) -> Token:
-    """A light English stemmer, so that "steps", "stepped" and "step" meet: plural and -ed,
-    -ing endings and a final e go; Vietnamese syllables are left alone."""
-    text = word
-    if folded_word[word] != word or len(text) < 4 or not text.isalpha():
+    """The Snowball (Porter 2) stem of an English word, so that "steps", "stepped" and "step"
+    meet, and "efficient" and "efficiency"; Vietnamese syllables are left alone."""
+    if folded_word[word] != word or len(word) < 4 or not word.isalpha():
         return _tokens[word]
-    if text.endswith(("ies", "ied")):
-        text = text[:-3] + "y"
-    elif text.endswith("s") and not text.endswith(("ss", "us", "is")):
-        text = text[:-1]
-    elif text.endswith("ing") and len(text) >= 6:
-        text = text[:-3]
-    elif text.endswith("ed") and len(text) >= 5:
-        text = text[:-2]
-    if text.endswith("e") and len(text) >= 4:
-        text = text[:-1]
-    return Token(text, text)
+    stemmed = _english.stemWord(word)
+    return Token(stemmed, stemmed)
 
 
 _stems = ComputedOnce(_stem)
@@ -174,7 +168,7 @@ class _FormIndex:
         # Word by word only in C: Python looks at the places where a form may start.
         single = self._single_words
         found = {i: [single[words[i]]] for i in itertools.compress(
-            itertools.count(), map(single.__contains__, words))}
+            itertools.count(), map(single.__contains__, words))} if single else {}
         may_start = itertools.compress(itertools.count(), map(
             operator.and_,
             map(self._first_words.__contains__, words),

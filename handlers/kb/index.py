@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import gc
 import heapq
 import itertools
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ from handlers.kb.analysis import (
     Token,
     Vocabulary,
     Words,
+    clauses,
     folded_word,
     is_plain,
     phrasing_terms,
@@ -64,6 +67,7 @@ ACCENT_MISMATCH = 0.5  # share kept by an accented word the content only has wit
 PHRASING_SHARE = 0.3  # share of the phrasing similarity in the final score
 TOPIC_POOL = 5  # best entries whose topics are weighed
 TOPIC_SHARE = 0.5  # share of an entry's score that depends on its topic's weight in the pool
+CLAUSE_SHARE = 0.65  # share of its score a single clause of a longer question keeps
 CANDIDATES = 50  # entries with the best coverage whose sample questions are compared
 
 # Decision thresholds on the final score, read off the evaluation set at the parameters above.
@@ -103,15 +107,14 @@ class SearchIndex:
         with _garbage_collection_paused():
             self.entries = tuple(entries)
             self._vocabulary = vocabulary
-            fields, analysed = self._analyse()
-            self._count(fields, analysed)
-        self._words = {t for t in self._entries_with if " " not in t and t[0] != EXACT}
-        self._one_letter_less: dict[str, set[str]] = defaultdict(set)
-        for word in self._words:
-            if "_" in word:  # a synonym group, never typed
-                continue
-            for variant in _deletions(word):
-                self._one_letter_less[variant].add(word)
+            self._count(*self._analyse())  # what _analyse gives is freed before collections
+            self._words = {t for t in self._entries_with if " " not in t and t[0] != EXACT}
+            self._one_letter_less: dict[str, set[str]] = defaultdict(set)
+            for word in self._words:
+                if "_" in word:  # a synonym group, never typed
+                    continue
+                for variant in _deletions(word):
+                    self._one_letter_less[variant].add(word)
 
     def _analyse(self) -> tuple[list[tuple[int, str, str]], list[list[FieldTerms]]]:
         """Entry number, language and name of every field, and the terms of its texts."""
@@ -186,12 +189,13 @@ class SearchIndex:
             norm = FIELD_WEIGHTS[name] / (1 - B + B * length / average[lang, name])
             self._counts[number][lang == "en"].append((counts, norm))
         # The entries holding each term, in order; appended at C speed.
-        self._entries_with: dict[str, list[int]] = defaultdict(list)
+        # Arrays rather than lists: the garbage collector does not have to walk them.
+        entries_with: defaultdict[str, array[int]] = defaultdict(functools.partial(array, "i"))
         for number, by_language in enumerate(self._counts):
             held = set().union(*(counts for fields in by_language for counts, _ in fields))
-            collections.deque(map(list.append, map(self._entries_with.__getitem__, held),
+            collections.deque(map(array.append, map(entries_with.__getitem__, held),
                                   itertools.repeat(number)), maxlen=0)
-        self._entries_with = dict(self._entries_with)
+        self._entries_with: dict[str, array[int]] = dict(entries_with)
         self._saturations: dict[str, tuple[list[float], list[float]]] = {}  # see _weights
         # What a term of a question tells: its weight times its idf; computed on first use.
         self._information = ComputedOnce(self._term_information, limit=len(self._entries_with) + 1)
@@ -209,11 +213,16 @@ class SearchIndex:
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
         lang = self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi")
-        analysed = self._vocabulary.analyze(text, lang, self._spellings, self._words)
-        scores = self._scores([self._corrected(run) for run in analysed], lang)
-        pool = heapq.nlargest(max(limit + 1, TOPIC_POOL), scores.items(),
-                              key=lambda item: (item[1], -item[0]))
-        ranked = self._by_topic_clarity(pool)
+        words = words_of(text)
+        ranked = self._ranked(words, lang, limit)
+        # A question followed by chatter ("..., I keep hearing about it") is also read one
+        # clause at a time: a clause may say clearly what the whole blurs.
+        parts = list(clauses(words))
+        if len(parts) > 1 and (ranked[0][1] if ranked else 0.0) < CLAUSE_SHARE:
+            for part in parts:
+                found = self._ranked(part, lang, limit)
+                if found and found[0][1] * CLAUSE_SHARE > (ranked[0][1] if ranked else 0.0):
+                    ranked = [(number, s * CLAUSE_SHARE) for number, s in found]
         if not ranked or ranked[0][1] < REFUSE_BELOW:
             return SearchResult(None, False, round(ranked[0][1], 4) if ranked else 0.0, [])
         best, score = ranked[0]
@@ -225,6 +234,14 @@ class SearchIndex:
         ]
         confident = score >= CONFIDENT_FROM and score - runner_up >= CONFIDENT_MARGIN
         return SearchResult(self.entries[best], confident, round(score, 4), alternatives)
+
+    def _ranked(self, words: Words, lang: str, limit: int) -> list[tuple[int, float]]:
+        """The best entries for a question's words with their scores, best first."""
+        analysed = self._vocabulary.analyze(words, lang, self._spellings, self._words)
+        scores = self._scores([self._corrected(run) for run in analysed], lang)
+        pool = heapq.nlargest(max(limit + 1, TOPIC_POOL), scores.items(),
+                              key=lambda item: (item[1], -item[0]))
+        return self._by_topic_clarity(pool)
 
     def _by_topic_clarity(self, pool: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """The best entries re-scored by how much of the best scores their topic gathers.
@@ -310,8 +327,8 @@ class SearchIndex:
             in_vi, in_en = [], []
             for number in self._entries_with[term]:
                 vi, en = self._counts[number]
-                in_vi.append(sum(counts[term] * norm for counts, norm in vi))
-                in_en.append(sum(counts[term] * norm for counts, norm in en))
+                in_vi.append(sum([counts.get(term, 0) * norm for counts, norm in vi]))
+                in_en.append(sum([counts.get(term, 0) * norm for counts, norm in en]))
             for_vi = [vi + OTHER_LANGUAGE * en for vi, en in zip(in_vi, in_en, strict=True)]
             for_en = [en + OTHER_LANGUAGE * vi for vi, en in zip(in_vi, in_en, strict=True)]
             weights = self._saturations[term] = (
