@@ -78,6 +78,8 @@ def _figures(results: list[tuple[EvalQuestion, SearchResult]]) -> dict[str, Any]
         "top1": _share(_right(q, r) for q, r in in_scope),
         "top3": _share(q.expect in _top_ids(r, 3) for q, r in in_scope),
         "out_of_scope_refused": _share(r.answer is None for r in out_of_scope),
+        # The others get "did you mean" choices with "ask staff"; these get a plain answer.
+        "out_of_scope_answered_confidently": _share(r.confident for r in out_of_scope),
         "in_scope_answered": _share(r.answer is not None for _, r in in_scope),
         "confident_right": _share(_right(q, r) for q, r in confident),
         "confident_share": _share(r.confident for _, r in in_scope),
