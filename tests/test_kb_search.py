@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import shutil
+import weakref
 from collections import Counter
 from pathlib import Path
 
@@ -339,6 +341,20 @@ async def test_background_rebuilds_keep_both_an_edit_and_staff_answers(tmp_path:
     assert ticks > 0  # other coroutines ran while the index was built
     assert kb.get("hoi-cho-nuoc-ngoai").title.vi == "Hội chợ quốc tế, vé máy bay, visa"
     assert answer_id(kb, "han dang ky hoi cho xu dong") == "staff-1"
+
+
+def test_a_replaced_index_is_freed_at_once():
+    """No reference cycles in an index: the old one goes as soon as it is replaced, not at
+    some later garbage collection (which would pause the bot for a large index)."""
+    kb = KnowledgeBase.from_directory(FIXTURE)
+    kb.search("hỗ trợ hội chợ")  # fills the caches computed on first use
+    old_index = weakref.ref(kb._content.index)
+    gc.disable()
+    try:
+        kb.set_extra_entries([])
+        assert old_index() is None
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from handlers.kb.analysis import (
     EXACT,
     MARK,
-    ComputedOnce,
     FieldTerms,
     Token,
     Vocabulary,
@@ -198,18 +197,29 @@ class SearchIndex:
                                   itertools.repeat(number)), maxlen=0)
         self._entries_with: dict[str, array[int]] = dict(entries_with)
         self._saturations: dict[str, tuple[list[float], list[float]]] = {}  # see _weights
-        # What a term of a question tells: its weight times its idf; computed on first use.
-        self._information = ComputedOnce(self._term_information, limit=len(self._entries_with) + 1)
+        # Computed on first use, in plain dicts: a cache holding a bound method would make a
+        # reference cycle, and an old index would then wait for the garbage collector.
+        self._information: dict[str, float] = {}  # see _information_of
         self._rare_idf = math.log(1 + (len(self.entries) - 0.5) / 1.5)  # a term of one entry
-        self._phrasings = ComputedOnce(self._weighed_phrasings, limit=len(self.entries) + 1)
+        self._phrasings: dict[int, list[_Phrasing]] = {}  # see _phrasings_of
 
-    def _term_information(self, term: str) -> float:
-        held, count = len(self._entries_with[term]), len(self.entries)
-        return _term_weight(term) * math.log(1 + (count - held + 0.5) / (held + 0.5))
+    def _information_of(self, term: str) -> float:
+        """What a term of a question tells: its weight times its idf."""
+        value = self._information.get(term)
+        if value is None:
+            held, count = len(self._entries_with[term]), len(self.entries)
+            value = _term_weight(term) * math.log(1 + (count - held + 0.5) / (held + 0.5))
+            self._information[term] = value
+        return value
 
-    def _weighed_phrasings(self, number: int) -> list[_Phrasing]:
-        return [_Phrasing(number, lang, terms, sum(map(self._information.__getitem__, terms)))
+    def _phrasings_of(self, number: int) -> list[_Phrasing]:
+        """The titles and sample questions of entry `number` with their weights."""
+        phrasings = self._phrasings.get(number)
+        if phrasings is None:
+            phrasings = self._phrasings[number] = [
+                _Phrasing(number, lang, terms, sum(map(self._information_of, terms)))
                 for lang, terms in self._phrasing_terms[number]]
+        return phrasings
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
@@ -274,15 +284,15 @@ class SearchIndex:
                     continue
                 if not token.plain and token.exact not in self._spellings.get(token.folded, ()):
                     share *= ACCENT_MISMATCH  # hôn is not hơn, though hổ trợ may be hỗ trợ
-                information[token.folded] = self._information[token.folded]
+                information[token.folded] = self._information_of(token.folded)
                 kept[token.folded] = share
                 if not token.plain and EXACT + token.exact in self._entries_with:
-                    information[EXACT + token.exact] = self._information[EXACT + token.exact]
+                    information[EXACT + token.exact] = self._information_of(EXACT + token.exact)
                     kept[EXACT + token.exact] = share
             for (left, left_share), (right, right_share) in itertools.pairwise(run):
                 pair = f"{left.folded} {right.folded}"
                 if pair in self._entries_with:
-                    information[pair] = self._information[pair]
+                    information[pair] = self._information_of(pair)
                     kept[pair] = min(left_share, right_share)
         if not information:
             return {}
@@ -309,7 +319,7 @@ class SearchIndex:
         scores = {}
         for number in candidates:
             similarity = 0.0
-            for phrasing in self._phrasings[number]:
+            for phrasing in self._phrasings_of(number):
                 shared = sum(gain for term, gain in folded if term in phrasing.terms)
                 dice = 2 * shared / (folded_total + phrasing.weight)
                 if phrasing.lang != lang:

@@ -97,10 +97,11 @@ class KnowledgeBase:
 
     async def set_extra_entries_in_background(self, entries: Iterable[Entry]) -> None:
         """set_extra_entries, indexing in a worker thread so that other messages are handled
-        meanwhile; the new index replaces the old one at once when it is ready."""
+        meanwhile; the new index replaces the old one at once when it is ready, and the old
+        one is freed in that thread too."""
         extra = tuple(entries)
         async with self._rebuilding:  # one at a time, each from the content the last one left
-            self._content = await asyncio.to_thread(self._build, self._content.knowledge, extra)
+            await asyncio.to_thread(self.set_extra_entries, extra)
 
     def reload_if_changed(self) -> bool:
         """Reload the content files if they changed; checks at most once per `check_interval`.
