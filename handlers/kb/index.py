@@ -390,6 +390,8 @@ class SearchIndex:
 
 @contextlib.contextmanager
 def _garbage_collection_paused() -> Iterator[None]:
+    # For the whole process: while a rebuild runs in a worker thread, the event loop's cyclic
+    # garbage waits for it too (rebuilds run one at a time, so the pauses never nest).
     enabled = gc.isenabled()
     gc.disable()
     try:
