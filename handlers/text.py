@@ -12,9 +12,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalize_input(text: str) -> str:
     """NFC-normalise, drop invisible characters and collapse whitespace."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = _INVISIBLE.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", strip_invisible(text)).strip()
 
 
 def fold(text: str) -> str:

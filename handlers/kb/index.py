@@ -229,13 +229,13 @@ class SearchIndex:
         # A question followed by chatter ("..., I keep hearing about it") is also read one
         # clause at a time: a clause may say clearly what the whole blurs.
         parts = list(clauses(words))
-        if len(parts) > 1 and (ranked[0][1] if ranked else 0.0) < CLAUSE_SHARE:
+        if len(parts) > 1 and _best_score(ranked) < CLAUSE_SHARE:
             for part in parts:
                 found = self._ranked(part, lang, limit)
-                if found and found[0][1] * CLAUSE_SHARE > (ranked[0][1] if ranked else 0.0):
+                if _best_score(found) * CLAUSE_SHARE > _best_score(ranked):
                     ranked = [(number, s * CLAUSE_SHARE) for number, s in found]
-        if not ranked or ranked[0][1] < REFUSE_BELOW:
-            return SearchResult(None, False, round(ranked[0][1], 4) if ranked else 0.0, [])
+        if _best_score(ranked) < REFUSE_BELOW:
+            return SearchResult(None, False, round(_best_score(ranked), 4), [])
         best, score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         alternatives = [
@@ -418,6 +418,10 @@ def _spellings(accented: Words, vocabulary: Vocabulary) -> dict[str, frozenset[s
     for folded, exact in vocabulary.phrases(accented):
         spellings[folded].add(exact)
     return {folded: frozenset(exact) for folded, exact in spellings.items()}
+
+
+def _best_score(ranked: list[tuple[int, float]]) -> float:
+    return ranked[0][1] if ranked else 0.0
 
 
 def _term_weight(term: str) -> float:
