@@ -95,17 +95,26 @@ class Dispatcher:
             user = await uow.users.find(channel, user_id)
             return user.locale if user else DEFAULT_LOCALE
 
-    async def take_queued(self, channel: str, user_id: str) -> list[Reply]:
-        """Messages waiting for a user who is not writing (the web page polls for them)."""
+    async def queued_for(self, channel: str, user_id: str) -> list[tuple[int, Reply]]:
+        """Messages waiting for a user who is not writing (the web page polls for them); they
+        stay queued until `acknowledge` is called with their ids."""
+        async with UnitOfWork(self._session_factory) as uow:
+            user = await uow.users.find(channel, user_id)
+            if user is None:
+                return []
+            return [(m.id, Reply(m.text)) for m in await uow.outbox.pending_for_user(user.id)]
+
+    async def acknowledge(self, channel: str, user_id: str, message_ids: list[int]) -> int:
+        """Mark queued messages as shown to the user; returns how many were marked."""
         async with self._user_lock(f"{channel}:{user_id}"), UnitOfWork(
             self._session_factory
         ) as uow:
             user = await uow.users.find(channel, user_id)
-            if user is None:
-                return []
-            waiting = await uow.outbox.take_for_user(user.id, self._clock())
+            if user is None or not message_ids:
+                return 0
+            marked = await uow.outbox.mark_sent(user.id, message_ids, self._clock())
             await uow.commit()
-            return [Reply(m.text) for m in waiting]
+            return marked
 
     async def set_locale(self, channel: str, user_id: str, locale: str) -> None:
         """Set a user's language before a conversation (the console's --lang)."""

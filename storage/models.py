@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -28,7 +38,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON,
+                           list[dict[str, Any]]: JSON}
 
 
 class User(Base):
@@ -45,6 +56,9 @@ class User(Base):
     # "user" or "staff"; admins come from settings (ADMIN_IDS), never from the database.
     role: Mapped[str] = mapped_column(String(8), default="user")
     created_at: Mapped[datetime]
+    # Set when the platform said the user blocked the bot (403, my_chat_member); cleared when
+    # they write again or unblock. Nothing outside a direct reply is sent while it is set.
+    blocked_at: Mapped[datetime | None]
 
 
 class ConversationState(Base):
@@ -71,6 +85,11 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The replies the update produced, so a redelivered update re-sends what was not sent.
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None]
 
 
 class Consent(Base):
@@ -156,13 +175,28 @@ class StaffAnswer(Base):
     added_at: Mapped[datetime]
 
 
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting, or being sent under a lease
+    SENT = "sent"  # the platform accepted it (or the web page acknowledged it)
+    BLOCKED = "blocked"  # the user blocked the bot; never retried
+    FAILED = "failed"  # refused for good, or out of attempts
+
+
 class OutboxMessage(Base):
     """A message for a user that is not a reply to what they just sent (e.g. a staff answer)."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
-    delivered_at: Mapped[datetime | None] = mapped_column(index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)  # when it was sent
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING,
+                                        server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]  # None: as soon as possible
+    # A sender holds the message until then; after a crash another worker takes it over.
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(64))

@@ -9,7 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
-from storage.models import ConversationState, OutboxMessage, User
+from storage.models import ConversationState, DeliveryStatus, OutboxMessage, User
 
 
 class LockedUser(NamedTuple):
@@ -44,7 +44,7 @@ class UserRepository:
         query = (
             select(User, ConversationState,
                    exists().where(OutboxMessage.user_id == User.id,
-                                  OutboxMessage.delivered_at.is_(None)))
+                                  OutboxMessage.status == DeliveryStatus.PENDING))
             .outerjoin(ConversationState, ConversationState.user_id == User.id)
             .where(User.channel == channel, User.channel_user_id == channel_user_id)
             .with_for_update(of=User)

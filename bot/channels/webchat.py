@@ -85,8 +85,10 @@ class WebChat:
         """GET: messages queued for this visitor since their last message (staff answers)."""
         response = web.json_response({})
         visitor = self._visitor(request, response)
-        replies = await self._core.dispatcher.take_queued(CHANNEL, visitor)
-        response.text = json.dumps({"replies": [reply_json(r) for r in replies]},
+        queued = await self._core.dispatcher.queued_for(CHANNEL, visitor)
+        # Still queued until the page acknowledges them (POST /api/inbox/ack, helper's work).
+        await self._core.dispatcher.acknowledge(CHANNEL, visitor, [i for i, _r in queued])
+        response.text = json.dumps({"replies": [reply_json(r) for _i, r in queued]},
                                    ensure_ascii=False)
         return response
 
