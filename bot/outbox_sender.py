@@ -57,7 +57,7 @@ class OutboxSender:
             claimed = await uow.outbox.claim_for_channel(self._channel, self._batch)
             now = datetime.now(UTC)
             for message, _user in claimed:
-                message.delivered_at = now  # claimed; reset below if sending fails
+                message.status, message.delivered_at = "sent", now  # reset below on failure
             work = [(m.id, u.channel_user_id, m.text) for m, u in claimed]
             await uow.commit()
         failed = [message_id for message_id, user_id, text in work

@@ -54,7 +54,7 @@ class OutboxRepository:
         query = (
             select(OutboxMessage, User)
             .join(User, User.id == OutboxMessage.user_id)
-            .where(User.channel == channel, OutboxMessage.delivered_at.is_(None))
+            .where(User.channel == channel, OutboxMessage.status == DeliveryStatus.PENDING)
             .order_by(OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=OutboxMessage)
@@ -65,5 +65,5 @@ class OutboxRepository:
         """Put claimed messages back in the queue after a failed send."""
         await self._session.execute(
             update(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
-            .values(delivered_at=None)
+            .values(delivered_at=None, status=DeliveryStatus.PENDING)
         )
