@@ -33,4 +33,4 @@ async def delete_button(msg: Incoming, ctx: Context) -> list[Reply]:
                                details={"channel": ctx.user.channel})
     await ctx.uow.users.delete(ctx.user)
     ctx.conversation.user_deleted = True
-    return [Reply(done)]
+    return [Reply(done, forget_user=True)]

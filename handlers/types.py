@@ -53,6 +53,9 @@ class Reply:
     text: str
     choices: tuple[Choice, ...] = field(default=())
     document: Document | None = None
+    # The user's data was just deleted: clients drop whatever they keep (the web page's
+    # stored conversation) and start afresh.
+    forget_user: bool = False
 
     def __post_init__(self) -> None:
         for choice in self.choices:
