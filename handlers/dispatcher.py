@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import traceback
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,13 +17,15 @@ from handlers.context import Context, Conversation
 from handlers.i18n import DEFAULT_LOCALE, Translator
 from handlers.routing import Router
 from handlers.services import Services
-from handlers.text import fold, normalize_input
+from handlers.text import fold, normalize_input, storable
 from handlers.types import Choice, Incoming, MessageKind, Reply
 from storage.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 1000
+MAX_USER_ID = 64  # users.channel_user_id
+MAX_UPDATE_ID = 64  # processed_updates.update_id
 
 
 def utc_now() -> datetime:
@@ -46,12 +51,15 @@ class Dispatcher:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Apply one message and return the replies to send (none for a duplicate)."""
+        msg = storable_incoming(msg)
+        if not msg.user_id:
+            return []  # nobody to answer (an id made only of unstorable characters)
         async with self._user_lock(msg.user_key), UnitOfWork(self._session_factory) as uow:
             now = self._clock()
             if msg.update_id is not None and not await uow.inbound.claim(
                 msg.channel, msg.update_id, now
             ):
-                logger.info("duplicate update %s/%s ignored", msg.channel, msg.update_id)
+                logger.info("duplicate update ignored")
                 return []
             user, state, has_queued = await uow.users.lock_with_state(
                 msg.channel, msg.user_id, locale=DEFAULT_LOCALE,
@@ -60,8 +68,7 @@ class Dispatcher:
             conversation = Conversation(
                 flow=state.flow, step=state.step, draft=dict(state.draft)
             ) if state else Conversation()
-            offered = [Choice(c["label"], c["payload"]) for c in
-                       (state.choices.get("items", []) if state else [])]
+            current = CurrentChoices.from_stored(state.choices if state else {})
             ctx = Context(
                 user=user, uow=uow, now=now, i18n=self._translators[user.locale],
                 translators=self._translators, conversation=conversation,
@@ -69,9 +76,9 @@ class Dispatcher:
                 is_admin=msg.operator or msg.user_key in self._services.admin_ids,
             )
             try:
-                replies, new_choices = await self._route(msg, ctx, offered)
-            except Exception:
-                logger.exception("handler failed for %s", msg.user_key)
+                replies, new_choices = await self._route(msg, ctx, current)
+            except Exception as error:
+                log_failure(logger, "handler failed for user #%s", user.id, error)
                 await uow.rollback()
                 return [Reply(ctx._("Sorry, something went wrong on our side. Your saved "
                                     "data is safe; please try again in a moment."))]
@@ -79,8 +86,7 @@ class Dispatcher:
                 if has_queued:  # e.g. a staff answer: it comes along with this reply
                     waiting = await uow.outbox.take_for_user(user.id, now)
                     replies = [Reply(m.text) for m in waiting] + replies
-                choices = {"items": [{"label": c.label, "payload": c.payload}
-                                     for c in new_choices]}
+                choices = new_choices.stored()
                 if state is None or (state.flow, state.step, state.draft, state.choices) != (
                         conversation.flow, conversation.step, conversation.draft, choices):
                     await uow.conversations.save(
@@ -126,41 +132,48 @@ class Dispatcher:
             user.locale = locale
             await uow.commit()
 
-    async def _route(self, msg: Incoming, ctx: Context,
-                     offered: list[Choice]) -> tuple[list[Reply], list[Choice]]:
-        """Return the replies and the choices the user may now pick by number or label."""
+    async def _route(self, msg: Incoming, ctx: Context, current: CurrentChoices
+                     ) -> tuple[list[Reply], CurrentChoices]:
+        """Return the replies and the choices the user may now pick or press."""
         _ = ctx._
+        offered = current.last
         if msg.kind not in (MessageKind.TEXT, MessageKind.BUTTON):
             notice = _("Sorry, I can only read text. Please type your message or tap a button.")
-            return [Reply(notice, choices=tuple(offered))], offered
+            return [Reply(notice, choices=offered)], current
         text = normalize_input(msg.text)
         payload = msg.payload or _pick_choice(text, offered)
         if not payload and not text:
             notice = _("Your message looks empty. Please type your question or tap a button.")
-            return [Reply(notice, choices=tuple(offered))], offered
+            return [Reply(notice, choices=offered)], current
         if len(text) > MAX_INPUT_CHARS:
             notice = _("Your message is too long ({count} characters). Please keep it under "
                        "{limit} characters.").format(
                 count=ctx.i18n.number(len(text)), limit=ctx.i18n.number(MAX_INPUT_CHARS))
-            return [Reply(notice, choices=tuple(offered))], offered
+            return [Reply(notice, choices=offered)], current
 
         msg = Incoming(
             channel=msg.channel, user_id=msg.user_id, text=text, payload=payload,
             kind=MessageKind.BUTTON if payload else MessageKind.TEXT,
             update_id=msg.update_id, display_name=msg.display_name, operator=msg.operator,
         )
-        replies = await self._call_handler(msg, ctx)
-        with_choices = [r for r in replies if r.choices]
-        return replies, list(with_choices[-1].choices) if with_choices else []
+        if payload:
+            button = self.router.find_button(payload)
+            if button is None:
+                return [Reply(_("That button is no longer valid. Type /menu to start "
+                                "again."))], current
+            if button.staff_only and not ctx.is_staff:
+                return [Reply(_("Sorry, that is only for the centre's staff."))], current
+            if not button.accepts_anytime(payload) and payload not in current.payloads:
+                notice = _("That button belongs to an earlier message, so I did not act on "
+                           "it. Please use the latest buttons, or type /menu.")
+                return [Reply(notice, choices=offered)], current
+            replies = await button.handler(msg, ctx)
+        else:
+            replies = await self._call_text_handler(msg, ctx)
+        return replies, CurrentChoices.of(replies)
 
-    async def _call_handler(self, msg: Incoming, ctx: Context) -> list[Reply]:
+    async def _call_text_handler(self, msg: Incoming, ctx: Context) -> list[Reply]:
         router = self.router
-        if msg.payload:
-            handler = router.find_payload_handler(msg.payload)
-            if handler is None:
-                return [Reply(ctx._("That button is no longer valid. Type /menu to start "
-                                    "again."))]
-            return await handler(msg, ctx)
         if msg.text.startswith("/"):
             name = msg.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(
                 msg.text) > 1 else ""
@@ -171,8 +184,12 @@ class Dispatcher:
             if not cmd.keeps_flow:
                 ctx.conversation.finish()
             return await cmd.handler(msg, ctx)
-        if ctx.conversation.flow in router.flows:
-            return await router.flows[ctx.conversation.flow](msg, ctx)
+        flow = router.flows.get(ctx.conversation.flow or "")
+        if flow is not None:
+            if flow.staff_only and not ctx.is_staff:
+                ctx.conversation.finish()  # rights were taken back while the form was open
+                return [Reply(ctx._("Sorry, that is only for the centre's staff."))]
+            return await flow.handler(msg, ctx)
         if router.fallback is None:
             return [Reply(ctx._("Type /menu to see what I can do."))]
         return await router.fallback(msg, ctx)
@@ -191,7 +208,53 @@ class Dispatcher:
                 del self._waiters[key], self._locks[key]
 
 
-def _pick_choice(text: str, offered: list[Choice]) -> str | None:
+@dataclass(frozen=True)
+class CurrentChoices:
+    """The buttons of the user's current step: those of the last message that had any (which
+    a typed number or label picks) and every button of the latest answer (which may be
+    pressed; older state-changing buttons are refused)."""
+
+    last: tuple[Choice, ...] = ()
+    payloads: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, replies: list[Reply]) -> CurrentChoices:
+        with_choices = [r for r in replies if r.choices]
+        return cls(with_choices[-1].choices if with_choices else (),
+                   frozenset(c.payload for r in with_choices for c in r.choices))
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> CurrentChoices:
+        last = tuple(Choice(c["label"], c["payload"]) for c in stored.get("items", []))
+        return cls(last, frozenset(stored.get("offered", ())) | {c.payload for c in last})
+
+    def stored(self) -> dict:
+        items = [{"label": c.label, "payload": c.payload} for c in self.last]
+        earlier = sorted(self.payloads - {c.payload for c in self.last})
+        return {"items": items, "offered": earlier} if earlier else {"items": items}
+
+
+def storable_incoming(msg: Incoming) -> Incoming:
+    """The message without what no column can hold, its platform strings fitted to theirs."""
+    update_id = msg.update_id
+    if update_id is not None and len(update_id) > MAX_UPDATE_ID:
+        update_id = hashlib.sha256(update_id.encode("utf-8", "replace")).hexdigest()[:40]
+    return replace(
+        msg, text=storable(msg.text), user_id=storable(msg.user_id)[:MAX_USER_ID],
+        payload=storable(msg.payload) if msg.payload else msg.payload,
+        display_name=storable(msg.display_name) if msg.display_name else None,
+        update_id=update_id,
+    )
+
+
+def log_failure(log: logging.Logger, message: str, user_id: int, error: BaseException) -> None:
+    """Log where an error happened without its message, which may quote what a user typed
+    or a value from the database."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error(message + ": %s\n%s", user_id, type(error).__qualname__, frames)
+
+
+def _pick_choice(text: str, offered: tuple[Choice, ...]) -> str | None:
     """Map "2", "2." or a typed label (diacritics and case ignored) to a choice's payload."""
     if not offered or not text:
         return None

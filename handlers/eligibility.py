@@ -56,7 +56,7 @@ RULE_SME = N_("SME size: Decree 80/2021/NĐ-CP, Article 5 (industry: at most 200
               "workers, and revenue up to VND 200 billion or capital up to VND 100 billion).")
 
 
-@router.payload("elig")
+@router.payload("elig", always_valid=frozenset({"elig"}))
 async def eligibility_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, value = msg.payload.removeprefix("elig").lstrip(":").partition(":")
     if action == "":

@@ -23,7 +23,7 @@ async def lang_command(msg: Incoming, ctx: Context) -> list[Reply]:
     return [_language_menu(ctx)]
 
 
-@router.payload("lang")
+@router.payload("lang", always_valid=True)
 async def lang_button(msg: Incoming, ctx: Context) -> list[Reply]:
     _, _sep, code = msg.payload.partition(":")
     if code in LOCALES:

@@ -14,7 +14,8 @@ router = Router()
 async def delete_command(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(
         ctx._("This deletes everything I keep about you: your enterprise profile, your "
-              "consent, your language and your place in any form. It cannot be undone. "
+              "consent, the questions you asked and their answers, messages waiting for you, "
+              "your language and your place in any form. It cannot be undone. "
               "Delete everything?"),
         choices=(Choice(ctx._("Yes, delete everything"), "privacy:delete"),
                  Choice(ctx._("No, keep my data"), "privacy:keep")),
@@ -28,9 +29,11 @@ async def delete_button(msg: Incoming, ctx: Context) -> list[Reply]:
     # Translate before the user row (and its language) disappears.
     done = ctx._("Done: all your data has been deleted. If you write again, I will start "
                  "afresh.")
-    # The audit log records that a deletion happened, not who the person was.
-    await ctx.uow.audit.record(actor="self", action="user.delete_own_data", now=ctx.now,
+    # The audit log keeps that a deletion happened and an anonymous reference, never who
+    # the person was; the same reference replaces their id in older entries.
+    reference = f"deleted user #{ctx.user.id}"
+    await ctx.uow.users.erase(ctx.user, reference)
+    await ctx.uow.audit.record(actor=reference, action="user.delete_own_data", now=ctx.now,
                                details={"channel": ctx.user.channel})
-    await ctx.uow.users.delete(ctx.user)
     ctx.conversation.user_deleted = True
     return [Reply(done, forget_user=True)]

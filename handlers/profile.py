@@ -7,7 +7,13 @@ from enum import StrEnum
 
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.identifiers import parse_phone, parse_tax_code
+from handlers.identifiers import (
+    TaxCodeProblem,
+    mask_tax_code,
+    parse_phone,
+    parse_tax_code,
+    tax_code_problem,
+)
 from handlers.routing import Router
 from handlers.types import Choice, Incoming, Reply
 from storage.models import EnterpriseProfile
@@ -33,6 +39,22 @@ SECTORS = {
 }
 
 
+_TAX_CODE_PROBLEMS = {
+    TaxCodeProblem.CHECK_DIGIT: N_(
+        "The last digit of that tax code does not match the others (wrong check digit). "
+        "Please check it on your registration certificate, or tap Skip."),
+    TaxCodeProblem.PERSONAL_ID: N_(
+        "That is not a valid 12-digit personal identification number. A household business "
+        "gives the number on its representative's citizen identity card. Please check it, "
+        "or tap Skip."),
+    TaxCodeProblem.FORMAT: N_(
+        "That is not a valid tax code. An enterprise's tax code has 10 digits, or 10 digits, a "
+        "dash and 3 digits for a branch (for example 0201234569 or 0201234569-001); a "
+        "household business gives its representative's 12-digit personal identification "
+        "number. Please check it, or tap Skip."),
+}
+
+
 class Step(StrEnum):
     NAME = "name"
     TAX_CODE = "tax_code"
@@ -46,7 +68,7 @@ async def profile_command(msg: Incoming, ctx: Context) -> list[Reply]:
     return await _show_or_ask_consent(ctx)
 
 
-@router.payload("profile")
+@router.payload("profile", always_valid=frozenset({"profile"}))
 async def profile_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, value = msg.payload.removeprefix("profile").lstrip(":").partition(":")
     if action == "":
@@ -68,8 +90,11 @@ async def profile_button(msg: Incoming, ctx: Context) -> list[Reply]:
     if ctx.conversation.flow != FLOW:
         return [Reply(ctx._("That button is no longer valid. Type /hoso to see your profile."))]
     step = ctx.conversation.step
+    if action == "keep" and ctx.conversation.draft.get(step):
+        return await _store(ctx, step, ctx.conversation.draft[step])
     if action == "skip" and step in (Step.TAX_CODE, Step.PHONE, Step.COMMUNE):
-        return await _store(ctx, step, None)
+        # Skipping never erases a saved value: it keeps whatever the question showed.
+        return await _store(ctx, step, ctx.conversation.draft.get(step))
     if action == "commune" and step == Step.COMMUNE and ctx.services.communes.get(value):
         return await _store(ctx, Step.COMMUNE, value)
     if action == "sector" and step == Step.SECTOR and value in SECTORS:
@@ -90,17 +115,15 @@ async def profile_step(msg: Incoming, ctx: Context) -> list[Reply]:
     if step == Step.TAX_CODE:
         tax_code = parse_tax_code(text)
         if tax_code is None:
-            return [Reply(ctx._("That is not a valid tax code. A tax code has 10 digits, or 10 "
-                                "digits, a dash and 3 digits for a branch (for example "
-                                "0201234567 or 0201234567-001). Please check it, or tap "
-                                "Skip."), choices=_skip(ctx))]
+            return [Reply(ctx._(_TAX_CODE_PROBLEMS[tax_code_problem(text)]),
+                          choices=_keep_or_skip(ctx))]
         return await _store(ctx, Step.TAX_CODE, tax_code)
     if step == Step.PHONE:
         phone = parse_phone(text)
         if phone is None:
             return [Reply(ctx._("That is not a valid Vietnamese phone number. Please type a "
                                 "mobile number such as 0912 345 678 or a landline such as "
-                                "0225 3 123 456, or tap Skip."), choices=_skip(ctx))]
+                                "0225 3 123 456, or tap Skip."), choices=_keep_or_skip(ctx))]
         return await _store(ctx, Step.PHONE, phone)
     if step == Step.COMMUNE:
         return await _match_commune(ctx, text)
@@ -140,7 +163,8 @@ def describe_profile(ctx: Context, profile: EnterpriseProfile,
     lines = [
         ctx._("Your enterprise profile:"),
         ctx._("Name: {value}").format(value=profile.name or not_given),
-        ctx._("Tax code: {value}").format(value=profile.tax_code or not_given),
+        ctx._("Tax code: {value}").format(
+            value=mask_tax_code(profile.tax_code) if profile.tax_code else not_given),
         ctx._("Phone: {value}").format(value=profile.phone or not_given),
         ctx._("Where it produces: {value}").format(
             value=f"{commune.full_name}, Hải Phòng" if commune else not_given),
@@ -179,29 +203,50 @@ async def _store(ctx: Context, step: str, value: str | None) -> list[Reply]:
                            Choice(ctx._("Main menu"), "menu")))]
 
 
-def _skip(ctx: Context) -> tuple[Choice, ...]:
-    return (Choice(ctx._("Skip"), "profile:skip"),)
+def _keep_or_skip(ctx: Context) -> tuple[Choice, ...]:
+    """Keep when the question has a saved value (editing), else Skip for optional ones."""
+    step = ctx.conversation.step
+    if ctx.conversation.draft.get(step):
+        return (Choice(ctx._("Keep"), "profile:keep"),)
+    if step in (Step.TAX_CODE, Step.PHONE, Step.COMMUNE):
+        return (Choice(ctx._("Skip"), "profile:skip"),)
+    return ()
+
+
+def _shown(ctx: Context, step: str, value: str) -> str:
+    """A saved answer as the question shows it back to its owner."""
+    if step == Step.TAX_CODE:
+        return mask_tax_code(value)
+    if step == Step.COMMUNE:
+        commune = ctx.services.communes.get(value)
+        return commune.full_name if commune else value
+    if step == Step.SECTOR:
+        return ctx._(SECTORS[value]) if value in SECTORS else value
+    return value
 
 
 def _prompt(ctx: Context) -> Reply:
     step = ctx.conversation.step
     current = ctx.conversation.draft.get(step)
-    keep = ctx._(" (now: {value})").format(value=current) if current and step != Step.SECTOR \
-        and step != Step.COMMUNE else ""
+    now = ctx._(" (now: {value})").format(value=_shown(ctx, step, current)) if current else ""
+    keep_or_skip = _keep_or_skip(ctx)
     if step == Step.NAME:
-        return Reply(ctx._("1/5. What is the name of your establishment?") + keep)
+        return Reply(ctx._("1/5. What is the name of your establishment?") + now,
+                     choices=keep_or_skip)
     if step == Step.TAX_CODE:
-        return Reply(ctx._("2/5. What is its tax code (mã số thuế)?") + keep, choices=_skip(ctx))
+        return Reply(ctx._("2/5. What is its tax code (mã số thuế)? A household business "
+                           "gives its representative's 12-digit personal identification "
+                           "number.") + now, choices=keep_or_skip)
     if step == Step.PHONE:
-        return Reply(ctx._("3/5. Which phone number can the centre call?") + keep,
-                     choices=_skip(ctx))
+        return Reply(ctx._("3/5. Which phone number can the centre call?") + now,
+                     choices=keep_or_skip)
     if step == Step.COMMUNE:
         return Reply(ctx._("4/5. In which commune, ward or special zone of Hai Phong does it "
-                           "produce? Type its name, for example \"An Thành\" or \"Cát Hải\"."),
-                     choices=_skip(ctx))
-    return Reply(ctx._("5/5. Which sector is it in?"),
-                 choices=tuple(Choice(ctx._(label), f"profile:sector:{key}")
-                               for key, label in SECTORS.items()))
+                           "produce? Type its name, for example \"An Thành\" or \"Cát Hải\".")
+                     + now, choices=keep_or_skip)
+    return Reply(ctx._("5/5. Which sector is it in?") + now,
+                 choices=keep_or_skip + tuple(Choice(ctx._(label), f"profile:sector:{key}")
+                                              for key, label in SECTORS.items()))
 
 
 async def _match_commune(ctx: Context, text: str) -> list[Reply]:
@@ -212,10 +257,10 @@ async def _match_commune(ctx: Context, text: str) -> list[Reply]:
     if not found:
         return [Reply(ctx._("I could not find \"{text}\" among Hai Phong's 114 communes, wards "
                             "and special zones (since 1 July 2025). Please check the name, or "
-                            "tap Skip.").format(text=text), choices=_skip(ctx))]
+                            "tap Skip.").format(text=text), choices=_keep_or_skip(ctx))]
     if len(found) > MAX_COMMUNE_CHOICES:
         return [Reply(ctx._("Many places match \"{text}\". Please type more of the name.")
-                      .format(text=text), choices=_skip(ctx))]
+                      .format(text=text), choices=_keep_or_skip(ctx))]
     return [Reply(ctx._("Which one do you mean?"),
                   choices=tuple(Choice(c.full_name, f"profile:commune:{c.code}")
-                                for c in found) + _skip(ctx))]
+                                for c in found) + _keep_or_skip(ctx))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Context
 from handlers.i18n import N_
+from handlers.identifiers import PersonalData, find_personal_data
 from handlers.kb.model import Entry, Status
 from handlers.routing import Router
 from handlers.types import Choice, Incoming, Reply
@@ -72,7 +73,7 @@ def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None) -
     return Reply("\n".join(lines), choices=tuple(choices))
 
 
-@router.payload("kb")
+@router.payload("kb", always_valid=True)
 async def open_entry(msg: Incoming, ctx: Context) -> list[Reply]:
     entry = ctx.services.kb.get(msg.payload.removeprefix("kb:"))
     if entry is None:
@@ -81,13 +82,13 @@ async def open_entry(msg: Incoming, ctx: Context) -> list[Reply]:
     return [show_entry(ctx, entry)]
 
 
-@router.payload("ask")
+@router.payload("ask", always_valid=True)
 async def ask_prompt(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(ctx._("Type your question in your own words, with or without diacritics, "
                         "for example: \"hỗ trợ máy móc bao nhiêu tiền\"."))]
 
 
-@router.payload("topics")
+@router.payload("topics", always_valid=True)
 async def browse_topics(msg: Incoming, ctx: Context) -> list[Reply]:
     lang = ctx.user.locale
     return [Reply(ctx._("Choose a topic:"), choices=tuple(
@@ -95,7 +96,7 @@ async def browse_topics(msg: Incoming, ctx: Context) -> list[Reply]:
     ))]
 
 
-@router.payload("topic")
+@router.payload("topic", always_valid=True)
 async def browse_topic(msg: Incoming, ctx: Context) -> list[Reply]:
     lang = ctx.user.locale
     entries = ctx.services.kb.entries_in(msg.payload.removeprefix("topic:"))
@@ -126,7 +127,7 @@ async def question_button(msg: Incoming, ctx: Context) -> list[Reply]:
         if question.status == "unanswered":
             question.status = "forwarded"
         return [_forwarded(ctx)]
-    return await staff_question_button(action, value, ctx)
+    return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
 
 
 def _forwarded(ctx: Context) -> Reply:
@@ -142,6 +143,14 @@ def _title(entry: Entry, lang: str) -> str:
 # --- staff side -----------------------------------------------------------------------------
 
 ANSWER_FLOW = "qa_answer"
+KB_QUESTION_FLOW = "qa_kb_question"
+MAX_KB_QUESTION_CHARS = 300
+
+_PERSONAL_DATA_NAMES = {
+    PersonalData.PHONE: N_("a phone number"),
+    PersonalData.EMAIL: N_("an e-mail address"),
+    PersonalData.ID_NUMBER: N_("an id or tax number"),
+}
 
 
 @router.command("cauhoi", "questions", description=N_("Questions waiting for staff"),
@@ -161,13 +170,23 @@ async def list_questions(msg: Incoming, ctx: Context) -> list[Reply]:
             "the bot found no answer")
         lines.append(f"#{question.id} · {ctx.i18n.date(question.asked_at)} · {state}\n"
                      f"  «{question.text}»")
+        found = find_personal_data(question.text)
+        if found:
+            lines.append("  ⚠ " + _personal_data_warning(ctx, found))
         choices.append(Choice(ctx._("Answer #{id}").format(id=question.id),
-                              f"qa:answer:{question.id}"))
+                              f"qastaff:answer:{question.id}"))
     return [Reply("\n".join(lines), choices=tuple(choices))]
 
 
-async def staff_question_button(action: str, value: str, ctx: Context) -> list[Reply]:
-    if not ctx.is_staff or not value.isdigit():
+def _personal_data_warning(ctx: Context, found: set[PersonalData]) -> str:
+    kinds = ", ".join(ctx._(_PERSONAL_DATA_NAMES[kind]) for kind in sorted(found))
+    return ctx._("Contains personal data ({kinds}).").format(kinds=kinds)
+
+
+@router.payload("qastaff", staff=True)
+async def staff_question_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    action, _sep, value = msg.payload.removeprefix("qastaff:").partition(":")
+    if not value.isdigit():
         return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
     question = await ctx.uow.questions.get_for_update(int(value))
     if question is None:
@@ -180,8 +199,21 @@ async def staff_question_button(action: str, value: str, ctx: Context) -> list[R
         ctx.conversation.start(ANSWER_FLOW, "text", {"question_id": question.id})
         return [Reply(ctx._("Type your answer to question #{id}:\n«{text}»\n(/huy to cancel)")
                       .format(id=question.id, text=question.text))]
-    if action == "addkb" and question.status == "answered":
-        await ctx.uow.staff_answers.add(question=question.text, answer=question.answer,
+    if question.status != "answered":
+        return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
+    if action == "addkb":
+        return [_review_kb_question(ctx, question.id, question.text)]
+    if action == "rewrite":
+        ctx.conversation.start(KB_QUESTION_FLOW, "text", {"question_id": question.id})
+        return [Reply(ctx._("Type the question as everyone will see it, without names, phone "
+                            "numbers or other personal details (/huy to cancel):"))]
+    if action == "kbok":
+        wording = ctx.conversation.draft.get("kb_question")
+        if ctx.conversation.draft.get("question_id") != question.id or not wording or \
+                find_personal_data(wording):
+            return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
+        ctx.conversation.finish()
+        await ctx.uow.staff_answers.add(question=wording, answer=question.answer,
                                         lang=question.lang, added_by=ctx.actor, now=ctx.now)
         ctx.services.staff_answers.invalidate()
         await ctx.uow.audit.record(actor=ctx.actor, action="kb.add_staff_answer",
@@ -191,7 +223,38 @@ async def staff_question_button(action: str, value: str, ctx: Context) -> list[R
     return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
 
 
-@router.flow(ANSWER_FLOW)
+def _review_kb_question(ctx: Context, question_id: int, wording: str) -> Reply:
+    """Show the question exactly as every user would see it, to confirm or rewrite.
+
+    What an asker typed is never published unseen: it may name them or give their phone.
+    """
+    ctx.conversation.start(KB_QUESTION_FLOW, "review",
+                           {"question_id": question_id, "kb_question": wording})
+    lines = [ctx._("Everyone who asks something similar will see this question with your "
+                   "answer:"), f"«{wording}»"]
+    rewrite = Choice(ctx._("Rewrite the question"), f"qastaff:rewrite:{question_id}")
+    cancel = Choice(ctx._("Do not add"), "menu")
+    found = find_personal_data(wording)
+    if found:
+        lines += ["", "⚠ " + _personal_data_warning(ctx, found),
+                  ctx._("Please rewrite it without personal details before adding it.")]
+        return Reply("\n".join(lines), choices=(rewrite, cancel))
+    return Reply("\n".join(lines), choices=(
+        Choice(ctx._("Add with this wording"), f"qastaff:kbok:{question_id}"), rewrite, cancel))
+
+
+@router.flow(KB_QUESTION_FLOW, staff=True)
+async def type_kb_question(msg: Incoming, ctx: Context) -> list[Reply]:
+    question_id = ctx.conversation.draft.get("question_id")
+    if ctx.conversation.step != "text" or question_id is None:
+        return [Reply(ctx._("Please use the buttons above, or type /huy to stop."))]
+    if len(msg.text) > MAX_KB_QUESTION_CHARS or not any(ch.isalpha() for ch in msg.text):
+        return [Reply(ctx._("Please type the question in up to {limit} characters.").format(
+            limit=ctx.i18n.number(MAX_KB_QUESTION_CHARS)))]
+    return [_review_kb_question(ctx, int(question_id), msg.text)]
+
+
+@router.flow(ANSWER_FLOW, staff=True)
 async def type_answer(msg: Incoming, ctx: Context) -> list[Reply]:
     question_id = ctx.conversation.draft.get("question_id")
     ctx.conversation.finish()
@@ -214,6 +277,6 @@ async def type_answer(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(
         ctx._("Your answer is on its way to the asker. Add this question and answer to the "
               "knowledge base?"),
-        choices=(Choice(ctx._("Add to the knowledge base"), f"qa:addkb:{question.id}"),
+        choices=(Choice(ctx._("Add to the knowledge base"), f"qastaff:addkb:{question.id}"),
                  Choice(ctx._("No, thanks"), "menu")),
     )]

@@ -27,13 +27,36 @@ class Command:
         return ctx.is_staff or not self.staff_only
 
 
+@dataclass(frozen=True)
+class ButtonRoute:
+    """The handler of a payload prefix and who may press its buttons, and when."""
+
+    handler: Handler
+    staff_only: bool = False
+    # Payloads that only show something (or carry their own one-time check) are accepted from
+    # any earlier message; all others change state and are accepted only when they were
+    # offered in the user's current step. True: every payload of the prefix; a set: those.
+    always_valid: bool | frozenset[str] = False
+
+    def accepts_anytime(self, payload: str) -> bool:
+        if isinstance(self.always_valid, bool):
+            return self.always_valid
+        return payload in self.always_valid
+
+
+@dataclass(frozen=True)
+class FlowRoute:
+    handler: Handler
+    staff_only: bool = False
+
+
 class Router:
     """Tables of handlers; capability modules each fill one and the app merges them."""
 
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
-        self.payloads: dict[str, Handler] = {}
-        self.flows: dict[str, Handler] = {}
+        self.payloads: dict[str, ButtonRoute] = {}
+        self.flows: dict[str, FlowRoute] = {}
         self.fallback: Handler | None = None
 
     def command(self, name: str, *aliases: str, description: str, staff: bool = False,
@@ -48,20 +71,30 @@ class Router:
 
         return register
 
-    def payload(self, prefix: str) -> Callable[[Handler], Handler]:
-        """Buttons whose payload is `prefix` or starts with `prefix:`."""
+    def payload(self, prefix: str, *, staff: bool = False,
+                always_valid: bool | frozenset[str] = False) -> Callable[[Handler], Handler]:
+        """Buttons whose payload is `prefix` or starts with `prefix:`.
+
+        `staff`: pressed by staff only, checked by the dispatcher when applied.
+        `always_valid`: see ButtonRoute; by default a button must be in the current step.
+        """
 
         def register(handler: Handler) -> Handler:
-            self.payloads[prefix] = handler
+            if prefix in self.payloads:
+                raise ValueError(f"payload {prefix!r} registered twice")
+            self.payloads[prefix] = ButtonRoute(handler, staff, always_valid)
             return handler
 
         return register
 
-    def flow(self, name: str) -> Callable[[Handler], Handler]:
-        """The handler of every step of a flow; it reads ctx.conversation.step."""
+    def flow(self, name: str, *, staff: bool = False) -> Callable[[Handler], Handler]:
+        """The handler of every step of a flow; it reads ctx.conversation.step.
+
+        `staff`: each step re-checks the rights when applied (they may have been revoked).
+        """
 
         def register(handler: Handler) -> Handler:
-            self.flows[name] = handler
+            self.flows[name] = FlowRoute(handler, staff)
             return handler
 
         return register
@@ -89,6 +122,6 @@ class Router:
             seen.append(cmd)
         return seen
 
-    def find_payload_handler(self, payload: str) -> Handler | None:
+    def find_button(self, payload: str) -> ButtonRoute | None:
         prefix = payload.split(":", 1)[0]
         return self.payloads.get(prefix)

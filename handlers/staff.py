@@ -15,10 +15,8 @@ async def staff_menu(msg: Incoming, ctx: Context) -> list[Reply]:
     return [_staff_help(ctx)]
 
 
-@router.payload("staff")
+@router.payload("staff", staff=True, always_valid=True)
 async def staff_button(msg: Incoming, ctx: Context) -> list[Reply]:
-    if not ctx.is_staff:
-        return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
     return [_staff_help(ctx)]
 
 

@@ -51,7 +51,7 @@ async def help_command(msg: Incoming, ctx: Context) -> list[Reply]:
     return [help_reply(ctx)]
 
 
-@router.payload("help")
+@router.payload("help", always_valid=True)
 async def help_button(msg: Incoming, ctx: Context) -> list[Reply]:
     return [help_reply(ctx)]
 
@@ -70,6 +70,6 @@ async def cancel(msg: Incoming, ctx: Context) -> list[Reply]:
     return [main_menu(ctx, ctx._("Cancelled. What would you like to do?"))]
 
 
-@router.payload("menu")
+@router.payload("menu", always_valid=True)
 async def menu_button(msg: Incoming, ctx: Context) -> list[Reply]:
     return [main_menu(ctx)]

@@ -8,6 +8,9 @@ import unicodedata
 # Zero-width and BOM characters that phones and copy-paste slip into messages.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
+# NUL and other control characters (PostgreSQL refuses NUL in text) and lone surrogates (not
+# encodable as UTF-8), which a JSON client or a broken keyboard can send.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def normalize_input(text: str) -> str:
@@ -28,6 +31,11 @@ _WORD = re.compile(r"[^\W_]+")
 def words(text: str) -> list[str]:
     """Split text into lower-case words (Vietnamese syllables), keeping diacritics."""
     return _WORD.findall(normalize_input(text).lower())
+
+
+def storable(text: str) -> str:
+    """Drop what no database column can hold: NUL, control characters, lone surrogates."""
+    return _UNSTORABLE.sub("", text) if text else text
 
 
 def strip_invisible(text: str) -> str:

@@ -37,6 +37,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+def fit_to_column(column: Any, value: str | None) -> str | None:
+    """Cut a platform-supplied string (a name, say) to the length of its column, which
+    PostgreSQL enforces and SQLite does not."""
+    length = getattr(column.type, "length", None)
+    return value[:length] if value and length else value
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON,
                            list[dict[str, Any]]: JSON}

@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
-from storage.models import ConversationState, DeliveryStatus, OutboxMessage, User
+from storage.models import (
+    AuditEntry,
+    ConversationState,
+    DeliveryStatus,
+    OutboxMessage,
+    ProcessedUpdate,
+    Question,
+    StaffAnswer,
+    User,
+    fit_to_column,
+)
 
 
 class LockedUser(NamedTuple):
@@ -54,7 +64,8 @@ class UserRepository:
         if row is None:
             await insert_ignoring_conflict(
                 self._session, User, channel=channel, channel_user_id=channel_user_id,
-                locale=locale, role="user", display_name=display_name, created_at=now,
+                locale=locale, role="user", created_at=now,
+                display_name=fit_to_column(User.display_name, display_name),
             )
             row = (await self._session.execute(query)).one()
         return LockedUser(*row)
@@ -67,9 +78,28 @@ class UserRepository:
         query = select(User).where(User.role == "staff").order_by(User.id)
         return list((await self._session.execute(query)).scalars())
 
-    async def delete(self, user: User) -> None:
-        await self._session.delete(user)
-        await self._session.flush()
+    async def erase(self, user: User, reference: str) -> None:
+        """Delete the user and every row about them; where a row must stay (the audit log,
+        answers they gave as staff, the update ledger) put `reference` in place of their
+        channel id, and drop what they typed.
+
+        Profile, consent, conversation state, questions and queued messages go with the user
+        row (ON DELETE CASCADE).
+        """
+        key = f"{user.channel}:{user.channel_user_id}"
+        session = self._session
+        await session.execute(update(AuditEntry).where(AuditEntry.actor == key)
+                              .values(actor=reference))
+        await session.execute(update(AuditEntry).where(AuditEntry.target == key)
+                              .values(target=reference))
+        await session.execute(update(Question).where(Question.answered_by == key)
+                              .values(answered_by=reference))
+        await session.execute(update(StaffAnswer).where(StaffAnswer.added_by == key)
+                              .values(added_by=reference))
+        await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.user_id == user.id)
+                              .values(user_id=None, replies=None))
+        await session.delete(user)
+        await session.flush()
 
     async def get(self, user_id: int) -> User | None:
         return await self._session.get(User, user_id)

@@ -56,6 +56,8 @@ async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
     replies = await staff.say("Khuyến công không hỗ trợ mua xe tải; bạn hỏi ngân hàng.")
     assert "đang được gửi tới người hỏi" in texts(replies)
     replies = await staff.press("Thêm vào cơ sở tri thức")
+    assert "«xưởng mộc của tôi có được vay vốn ưu đãi mua xe tải không»" in texts(replies)
+    replies = await staff.press("Thêm với câu hỏi này")
     assert "Đã thêm vào cơ sở tri thức" in texts(replies)
 
     # The asker sees the answer with their next message, whatever it is.
@@ -73,8 +75,8 @@ async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
 
 async def test_questions_list_is_for_staff_only(chat: ConsoleChat) -> None:
     assert "Tôi không hiểu lệnh /cauhoi" in texts(await chat.say("/cauhoi"))
-    replies = await chat.say("x", payload="qa:answer:1")
-    assert "không còn dùng được" in texts(replies)
+    replies = await chat.say("x", payload="qastaff:answer:1")
+    assert "chỉ dành cho cán bộ" in texts(replies)
 
 
 async def test_browse_by_topic(chat: ConsoleChat) -> None:

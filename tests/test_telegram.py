@@ -185,7 +185,7 @@ async def test_staff_answer_is_pushed_to_a_telegram_user(tg: FakeTelegram, polli
 
     staff = ConsoleChat(polling.dispatcher, user_id="can-bo", operator=True)
     await staff.say("/cauhoi")
-    await staff.say("", payload="qa:answer:1")
+    await staff.say("", payload="qastaff:answer:1")
     await staff.say("Bot không theo dõi giá vàng; bạn xem trang của ngân hàng.")
     sender.start()
     try:

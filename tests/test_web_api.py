@@ -96,7 +96,8 @@ async def test_staff_answer_reaches_a_web_visitor_through_the_inbox(client: Test
     await post(client, payload="qa:fwd:1")
     assert (await (await client.get("/api/inbox")).json())["replies"] == []
     staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
-    await staff.say("", payload="qa:answer:1")
+    await staff.say("/cauhoi")
+    await staff.say("", payload="qastaff:answer:1")
     await staff.say("Chúng tôi không theo dõi giá vàng.")
     replies = (await (await client.get("/api/inbox")).json())["replies"]
     assert "không theo dõi giá vàng" in replies[0]["text"]
