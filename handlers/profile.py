@@ -42,16 +42,15 @@ SECTORS = {
 _TAX_CODE_PROBLEMS = {
     TaxCodeProblem.CHECK_DIGIT: N_(
         "The last digit of that tax code does not match the others (wrong check digit). "
-        "Please check it on your registration certificate, or tap Skip."),
+        "Please check it on your registration certificate."),
     TaxCodeProblem.PERSONAL_ID: N_(
         "That is not a valid 12-digit personal identification number. A household business "
-        "gives the number on its representative's citizen identity card. Please check it, "
-        "or tap Skip."),
+        "gives the number on its representative's citizen identity card. Please check it."),
     TaxCodeProblem.FORMAT: N_(
         "That is not a valid tax code. An enterprise's tax code has 10 digits, or 10 digits, a "
         "dash and 3 digits for a branch (for example 0201234569 or 0201234569-001); a "
         "household business gives its representative's 12-digit personal identification "
-        "number. Please check it, or tap Skip."),
+        "number. Please check it."),
 }
 
 
@@ -115,15 +114,14 @@ async def profile_step(msg: Incoming, ctx: Context) -> list[Reply]:
     if step == Step.TAX_CODE:
         tax_code = parse_tax_code(text)
         if tax_code is None:
-            return [Reply(ctx._(_TAX_CODE_PROBLEMS[tax_code_problem(text)]),
-                          choices=_keep_or_skip(ctx))]
+            return [_ask_again(ctx, ctx._(_TAX_CODE_PROBLEMS[tax_code_problem(text)]))]
         return await _store(ctx, Step.TAX_CODE, tax_code)
     if step == Step.PHONE:
         phone = parse_phone(text)
         if phone is None:
-            return [Reply(ctx._("That is not a valid Vietnamese phone number. Please type a "
-                                "mobile number such as 0912 345 678 or a landline such as "
-                                "0225 3 123 456, or tap Skip."), choices=_keep_or_skip(ctx))]
+            return [_ask_again(ctx, ctx._(
+                "That is not a valid Vietnamese phone number. Please type a mobile number such "
+                "as 0912 345 678 or a landline such as 0225 3 123 456."))]
         return await _store(ctx, Step.PHONE, phone)
     if step == Step.COMMUNE:
         return await _match_commune(ctx, text)
@@ -213,6 +211,18 @@ def _keep_or_skip(ctx: Context) -> tuple[Choice, ...]:
     return ()
 
 
+def _ask_again(ctx: Context, problem: str) -> Reply:
+    """A refused answer: what was wrong, and the button that lets the user go on."""
+    choices = _keep_or_skip(ctx)
+    if not choices:
+        return Reply(problem)
+    if choices[0].payload == "profile:keep":
+        hint = ctx._("Or tap Keep to leave the saved answer as it is.")
+    else:
+        hint = ctx._("Or tap Skip to leave it out.")
+    return Reply(f"{problem} {hint}", choices=choices)
+
+
 def _shown(ctx: Context, step: str, value: str) -> str:
     """A saved answer as the question shows it back to its owner."""
     if step == Step.TAX_CODE:
@@ -255,9 +265,9 @@ async def _match_commune(ctx: Context, text: str) -> list[Reply]:
         noted = Reply(ctx._("Noted: {place}.").format(place=found[0].full_name))
         return [noted, *await _store(ctx, Step.COMMUNE, found[0].code)]
     if not found:
-        return [Reply(ctx._("I could not find \"{text}\" among Hai Phong's 114 communes, wards "
-                            "and special zones (since 1 July 2025). Please check the name, or "
-                            "tap Skip.").format(text=text), choices=_keep_or_skip(ctx))]
+        return [_ask_again(ctx, ctx._(
+            "I could not find \"{text}\" among Hai Phong's 114 communes, wards and special "
+            "zones (since 1 July 2025). Please check the name.").format(text=text))]
     if len(found) > MAX_COMMUNE_CHOICES:
         return [Reply(ctx._("Many places match \"{text}\". Please type more of the name.")
                       .format(text=text), choices=_keep_or_skip(ctx))]

@@ -208,6 +208,9 @@ async def test_editing_only_the_name_keeps_everything_else(chat: ConsoleChat, co
     await chat.press("Giữ nguyên")  # tax code
     replies = await chat.say("", payload="profile:skip")  # Skip is not offered any more
     assert "thuộc một tin nhắn trước" in texts(replies)
+    replies = await chat.say("0123")  # a bad phone number while editing
+    assert "bấm Giữ nguyên" in texts(replies) and "Bỏ qua" not in texts(replies)
+    assert labels(replies) == ["Giữ nguyên"]
     await chat.press("Giữ nguyên")  # phone
     replies = await chat.press("Giữ nguyên")  # commune
     assert "hiện tại: Cơ khí, điện, điện tử" in texts(replies)
