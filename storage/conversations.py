@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage._upsert import upsert
 from storage.models import ConversationState
 
 
@@ -21,9 +22,6 @@ class ConversationRepository:
         self, user_id: int, *, flow: str | None, step: str | None, draft: dict[str, Any],
         choices: dict[str, Any], now: datetime,
     ) -> None:
-        state = await self._session.get(ConversationState, user_id)
-        if state is None:
-            state = ConversationState(user_id=user_id)
-            self._session.add(state)
-        state.flow, state.step, state.draft, state.choices = flow, step, draft, choices
-        state.updated_at = now
+        # Runs for nearly every message: one upsert costs far less than an ORM flush.
+        await upsert(self._session, ConversationState, "user_id", user_id=user_id, flow=flow,
+                     step=step, draft=draft, choices=choices, updated_at=now)
