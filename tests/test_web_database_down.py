@@ -125,3 +125,27 @@ async def test_khuyencong_run_serves_while_the_database_is_down(tmp_path: Path,
     assert "0912345678" not in output
 
 
+
+
+async def test_waiting_requests_share_one_attempt_to_read_the_cookie_secret() -> None:
+    from bot.channels.webchat import VisitorCookie
+
+    attempts = []
+    release = asyncio.Event()
+
+    async def fetch_secret() -> str:
+        attempts.append(1)
+        await release.wait()
+        if len(attempts) == 1:
+            raise OperationalError("SELECT", (), Exception("database down"))
+        return "secret"
+
+    cookie = VisitorCookie(fetch_secret)
+    waiting = [asyncio.create_task(cookie.signer()) for _ in range(5)]
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert len(attempts) == 1 and all(isinstance(r, OperationalError) for r in results)
+    await cookie.signer()  # the next request tries again, and it works
+    await cookie.signer()
+    assert len(attempts) == 2

@@ -61,15 +61,23 @@ class VisitorCookie:
     def __init__(self, fetch_secret: Callable[[], Awaitable[str]]) -> None:
         self._fetch_secret = fetch_secret
         self._signer: URLSafeSerializer | None = None
-        self._lock = asyncio.Lock()
+        self._fetching: asyncio.Future[str] | None = None
 
     async def signer(self) -> URLSafeSerializer:
         """The signer; raises (and is retried next time) while the database is down."""
         # Never a made-up per-process secret: other workers could not read its cookies.
-        async with self._lock:
-            if self._signer is None:
-                self._signer = URLSafeSerializer(await self._fetch_secret(),
-                                                 salt="web-visitor")
+        if self._signer is None:
+            # Requests arriving together share one fetch: while the database hangs, they
+            # fail together instead of queueing one timeout after another.
+            if self._fetching is None:
+                self._fetching = asyncio.ensure_future(self._fetch_secret())
+            fetching = self._fetching
+            try:
+                secret = await asyncio.shield(fetching)
+            finally:
+                if self._fetching is fetching and fetching.done():
+                    self._fetching = None
+            self._signer = URLSafeSerializer(secret, salt="web-visitor")
         return self._signer
 
     async def read(self, request: web.Request) -> str | None:
