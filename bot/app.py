@@ -69,7 +69,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     """Serve the web chat, health check and webhooks; run Telegram when configured."""
     core = build_core(settings)
     telegram = TelegramChannel.from_settings(settings, core) if settings.telegram_token else None
-    app = build_web_app(core, telegram=telegram, cookie_secret=await core.web_cookie_secret())
+    # The cookie secret is read lazily: a database that is down at start must not stop the
+    # page, the health check or the recovery once it is back.
+    app = build_web_app(core, telegram=telegram, cookie_secret=settings.web_cookie_secret)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import text
 
 from bot.channels.webchat import WebChat
+from bot.web_security import (
+    Handler,
+    add_security_headers,
+    forwarded_middleware,
+    same_origin_json,
+)
+from handlers.i18n import N_, Translator
+from storage.db import DATABASE_ERRORS
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -16,18 +26,32 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+UNAVAILABLE = N_("The service is briefly unavailable. Your saved data is safe; please try "
+                 "again in a few minutes.")
 
-def build_web_app(core: Core, *, cookie_secret: str,
+
+def build_web_app(core: Core, *, cookie_secret: str | None = None,
                   telegram: TelegramChannel | None = None) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
-    WebChat(core, cookie_secret).add_routes(app)
+    """The aiohttp app; without a cookie secret it is read from the database when needed."""
+    async def configured_secret() -> str:
+        assert cookie_secret is not None
+        return cookie_secret
+
+    webchat = WebChat(core, configured_secret if cookie_secret else core.web_cookie_secret)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[
+        forwarded_middleware(core.settings.trusted_proxies),
+        database_unavailable(core.translators, webchat.known_locale),
+        same_origin_json,
+    ])
+    app.on_response_prepare.append(add_security_headers)
+    webchat.add_routes(app)
 
     async def healthz(_request: web.Request) -> web.Response:
         try:
             async with core.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as error:  # any failure means "not healthy"
-            logger.warning("health check failed: %s", error)
+            logger.warning("health check failed: %s", type(error).__name__)
             return web.json_response({"status": "error", "database": "unreachable"}, status=503)
         return web.json_response({"status": "ok", "database": "ok"})
 
@@ -35,3 +59,28 @@ def build_web_app(core: Core, *, cookie_secret: str,
     if telegram is not None and telegram.uses_webhook:
         app.router.add_post("/webhooks/telegram", telegram.handle_webhook)
     return app
+
+
+def database_unavailable(translators: dict[str, Translator],
+                         locale_of: Callable[[web.Request], str]):
+    """A database error in a web chat request answers 503 in JSON, never a 500 traceback."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/webhooks/"):
+            # A webhook's failure is the platform's cue to deliver again; its adapter decides.
+            return await handler(request)
+        try:
+            return await handler(request)
+        except DATABASE_ERRORS as error:
+            # Only the class: a driver's message may quote the statement's parameters, which
+            # can be what a user typed.
+            logger.warning("database unavailable during %s %s: %s", request.method,
+                           request.path, type(error).__name__)
+            translator = translators[locale_of(request)]
+            return web.json_response(
+                {"error": "database unavailable", "message": translator.gettext(UNAVAILABLE)},
+                status=503, headers={"Retry-After": "30"},
+                dumps=lambda data: json.dumps(data, ensure_ascii=False))
+
+    return middleware

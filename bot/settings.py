@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = PROJECT_ROOT / "handlers" / "kb" / "data"
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -22,6 +26,11 @@ class Settings:
     telegram_api_base_url: str | None = None
     admin_ids: frozenset[str] = frozenset()
     web_cookie_secret: str | None = None
+    # Per worker process: each worker counts on its own (see README, "Web chat security").
+    web_messages_per_minute: int = 20
+    web_new_visitors_per_minute: int = 10
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (the reverse proxy).
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     locales_dir: Path = PROJECT_ROOT / "locales"
     export_dir: Path = Path("exports")
     kb_dir: Path = KB_DIR
@@ -42,7 +51,16 @@ class Settings:
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL"),
             admin_ids=admin_ids,
             web_cookie_secret=get("WEB_COOKIE_SECRET"),
+            web_messages_per_minute=int(get("WEB_MESSAGES_PER_MINUTE") or 20),
+            web_new_visitors_per_minute=int(get("WEB_NEW_VISITORS_PER_MINUTE") or 10),
+            trusted_proxies=parse_networks(get("TRUSTED_PROXIES") or ""),
             locales_dir=Path(get("LOCALES_DIR") or PROJECT_ROOT / "locales"),
             export_dir=Path(get("EXPORT_DIR") or "exports"),
             kb_dir=Path(get("KB_DIR") or KB_DIR),
         )
+
+
+def parse_networks(value: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or CIDR ranges ("10.0.0.1, 192.168.0.0/24")."""
+    return tuple(ipaddress.ip_network(item.strip(), strict=False)
+                 for item in value.split(",") if item.strip())

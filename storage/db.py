@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///khuyencong.db"
@@ -45,3 +47,11 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
         # beats SQLite's busy handler, which sleeps and retries (long, unfair waits).
         info[WRITE_LOCK] = asyncio.Lock()
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True, info=info)
+
+
+# What a failing or unreachable database raises: SQLAlchemy's wrapped errors, and what drivers
+# raise unwrapped while connecting (refused or unroutable: OSError; connect timeout; asyncpg's
+# own errors, e.g. "the database system is starting up").
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError, OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+)

@@ -1,23 +1,36 @@
 // Web chat client: posts each message to /api/messages and shows the replies.
 (function () {
   "use strict";
+  const UI = JSON.parse(document.body.dataset.ui);
   const log = document.getElementById("log");
   const input = document.getElementById("input");
   const STORE = "kc-transcript";
+  const SHOWN = "kc-shown";  // ids of inbox messages already shown, so none shows twice
   let locale = sessionStorage.getItem("kc-locale") || "vi";
   let transcript = JSON.parse(sessionStorage.getItem(STORE) || "[]");
+  let shown = JSON.parse(sessionStorage.getItem(SHOWN) || "[]");
+  // One request at a time: a poll, its acknowledgement and a message never overlap, so a
+  // queued staff answer cannot come both from the inbox and with a reply.
+  let queue = Promise.resolve();
+
+  function serially(task) {
+    queue = queue.then(task, task);
+    return queue;
+  }
+
+  function ui() { return UI[locale] || UI.vi; }
 
   function applyUi() {
-    const ui = window.UI[locale] || window.UI.vi;
-    document.getElementById("heading").textContent = ui.heading;
-    document.getElementById("send").textContent = ui.send;
-    input.placeholder = ui.placeholder;
+    document.getElementById("heading").textContent = ui().heading;
+    document.getElementById("send").textContent = ui().send;
+    input.placeholder = ui().placeholder;
+    document.title = ui().title;
     document.documentElement.lang = locale;
   }
 
   function render(entry, live) {
     const div = document.createElement("div");
-    div.className = "msg " + entry.from;
+    div.className = "msg " + entry.from + (entry.notice ? " notice" : "");
     div.textContent = entry.text;
     if (entry.document) {
       const link = document.createElement("a");
@@ -49,35 +62,66 @@
     sessionStorage.setItem(STORE, JSON.stringify(transcript.slice(-200)));
   }
 
-  async function send(body, shown) {
+  function showReply(r) {
+    const entry = {from: "bot", text: r.text, buttons: r.buttons, document: r.document};
+    remember(entry);
+    render(entry, true);
+  }
+
+  // The server says why it refused (too fast, briefly unavailable): a bot message, not kept.
+  function showRefusal(data) {
+    if (data && data.message) {
+      render({from: "bot", text: data.message, notice: true}, false);
+    } else {
+      const err = document.createElement("div");
+      err.className = "error";
+      err.textContent = ui().offline;
+      log.appendChild(err);
+    }
+  }
+
+  // The visitor deleted their data: nothing of the conversation stays in this browser.
+  function forget() {
+    sessionStorage.clear();
+    localStorage.clear();
+    transcript = [];
+    shown = [];
+    locale = "vi";
+  }
+
+  async function post(path, body) {
+    return fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
+                        body: JSON.stringify(body), credentials: "same-origin"});
+  }
+
+  function send(body, label) {
     // Old buttons stop working once the conversation moves on, as on Telegram.
     log.querySelectorAll(".choices button").forEach(function (b) { b.disabled = true; });
-    if (shown) {
-      const mine = {from: "user", text: shown};
+    if (label) {
+      const mine = {from: "user", text: label};
       remember(mine); render(mine, false);
     }
     body.id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
-    let data;
-    try {
-      const response = await fetch("/api/messages", {
-        method: "POST", headers: {"Content-Type": "application/json"},
-        body: JSON.stringify(body), credentials: "same-origin"});
-      if (!response.ok) throw new Error(response.status);
-      data = await response.json();
-    } catch (e) {
-      const err = document.createElement("div");
-      err.className = "error";
-      err.textContent = (window.UI[locale] || window.UI.vi).offline;
-      log.appendChild(err);
-      return;
-    }
-    locale = data.locale || locale;
-    sessionStorage.setItem("kc-locale", locale);
-    applyUi();
-    data.replies.forEach(function (r) {
-      const entry = {from: "bot", text: r.text, buttons: r.buttons, document: r.document};
-      remember(entry);
-      render(entry, true);
+    return serially(async function () {
+      let response, data;
+      try {
+        response = await post("/api/messages", body);
+        data = await response.json();
+      } catch (e) {
+        showRefusal(null);
+        return;
+      }
+      if (!response.ok) { showRefusal(data); return; }
+      if (data.replies.some(function (r) { return r.forget; })) {
+        forget();
+        data.replies.forEach(function (r) { render({from: "bot", text: r.text}, false); });
+        applyUi();
+        return;
+      }
+      locale = data.locale || locale;
+      sessionStorage.setItem("kc-locale", locale);
+      applyUi();
+      data.replies.forEach(showReply);
     });
   }
 
@@ -89,18 +133,23 @@
     send({text: text}, text);
   });
 
-  // Staff answers arrive while the visitor is not typing: look for them now and then.
-  async function poll() {
-    try {
-      const response = await fetch("/api/inbox", {credentials: "same-origin"});
-      if (response.ok) {
-        (await response.json()).replies.forEach(function (r) {
-          const entry = {from: "bot", text: r.text, buttons: r.buttons, document: r.document};
-          remember(entry);
-          render(entry, true);
+  // Staff answers arrive while the visitor is not typing: look for them now and then, and
+  // tell the server once they are on screen (until then they stay queued).
+  function poll() {
+    return serially(async function () {
+      try {
+        const response = await fetch("/api/inbox", {credentials: "same-origin"});
+        if (!response.ok) return;
+        const replies = (await response.json()).replies;
+        if (!replies.length) return;
+        replies.forEach(function (r) {
+          if (shown.indexOf(r.id) < 0) showReply(r);
         });
-      }
-    } catch (e) { /* offline: try again later */ }
+        shown = shown.concat(replies.map(function (r) { return r.id; })).slice(-100);
+        sessionStorage.setItem(SHOWN, JSON.stringify(shown));
+        await post("/api/inbox/ack", {ids: replies.map(function (r) { return r.id; })});
+      } catch (e) { /* offline: try again later */ }
+    });
   }
   setInterval(poll, 15000);
 
