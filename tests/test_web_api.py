@@ -121,7 +121,8 @@ async def test_a_visitor_cannot_acknowledge_someone_elses_messages(client: TestC
     await post(client, text="giá vàng hôm nay")
     await post(client, payload="qa:fwd:1")
     staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
-    await staff.say("", payload="qa:answer:1")
+    await staff.say("/cauhoi")
+    await staff.say("", payload="qastaff:answer:1")
     await staff.say("Chúng tôi không theo dõi giá vàng.")
     [queued] = (await (await client.get("/api/inbox")).json())["replies"]
     cookies = client.session.cookie_jar

@@ -160,7 +160,8 @@ async def test_a_staff_answer_is_shown_once_and_acknowledged(open_page, server_u
     await page.get_by_role("button", name="Chuyển cho cán bộ").click()
     await expect(page.locator(".bot")).to_have_count(3)
     staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
-    await staff.say("", payload="qa:answer:1")
+    await staff.say("/cauhoi")
+    await staff.say("", payload="qastaff:answer:1")
     await staff.say("Chúng tôi không theo dõi giá vàng.")
     # The acknowledgement is lost once: the next poll offers the answer again.
     await page.route("**/api/inbox/ack", lambda route: route.abort())
