@@ -66,7 +66,7 @@ Output: ONE JSON object per backend, one per line, on stdout (so exactly one obj
 ``--backend sqlite`` or ``--backend postgresql``). ``--backend auto`` (the default) runs
 SQLite, then PostgreSQL when TEST_DATABASE_URL is set. Keys: updates, per_s, p50_ms, p99_ms,
 baseline_per_s, lost, backend, then ratio (per_s / baseline_per_s), target_met
-(ratio >= 0.5 and lost == 0), cpu_ratio (baseline CPU ms per update / bot CPU ms per update:
+(ratio >= 0.6 and lost == 0), cpu_ratio (baseline CPU ms per update / bot CPU ms per update:
 both servers are one event loop each, so when CPU-bound this predicts the throughput ratio
 and is far less sensitive to other load on the machine than wall-clock figures), the
 detailed "bot" and "baseline" figures, load_avg_1m_before and the git commit. Progress goes
@@ -115,7 +115,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 SECRET = "bench-s3cret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/webhooks/telegram"
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.6  # issue 7: at least 0.6x a bare PTB echo bot
 
 COMMANDS = ["/menu", "/help", "/lang en", "/lang vi"]
 QUESTIONS = [
