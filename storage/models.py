@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -111,6 +112,25 @@ class Consent(Base):
     granted_at: Mapped[datetime]
 
 
+class Establishment(Base):
+    """An enterprise, cooperative or household business (cơ sở), known by its tax code.
+
+    "One per establishment" rules (a survey response, a fair registration) are keyed on it,
+    never on a channel account: users on any channel who give the same tax code share it.
+    """
+
+    __tablename__ = "establishments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # 10 digits, 10-3 for a branch, or a household business's 12-digit personal id.
+    tax_code: Mapped[str] = mapped_column(String(14), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    commune: Mapped[str | None] = mapped_column(String(64))
+    sector: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class EnterpriseProfile(Base):
     """The establishment a user speaks for."""
 
@@ -119,6 +139,8 @@ class EnterpriseProfile(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+    establishment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("establishments.id", ondelete="SET NULL"), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     tax_code: Mapped[str | None] = mapped_column(String(14))
     phone: Mapped[str | None] = mapped_column(String(16))
@@ -207,3 +229,62 @@ class OutboxMessage(Base):
     # A sender holds the message until then; after a crash another worker takes it over.
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(64))
+
+
+class SurveyStatus(StrEnum):
+    CLOSED = "closed"  # imported, not (or no longer) taking answers
+    OPEN = "open"
+
+
+class Survey(Base):
+    """One version of a survey (an XLSForm workbook); the newest version of a code is the one
+    new respondents get."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    title: Mapped[dict[str, Any]] = mapped_column(default=dict)  # language -> title
+    form: Mapped[dict[str, Any]]  # the parsed form, see handlers/forms/storage.py
+    status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.CLOSED)
+    imported_at: Mapped[datetime]
+    imported_by: Mapped[str | None] = mapped_column(String(96))
+
+
+class ResponseStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    VOIDED = "voided"  # by staff (audit-logged): the establishment may answer again
+
+
+class SurveyResponse(Base):
+    """A person's answers to one version of a survey, saved at every step."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        # One submitted response per establishment per survey, whatever the version.
+        Index("uq_survey_responses_one_submitted", "survey_code", "establishment_id",
+              unique=True, sqlite_where=text("status = 'submitted'"),
+              postgresql_where=text("status = 'submitted'")),
+        Index("ix_survey_responses_code_status", "survey_code", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
+                                           index=True)
+    survey_code: Mapped[str] = mapped_column(String(64))
+    # Deleting one's data (/xoadulieu) deletes one's responses with it.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    establishment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("establishments.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default=ResponseStatus.IN_PROGRESS)
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the form runner's
+    # Recorded by the platform, as XLSForm's start, end, today and deviceid.
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    voided_by: Mapped[str | None] = mapped_column(String(96))

@@ -10,10 +10,12 @@ from storage.app_settings import AppSettingRepository
 from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.db import WRITE_LOCK
+from storage.establishments import EstablishmentRepository
 from storage.inbound import InboundRepository
 from storage.outbox import OutboxRepository
 from storage.profiles import ProfileRepository
 from storage.questions import QuestionRepository, StaffAnswerRepository
+from storage.surveys import ResponseRepository, SurveyRepository
 from storage.users import UserRepository
 
 
@@ -29,6 +31,9 @@ class UnitOfWork:
     questions: QuestionRepository
     staff_answers: StaffAnswerRepository
     outbox: OutboxRepository
+    establishments: EstablishmentRepository
+    surveys: SurveyRepository
+    responses: ResponseRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -48,6 +53,9 @@ class UnitOfWork:
         self.questions = QuestionRepository(session)
         self.staff_answers = StaffAnswerRepository(session)
         self.outbox = OutboxRepository(session)
+        self.establishments = EstablishmentRepository(session)
+        self.surveys = SurveyRepository(session)
+        self.responses = ResponseRepository(session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

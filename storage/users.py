@@ -9,6 +9,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
+from storage.establishments import EstablishmentRepository
 from storage.models import (
     AuditEntry,
     ConversationState,
@@ -100,6 +101,9 @@ class UserRepository:
                               .values(user_id=None, replies=None))
         await session.delete(user)
         await session.flush()
+        # A household's tax code is its owner's personal id: an establishment nobody speaks
+        # for any more goes too.
+        await EstablishmentRepository(session).forget_unused()
 
     async def get(self, user_id: int) -> User | None:
         return await self._session.get(User, user_id)

@@ -1,0 +1,547 @@
+"""The one step runner: asks a form's questions one at a time and keeps the answers.
+
+The runner is given the form, the person's progress (answers, the question being asked, the
+questions asked so far) and their message; it returns the replies and updates the progress.
+Where the progress is kept (the conversation draft, a survey response row) and what happens
+on completion is the capability's business.
+
+Buttons carry `<prefix>:<action>[:<arg>]`, with option positions rather than names (Telegram
+allows 64 bytes). They change state, so the dispatcher accepts only those of the current
+question; the runner checks again that each fits the question it is asking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from handlers.context import Context
+from handlers.forms import expressions
+from handlers.forms.model import Form, Option, Question, QuestionType, Text
+from handlers.forms.numbers import parse_number
+from handlers.i18n import N_
+from handlers.identifiers import (
+    TaxCodeProblem,
+    mask_tax_code,
+    parse_phone,
+    parse_tax_code,
+    tax_code_problem,
+)
+from handlers.types import Choice, Reply
+
+VIETNAM = timezone(timedelta(hours=7))
+MAX_COMMUNE_CHOICES = 8
+MAX_REVIEW_VALUE = 80  # characters of an answer shown on the review screen
+
+_TAX_CODE_PROBLEMS = {
+    TaxCodeProblem.CHECK_DIGIT: N_(
+        "The last digit of that tax code does not match the others (wrong check digit). "
+        "Please check it on your registration certificate."),
+    TaxCodeProblem.PERSONAL_ID: N_(
+        "That is not a valid 12-digit personal identification number. A household business "
+        "gives the number on its representative's citizen identity card. Please check it."),
+    TaxCodeProblem.FORMAT: N_(
+        "That is not a valid tax code. An enterprise's tax code has 10 digits, or 10 digits, a "
+        "dash and 3 digits for a branch (for example 0201234569 or 0201234569-001); a "
+        "household business gives its representative's 12-digit personal identification "
+        "number. Please check it."),
+}
+
+
+def msgid(text: str) -> Text:
+    """A label written in the code: an English msgid, translated by the catalogs."""
+    return Text({"": text})
+
+
+@dataclass
+class Progress:
+    """Where a person is in a form; stored as JSON between messages."""
+
+    answers: dict[str, Any] = field(default_factory=dict)
+    current: str | None = None  # the question being asked; None: on the review screen
+    history: list[str] = field(default_factory=list)  # asked before it, for Back
+    selecting: list[str] | None = None  # options ticked so far in a select_multiple
+    finished: bool = False
+    # Changing one answer from the review screen: only questions it makes relevant follow.
+    revisiting: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"a": self.answers, "q": self.current, "h": self.history,
+                "s": self.selecting, "f": self.finished, "r": self.revisiting}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Progress:
+        data = data or {}
+        return cls(dict(data.get("a") or {}), data.get("q"), list(data.get("h") or []),
+                   data.get("s"), bool(data.get("f")), bool(data.get("r")))
+
+
+@dataclass
+class Step:
+    """What one message did to the form."""
+
+    replies: list[Reply]
+    completed: bool = False  # every question answered (and, with a review, submitted)
+
+
+# Checks for our own typed questions: text in, (value, problem msgid) out.
+TypedParser = Callable[[str], tuple[Any, str | None]]
+
+
+class FormRunner:
+    def __init__(self, form: Form, ctx: Context, progress: Progress, *, prefix: str,
+                 review: bool = True, keep_answers: bool = False) -> None:
+        self.form = form
+        self.ctx = ctx
+        self.progress = progress
+        self.prefix = prefix
+        self.review = review  # end on a review screen with "Submit", else finish at once
+        # Editing saved answers (the profile): every question offers Keep.
+        self.keep_answers = keep_answers
+        self._lang = ctx.user.locale
+
+    # --- entry points -------------------------------------------------------------------
+
+    def start(self) -> list[Reply]:
+        """Ask the first question (or resume where the person was)."""
+        if self.progress.current is None and not self.progress.finished and \
+                not self._answered_any():
+            return self._advance(after=None)
+        return self.resume()
+
+    def resume(self) -> list[Reply]:
+        """Show the current question again, or the review screen."""
+        if self.progress.current is None:
+            return [self._review_screen()] if self.review else self._advance(after=None)
+        return [self._ask(self.form.question(self.progress.current))]
+
+    def on_text(self, text: str) -> Step:
+        current = self._current_question()
+        if current is None:
+            return Step([Reply(self._("Please use the buttons: submit your answers, or "
+                                      "change one of them.")), self._review_screen()])
+        if current.type in (QuestionType.SELECT_ONE, QuestionType.ACKNOWLEDGE,
+                            QuestionType.NOTE):
+            return Step([Reply(self._("Please tap one of the answers.")), self._ask(current)])
+        if current.type is QuestionType.SELECT_MULTIPLE:
+            return self._typed_selection(current, text)
+        if current.type is QuestionType.COMMUNE:
+            return self._typed_commune(current, text)
+        value, problem = self._parse(current, text)
+        if problem is not None:
+            return Step([self._refusal(current, problem)])
+        return self._answer(current, value)
+
+    def on_button(self, payload: str) -> Step:
+        action, _sep, arg = payload.removeprefix(f"{self.prefix}:").partition(":")
+        current = self._current_question()
+        if action == "back":
+            return Step(self._back())
+        if current is None:  # review screen
+            return self._review_button(action, arg)
+        if action == "skip" and not current.required:
+            self.progress.answers.pop(current.name, None)
+            return self._move_on(current)
+        if action == "keep" and current.name in self.progress.answers:
+            return self._move_on(current)
+        if action == "ok" and current.type in (QuestionType.ACKNOWLEDGE, QuestionType.NOTE):
+            if current.type is QuestionType.ACKNOWLEDGE:
+                return self._answer(current, "OK")
+            return self._move_on(current)
+        options = self._options(current)
+        if action == "o" and arg.isdigit() and int(arg) < len(options):
+            option = options[int(arg)]
+            if current.type is QuestionType.SELECT_MULTIPLE:
+                return Step([self._toggle(current, option)])
+            return self._answer(current, option.name)
+        if action == "c" and current.type is QuestionType.COMMUNE and \
+                self.ctx.services.communes.get(arg):
+            return self._answer(current, arg)
+        if action == "done" and current.type is QuestionType.SELECT_MULTIPLE:
+            return self._finish_selection(current)
+        return Step([Reply(self._("That button belongs to an earlier question.")),
+                     self._ask(current)])
+
+    # --- moving through the form ---------------------------------------------------------
+
+    def _answer(self, question: Question, value: Any) -> Step:
+        problem = self._check_constraint(question, value)
+        if problem is not None:
+            return Step([self._refusal(question, problem)])
+        self.progress.answers[question.name] = value
+        self.progress.selecting = None
+        return self._move_on(question)
+
+    def _move_on(self, question: Question) -> Step:
+        """After an answer: the next relevant unanswered question, or the end."""
+        if self.progress.current and (not self.progress.history or
+                                      self.progress.history[-1] != question.name):
+            self.progress.history.append(question.name)
+        replies = self._advance(after=question.name)
+        return Step(replies, completed=self.progress.finished)
+
+    def _advance(self, after: str | None) -> list[Reply]:
+        """Go to the first relevant question after `after` (when reviewing: the first
+        relevant question still unanswered), computing calculations on the way."""
+        notes: list[Reply] = []
+        names = [q.name for q in self.form.questions]
+        start = names.index(after) + 1 if after in names else 0
+        revisiting = self.progress.revisiting or self.progress.finished
+        for question in self.form.questions[start:]:
+            if not self._relevant(question):
+                self.progress.answers.pop(question.name, None)
+                continue
+            if question.type is QuestionType.CALCULATE:
+                self.progress.answers[question.name] = self._calculate(question)
+                continue
+            if revisiting and question.name in self.progress.answers and \
+                    not self.keep_answers and question.type is not QuestionType.NOTE:
+                continue  # an edit from the review screen: only new questions are asked
+            if question.type is QuestionType.NOTE:
+                if revisiting:
+                    continue
+                notes.append(Reply(self._label(question)))
+                continue
+            self.progress.current = question.name
+            self.progress.selecting = None
+            return [*notes, self._ask(question)]
+        self.progress.current = None
+        self.progress.revisiting = False
+        if self.review:
+            return [*notes, self._review_screen()]
+        self._drop_irrelevant()
+        self.progress.finished = True
+        return notes
+
+    def _back(self) -> list[Reply]:
+        history = self.progress.history
+        while history:
+            name = history.pop()
+            question = self.form.question(name)
+            if self._relevant(question):
+                self.progress.current = name
+                self.progress.selecting = None
+                return [self._ask(question)]
+        current = self._current_question()
+        notice = Reply(self._("This is the first question."))
+        return [notice, self._ask(current)] if current else [notice, self._review_screen()]
+
+    # --- questions -----------------------------------------------------------------------
+
+    def _ask(self, question: Question) -> Reply:
+        lines = []
+        if question.section and self._section_starts_at(question):
+            lines.append(self._text(question.section).upper())
+        position, total = self._position(question)
+        if total:
+            lines.append(self._("Question {position}/{total}").format(
+                position=self.ctx.i18n.number(position), total=self.ctx.i18n.number(total)))
+        lines.append(self._label(question))
+        if question.hint:
+            lines.append(f"({self._text(question.hint)})")
+        saved = self.progress.answers.get(question.name)
+        if saved not in (None, "", []) and question.type not in (
+                QuestionType.SELECT_MULTIPLE, QuestionType.ACKNOWLEDGE):
+            lines.append(self._("Now: {value}").format(value=self._shown(question, saved)))
+        choices: list[Choice] = []
+        if question.type in (QuestionType.SELECT_ONE, QuestionType.COMMUNE):
+            choices += [Choice(self._text(o.label), self._payload("o", i))
+                        for i, o in enumerate(self._options(question))]
+        elif question.type is QuestionType.SELECT_MULTIPLE:
+            ticked = set(self._ticked(question))
+            choices += [Choice(("✓ " if o.name in ticked else "") + self._text(o.label),
+                               self._payload("o", i))
+                        for i, o in enumerate(self._options(question))]
+            choices.append(Choice(self._("Done"), self._payload("done")))
+            lines.append(self._("Tap every answer that applies, then Done."))
+        elif question.type in (QuestionType.ACKNOWLEDGE, QuestionType.NOTE):
+            choices.append(Choice(self._("OK"), self._payload("ok")))
+        choices += self._navigation(question)
+        return Reply("\n".join(lines), choices=tuple(choices))
+
+    def _navigation(self, question: Question) -> list[Choice]:
+        choices = []
+        if question.name in self.progress.answers and question.type not in (
+                QuestionType.SELECT_MULTIPLE, QuestionType.ACKNOWLEDGE):
+            choices.append(Choice(self._("Keep"), self._payload("keep")))
+        elif not question.required and question.type is not QuestionType.NOTE:
+            choices.append(Choice(self._("Skip"), self._payload("skip")))
+        if self.progress.history:
+            choices.append(Choice(self._("Back"), self._payload("back")))
+        return choices
+
+    def _position(self, question: Question) -> tuple[int, int]:
+        shown = [q for q in self.form.questions if q.is_asked and q.type is not QuestionType.NOTE
+                 and self._relevant(q)]
+        names = [q.name for q in shown]
+        return (names.index(question.name) + 1, len(shown)) if question.name in names else (0, 0)
+
+    def _section_starts_at(self, question: Question) -> bool:
+        """Whether the question is the first asked one of its section (shown once)."""
+        for other in self.form.questions:
+            if other.section == question.section and other.is_asked and self._relevant(other):
+                return other.name == question.name
+        return False
+
+    def _options(self, question: Question) -> list[Option]:
+        if not question.choice_filter:
+            return list(question.options)
+        return [o for o in question.options if expressions.truth(self._evaluate(
+            question.choice_filter, option={**o.properties, "name": o.name}))]
+
+    # --- select_multiple ------------------------------------------------------------------
+
+    def _ticked(self, question: Question) -> list[str]:
+        if self.progress.selecting is not None:
+            return self.progress.selecting
+        saved = self.progress.answers.get(question.name)
+        return list(saved) if isinstance(saved, list) else []
+
+    def _toggle(self, question: Question, option: Option) -> Reply:
+        ticked = self._ticked(question)
+        ticked = [n for n in ticked if n != option.name] if option.name in ticked else [
+            *ticked, option.name]
+        order = [o.name for o in question.options]
+        self.progress.selecting = sorted(ticked, key=order.index)
+        return self._ask(question)
+
+    def _finish_selection(self, question: Question) -> Step:
+        ticked = self._ticked(question)
+        if not ticked and question.required:
+            return Step([Reply(self._required_message(question)), self._ask(question)])
+        if not ticked:
+            self.progress.answers.pop(question.name, None)
+            self.progress.selecting = None
+            return self._move_on(question)
+        return self._answer(question, list(ticked))
+
+    def _typed_selection(self, question: Question, text: str) -> Step:
+        """"1, 3" or "1 3": the numbered options, for channels without buttons."""
+        options = self._options(question)
+        numbers = re.findall(r"\d+", text)
+        if not numbers or re.sub(r"[\d\s,;.và&and]", "", text.lower()):
+            return Step([Reply(self._("Please tap the answers that apply, or type their "
+                                      "numbers, for example: 1, 3.")), self._ask(question)])
+        picked = {int(n) for n in numbers}
+        if any(not 1 <= n <= len(options) for n in picked):
+            return Step([Reply(self._("Please type numbers from 1 to {count}.").format(
+                count=len(options))), self._ask(question)])
+        self.progress.selecting = [o.name for i, o in enumerate(options, 1) if i in picked]
+        return Step([self._ask(question)])
+
+    # --- typed answers --------------------------------------------------------------------
+
+    def _parse(self, question: Question, text: str) -> tuple[Any, str | None]:
+        kind = question.type
+        if kind in (QuestionType.INTEGER, QuestionType.DECIMAL):
+            number = parse_number(text, integer=kind is QuestionType.INTEGER)
+            if number is None:
+                return None, self._("Please type a whole number, for example 25 or "
+                                    "1.500.000.") if kind is QuestionType.INTEGER else self._(
+                    "Please type a number, for example 2,5 or 1,5 tỷ.")
+            return _json_number(number), None
+        if kind is QuestionType.DATE:
+            day = _parse_date(text)
+            if day is None:
+                return None, self._("Please type a date as day/month/year, for example "
+                                    "15/03/2027.")
+            return day.isoformat(), None
+        if kind is QuestionType.PHONE:
+            phone = parse_phone(text)
+            if phone is None:
+                return None, self._("That is not a valid Vietnamese phone number. Please type "
+                                    "a mobile number such as 0912 345 678 or a landline such as "
+                                    "0225 3 123 456.")
+            return phone, None
+        if kind is QuestionType.TAX_CODE:
+            tax_code = parse_tax_code(text)
+            if tax_code is None:
+                return None, self._(_TAX_CODE_PROBLEMS[tax_code_problem(text)])
+            return tax_code, None
+        return text, None
+
+    def _typed_commune(self, question: Question, text: str) -> Step:
+        communes = self.ctx.services.communes
+        found = communes.search(text)
+        if len(found) == 1:
+            noted = Reply(self._("Noted: {place}.").format(place=found[0].full_name))
+            step = self._answer(question, found[0].code)
+            return Step([noted, *step.replies], step.completed)
+        if not found:
+            return Step([self._refusal(question, self._(
+                "I could not find \"{text}\" among Hai Phong's 114 communes, wards and special "
+                "zones (since 1 July 2025). Please check the name.").format(text=text))])
+        if len(found) > MAX_COMMUNE_CHOICES:
+            return Step([Reply(self._("Many places match \"{text}\". Please type more of the "
+                                      "name.").format(text=text),
+                               choices=tuple(self._navigation(question)))])
+        choices = [Choice(c.full_name, self._payload("c", c.code)) for c in found]
+        return Step([Reply(self._("Which one do you mean?"),
+                           choices=(*choices, *self._navigation(question)))])
+
+    def _check_constraint(self, question: Question, value: Any) -> str | None:
+        """The translated message when the answer breaks the question's constraint."""
+        if not question.constraint:
+            return None
+        if expressions.truth(self._evaluate(question.constraint, current=value)):
+            return None
+        if question.constraint_message:
+            return self._text(question.constraint_message)
+        return self._("That answer is not accepted here. Please check it.")
+
+    def _refusal(self, question: Question, problem: str) -> Reply:
+        """A refused answer: what was wrong, and the buttons that let the person go on."""
+        choices = self._navigation(question)
+        hint = ""
+        if any(c.payload == self._payload("keep") for c in choices):
+            hint = " " + self._("Or tap Keep to leave the saved answer as it is.")
+        elif any(c.payload == self._payload("skip") for c in choices):
+            hint = " " + self._("Or tap Skip to leave it out.")
+        return Reply(problem + hint, choices=tuple(choices))
+
+    def _required_message(self, question: Question) -> str:
+        if question.required_message:
+            return self._text(question.required_message)
+        return self._("This question needs an answer.")
+
+    # --- review ---------------------------------------------------------------------------
+
+    def _review_screen(self) -> Reply:
+        lines = [self._("Please check your answers:")]
+        number = 0
+        for question in self._reviewable():
+            number += 1
+            value = self.progress.answers.get(question.name)
+            shown = self._shown(question, value) if value not in (None, "", []) else self._(
+                "(skipped)")
+            if len(shown) > MAX_REVIEW_VALUE:
+                shown = shown[:MAX_REVIEW_VALUE - 1] + "…"
+            lines.append(f"{number}. {self._label(question)}\n   → {shown}")
+        choices = (Choice(self._("Submit"), self._payload("submit")),
+                   Choice(self._("Change an answer"), self._payload("change")))
+        return Reply("\n".join(lines), choices=choices)
+
+    def _reviewable(self) -> list[Question]:
+        return [q for q in self.form.questions if q.is_asked and q.type not in (
+            QuestionType.NOTE, QuestionType.ACKNOWLEDGE) and self._relevant(q)]
+
+    def _review_button(self, action: str, arg: str) -> Step:
+        questions = self._reviewable()
+        if action == "submit":
+            missing = [q for q in questions if q.required and
+                       self.progress.answers.get(q.name) in (None, "", [])]
+            if missing:
+                self.progress.current = missing[0].name
+                return Step([Reply(self._required_message(missing[0])), self._ask(missing[0])])
+            self._drop_irrelevant()
+            self.progress.finished = True
+            return Step([], completed=True)
+        if action == "change":
+            choices = [Choice(f"{i}. {_short(self._label(q))}", self._payload("edit", i - 1))
+                       for i, q in enumerate(questions, 1)]
+            choices.append(Choice(self._("Back to the summary"), self._payload("summary")))
+            return Step([Reply(self._("Which answer do you want to change?"),
+                               choices=tuple(choices))])
+        if action == "summary":
+            return Step([self._review_screen()])
+        if action == "edit" and arg.isdigit() and int(arg) < len(questions):
+            question = questions[int(arg)]
+            self.progress.current = question.name
+            self.progress.history = []
+            self.progress.revisiting = True
+            return Step([self._ask(question)])
+        return Step([Reply(self._("That button belongs to an earlier question.")),
+                     self._review_screen()])
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _current_question(self) -> Question | None:
+        name = self.progress.current
+        return self.form.question(name) if name else None
+
+    def _answered_any(self) -> bool:
+        return any(v not in (None, "", []) for v in self.progress.answers.values())
+
+    def _relevant(self, question: Question) -> bool:
+        return not question.relevant or expressions.truth(self._evaluate(question.relevant))
+
+    def _drop_irrelevant(self) -> None:
+        """As ODK does: answers to questions that stopped being relevant are not kept."""
+        for question in self.form.questions:
+            if not self._relevant(question):
+                self.progress.answers.pop(question.name, None)
+
+    def _calculate(self, question: Question) -> Any:
+        value = self._evaluate(question.calculation or "''")
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    def _evaluate(self, source: str, *, current: Any = None,
+                  option: dict[str, str] | None = None) -> Any:
+        env = expressions.Env(answers=self.progress.answers, current=current,
+                              today=self.ctx.now.astimezone(VIETNAM).date(), option=option)
+        return expressions.parse(source).evaluate(env)
+
+    def _shown(self, question: Question, value: Any) -> str:
+        """An answer as shown back to the person who gave it."""
+        if question.type in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE):
+            names = value if isinstance(value, list) else [value]
+            labels = {o.name: self._text(o.label) for o in question.options}
+            return ", ".join(labels.get(n, n) for n in names)
+        if question.type is QuestionType.COMMUNE:
+            labels = {o.name: self._text(o.label) for o in question.options}
+            commune = self.ctx.services.communes.get(str(value))
+            return commune.full_name if commune else labels.get(value, str(value))
+        if question.type is QuestionType.TAX_CODE:
+            return mask_tax_code(str(value))
+        if question.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
+            return self.ctx.i18n.number(Decimal(str(value)))
+        if question.type is QuestionType.DATE:
+            return self.ctx.i18n.date(date.fromisoformat(str(value)))
+        return str(value)
+
+    def _label(self, question: Question) -> str:
+        return self._text(question.label) or question.name
+
+    def _text(self, text: Text) -> str:
+        if "" in text.values:
+            return self.ctx._(text.values[""])
+        return text.get(self._lang)
+
+    def _payload(self, action: str, arg: object = None) -> str:
+        return f"{self.prefix}:{action}" if arg is None else f"{self.prefix}:{action}:{arg}"
+
+    def _(self, message: str) -> str:
+        return self.ctx._(message)
+
+
+def _json_number(number: Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+
+
+def _parse_date(text: str) -> date | None:
+    """15/03/2027, 15-3-2027, 15.03.2027 (day first, as in Vietnam) or 2027-03-15."""
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+        match = _DATE.fullmatch(text)
+        if match:
+            day, month, year = map(int, match.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+

@@ -1,0 +1,150 @@
+"""Surveys (versions of an XLSForm) and the responses to them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Establishment,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
+    SurveyStatus,
+)
+
+
+class SurveyRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_version(self, *, code: str, version: str, title: dict[str, str],
+                          form: dict[str, Any], now: datetime, by: str | None) -> Survey:
+        """Store a new version; it keeps the status of the version it replaces."""
+        previous = await self.latest(code)
+        survey = Survey(code=code, version=version, title=title, form=form, imported_at=now,
+                        imported_by=by,
+                        status=previous.status if previous else SurveyStatus.CLOSED)
+        self._session.add(survey)
+        await self._session.flush()
+        return survey
+
+    async def find_version(self, code: str, version: str) -> Survey | None:
+        query = select(Survey).where(Survey.code == code, Survey.version == version)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def get(self, survey_id: int) -> Survey | None:
+        return await self._session.get(Survey, survey_id)
+
+    async def latest(self, code: str) -> Survey | None:
+        """The newest version of a survey: the one new respondents get."""
+        query = select(Survey).where(Survey.code == code).order_by(Survey.id.desc()).limit(1)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def latest_versions(self, *, only_open: bool = False) -> list[Survey]:
+        newest = select(func.max(Survey.id)).group_by(Survey.code).scalar_subquery()
+        query = select(Survey).where(Survey.id.in_(newest)).order_by(Survey.code)
+        if only_open:
+            query = query.where(Survey.status == SurveyStatus.OPEN)
+        return list((await self._session.execute(query)).scalars())
+
+    async def set_status(self, code: str, status: SurveyStatus) -> int:
+        """Open or close every version of a survey; returns how many versions there are."""
+        result = await self._session.execute(
+            update(Survey).where(Survey.code == code).values(status=status))
+        return result.rowcount
+
+
+class ResponseRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def start(self, survey: Survey, *, user_id: int, establishment_id: int | None,
+                    now: datetime, metadata: dict[str, Any]) -> SurveyResponse:
+        response = SurveyResponse(
+            survey_id=survey.id, survey_code=survey.code, user_id=user_id,
+            establishment_id=establishment_id, status=ResponseStatus.IN_PROGRESS,
+            progress={}, metadata_=metadata, started_at=now, updated_at=now)
+        self._session.add(response)
+        await self._session.flush()
+        return response
+
+    async def get(self, response_id: int) -> SurveyResponse | None:
+        return await self._session.get(SurveyResponse, response_id)
+
+    async def of_user(self, code: str, user_id: int) -> SurveyResponse | None:
+        """The user's latest response that is not voided (in progress or submitted)."""
+        query = (select(SurveyResponse)
+                 .where(SurveyResponse.survey_code == code, SurveyResponse.user_id == user_id,
+                        SurveyResponse.status != ResponseStatus.VOIDED)
+                 .order_by(SurveyResponse.id.desc()).limit(1))
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def submitted_for(self, code: str, establishment_id: int) -> SurveyResponse | None:
+        query = select(SurveyResponse).where(
+            SurveyResponse.survey_code == code,
+            SurveyResponse.establishment_id == establishment_id,
+            SurveyResponse.status == ResponseStatus.SUBMITTED)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def statuses_of_user(self, user_id: int) -> dict[str, str]:
+        """Survey code -> status of the user's latest non-voided response."""
+        query = (select(SurveyResponse.survey_code, SurveyResponse.status)
+                 .where(SurveyResponse.user_id == user_id,
+                        SurveyResponse.status != ResponseStatus.VOIDED)
+                 .order_by(SurveyResponse.id))
+        return dict((await self._session.execute(query)).tuples().all())
+
+    async def lock_establishment_slot(self, code: str, establishment_id: int) -> None:
+        """Serialise submissions for one establishment (PostgreSQL row lock on it; SQLite
+        has one writer anyway), so two people of the same establishment cannot both submit."""
+        await self._session.execute(
+            select(Establishment.id).where(Establishment.id == establishment_id)
+            .with_for_update())
+
+    async def void(self, response: SurveyResponse, *, by: str, now: datetime) -> None:
+        response.status, response.voided_at, response.voided_by = (
+            ResponseStatus.VOIDED, now, by)
+        await self._session.flush()
+
+    async def counts(self, code: str) -> dict[str, int]:
+        query = (select(SurveyResponse.status, func.count())
+                 .where(SurveyResponse.survey_code == code)
+                 .group_by(SurveyResponse.status))
+        return dict((await self._session.execute(query)).tuples().all())
+
+    async def durations(self, code: str) -> list[float]:
+        """Seconds from start to submission of each submitted response."""
+        query = select(SurveyResponse.started_at, SurveyResponse.submitted_at).where(
+            SurveyResponse.survey_code == code,
+            SurveyResponse.status == ResponseStatus.SUBMITTED)
+        return [(submitted - started).total_seconds()
+                for started, submitted in (await self._session.execute(query)).tuples()]
+
+    async def answers_of_submitted(self, code: str) -> list[dict[str, Any]]:
+        """The answers of every submitted response (for charts of choice questions)."""
+        query = select(SurveyResponse.progress).where(
+            SurveyResponse.survey_code == code,
+            SurveyResponse.status == ResponseStatus.SUBMITTED)
+        return [(progress or {}).get("a", {}) for progress in
+                (await self._session.execute(query)).scalars()]
+
+    async def stream_submitted(
+        self, code: str, batch: int = 1000,
+    ) -> AsyncIterator[tuple[SurveyResponse, Survey, Establishment | None]]:
+        """Submitted responses, oldest first, with their version and establishment, read a
+        batch at a time so an export's memory stays flat."""
+        query = (select(SurveyResponse, Survey, Establishment)
+                 .join(Survey, Survey.id == SurveyResponse.survey_id)
+                 .outerjoin(Establishment, Establishment.id == SurveyResponse.establishment_id)
+                 .where(SurveyResponse.survey_code == code,
+                        SurveyResponse.status == ResponseStatus.SUBMITTED)
+                 .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+                 .execution_options(yield_per=batch))
+        result = await self._session.stream(query)
+        async for response, survey, establishment in result.tuples():
+            yield response, survey, establishment
