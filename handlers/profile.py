@@ -154,6 +154,18 @@ async def _show_or_ask_consent(ctx: Context) -> list[Reply]:
     )]
 
 
+async def link_establishment(ctx: Context, profile: EnterpriseProfile) -> None:
+    """Link the profile to the establishment its tax code names (shared with anyone, on any
+    channel, who gives the same tax code)."""
+    if not profile.tax_code:
+        profile.establishment_id = None
+        return
+    establishment = await ctx.uow.establishments.record(
+        profile.tax_code, name=profile.name, commune=profile.commune, sector=profile.sector,
+        now=ctx.now)
+    profile.establishment_id = establishment.id
+
+
 def describe_profile(ctx: Context, profile: EnterpriseProfile,
                      consent_date: datetime | None = None) -> str:
     not_given = ctx._("not given")
@@ -191,9 +203,9 @@ async def _store(ctx: Context, step: str, value: str | None) -> list[Reply]:
     if position + 1 < len(_ORDER):
         ctx.conversation.goto(_ORDER[position + 1])
         return [_prompt(ctx)]
-    profile = await ctx.uow.profiles.save(
-        ctx.user.id, now=ctx.now, **{f.value: ctx.conversation.draft.get(f) for f in Step}
-    )
+    answers = {f.value: ctx.conversation.draft.get(f) for f in Step}
+    profile = await ctx.uow.profiles.save(ctx.user.id, now=ctx.now, **answers)
+    await link_establishment(ctx, profile)
     ctx.conversation.finish()
     return [Reply(ctx._("Saved. Thank you!")),
             Reply(describe_profile(ctx, profile),

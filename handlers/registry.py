@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from handlers import eligibility, language, privacy, profile, questions, staff, start
+from handlers import (
+    eligibility,
+    language,
+    privacy,
+    profile,
+    questions,
+    staff,
+    start,
+    surveys,
+)
 from handlers.routing import Router
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (start, questions, eligibility, profile, language, privacy, staff):
+    for module in (start, questions, eligibility, profile, language, privacy, staff,
+                   surveys):
         router.include(module.router)
     return router

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from handlers.communes import CommuneDirectory
+from handlers.forms.model import FormCache
 from handlers.kb.knowledge_base import KnowledgeBase
 from handlers.kb.staff_answers import StaffAnswerSync
 
@@ -15,3 +16,4 @@ class Services:
     kb: KnowledgeBase
     staff_answers: StaffAnswerSync
     admin_ids: frozenset[str] = frozenset()
+    forms: FormCache = field(default_factory=FormCache)

@@ -114,3 +114,58 @@ class Form:
 # Answers are stored as JSON: str for text, select_one, dates (ISO), phone and codes; a list
 # of option names for select_multiple; int or a decimal string for numbers.
 Answers = dict[str, Any]
+
+
+def form_to_json(form: Form) -> dict[str, Any]:
+    """The form as JSON, to store a survey version in the database."""
+
+    def text(value: Text) -> dict[str, str]:
+        return dict(value.values)
+
+    return {
+        "code": form.code, "version": form.version, "title": text(form.title),
+        "languages": list(form.languages), "metadata": dict(form.metadata),
+        "questions": [{
+            "name": q.name, "type": q.type.value, "label": text(q.label), "hint": text(q.hint),
+            "options": [{"name": o.name, "label": text(o.label),
+                         "properties": dict(o.properties)} for o in q.options],
+            "required": q.required, "required_message": text(q.required_message),
+            "constraint": q.constraint, "constraint_message": text(q.constraint_message),
+            "relevant": q.relevant, "choice_filter": q.choice_filter,
+            "calculation": q.calculation, "default": q.default, "section": text(q.section),
+            "other_of": q.other_of, "appearance": q.appearance,
+            "source": list(q.source) if q.source else None,
+        } for q in form.questions],
+    }
+
+
+def form_from_json(data: dict[str, Any]) -> Form:
+    """The inverse of form_to_json."""
+    questions = tuple(Question(
+        name=q["name"], type=QuestionType(q["type"]), label=Text(q["label"]),
+        hint=Text(q["hint"]),
+        options=tuple(Option(o["name"], Text(o["label"]), o["properties"])
+                      for o in q["options"]),
+        required=q["required"], required_message=Text(q["required_message"]),
+        constraint=q["constraint"], constraint_message=Text(q["constraint_message"]),
+        relevant=q["relevant"], choice_filter=q["choice_filter"],
+        calculation=q["calculation"], default=q["default"], section=Text(q["section"]),
+        other_of=q["other_of"], appearance=q["appearance"],
+        source=tuple(q["source"]) if q["source"] else None,
+    ) for q in data["questions"])
+    return Form(code=data["code"], version=data["version"], title=Text(data["title"]),
+                questions=questions, languages=tuple(data["languages"]),
+                metadata=data["metadata"])
+
+
+class FormCache:
+    """Parsed forms of stored survey versions (which never change), by version id."""
+
+    def __init__(self) -> None:
+        self._forms: dict[int, Form] = {}
+
+    def get(self, key: int, data: dict[str, Any]) -> Form:
+        form = self._forms.get(key)
+        if form is None:
+            form = self._forms[key] = form_from_json(data)
+        return form

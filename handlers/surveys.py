@@ -1,0 +1,215 @@
+"""Demand surveys: XLSForm surveys answered in the chat, one response per establishment."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.forms.runner import VIETNAM, FormRunner, Progress
+from handlers.i18n import N_
+from handlers.routing import Router
+from handlers.types import Choice, Incoming, Reply
+from storage.models import ResponseStatus, Survey, SurveyResponse, SurveyStatus
+
+router = Router()
+
+FLOW = "survey"
+NOTE_FLOW = "survey_note"
+PREFIX = "sv"  # the runner's buttons
+CONSENT_PURPOSE = "enterprise_profile"  # the profile's consent covers surveys, see /hoso
+MAX_NOTE_CHARS = 1000
+
+
+_STATUS = {
+    None: N_("not started"),
+    ResponseStatus.IN_PROGRESS: N_("in progress"),
+    ResponseStatus.SUBMITTED: N_("submitted"),
+}
+
+
+@router.command("khaosat", "survey", description=N_("Answer the centre's surveys"))
+async def list_surveys(msg: Incoming, ctx: Context) -> list[Reply]:
+    surveys = await ctx.uow.surveys.latest_versions(only_open=True)
+    if not surveys:
+        return [Reply(ctx._("There is no open survey right now. Thank you for your interest!"))]
+    statuses = await ctx.uow.responses.statuses_of_user(ctx.user.id)
+    lines = [ctx._("Open surveys:")]
+    choices = []
+    for survey in surveys:
+        title = _title(survey, ctx)
+        status = statuses.get(survey.code)
+        lines.append(f"• {title} — {ctx._(_STATUS.get(status, _STATUS[None]))}")
+        label = {None: ctx._("Answer: {title}"),
+                 ResponseStatus.IN_PROGRESS: ctx._("Continue: {title}"),
+                 ResponseStatus.SUBMITTED: ctx._("See or change: {title}")}.get(
+            status, ctx._("Answer: {title}")).format(title=title)
+        choices.append(Choice(label, f"svl:{survey.code}"))
+    return [Reply("\n".join(lines), choices=tuple(choices))]
+
+
+@router.payload("svl", always_valid=True)
+async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Start, resume or review a survey (safe from any message: it only picks up where the
+    person was)."""
+    code = msg.payload.removeprefix("svl:")
+    survey = await ctx.uow.surveys.latest(code)
+    if survey is None or survey.status != SurveyStatus.OPEN:
+        return [Reply(ctx._("That survey is not open any more. Type /khaosat to see the open "
+                            "ones."))]
+    if await ctx.uow.profiles.consent(ctx.user.id, CONSENT_PURPOSE) is None:
+        return [Reply(ctx._("The survey asks about your establishment. First, please read "
+                            "how we keep your data and agree to it."),
+                      choices=(Choice(ctx._("Read and agree"), "profile"),))]
+    profile = await ctx.uow.profiles.get(ctx.user.id)
+    if profile is None or profile.establishment_id is None:
+        return [Reply(ctx._("Each establishment answers once, so I need to know which one you "
+                            "speak for: please fill in your enterprise profile with its tax "
+                            "code first, then come back with /khaosat."),
+                      choices=(Choice(ctx._("My enterprise profile"), "profile"),))]
+    response = await ctx.uow.responses.of_user(code, ctx.user.id)
+    if response is None:
+        taken = await ctx.uow.responses.submitted_for(code, profile.establishment_id)
+        if taken is not None:
+            return [_already_answered(ctx, taken)]
+        response = await ctx.uow.responses.start(
+            survey, user_id=ctx.user.id, establishment_id=profile.establishment_id,
+            now=ctx.now, metadata={"start": _local(ctx), "today": _today(ctx),
+                                   "deviceid": ctx.user.channel})
+    runner_survey = await ctx.uow.surveys.get(response.survey_id)
+    ctx.conversation.start(FLOW, "answering", {"response_id": response.id})
+    runner = _runner(ctx, runner_survey, response)
+    intro = []
+    if response.status == ResponseStatus.SUBMITTED:
+        intro.append(Reply(ctx._("You submitted this survey on {date}. You can change your "
+                                 "answers until it closes.").format(
+            date=ctx.i18n.date(response.submitted_at))))
+    elif not response.progress:
+        questions = len(ctx.services.forms.get(runner_survey.id, runner_survey.form).asked())
+        intro.append(Reply(ctx._("{title}: about {count} questions, one at a time. Your answers "
+                                 "are saved at every step; type /huy to stop and /khaosat to "
+                                 "come back.").format(title=_title(runner_survey, ctx),
+                                                      count=questions)))
+    replies = runner.start()
+    _save(response, runner, ctx)
+    return [*intro, *replies]
+
+
+@router.payload(PREFIX)
+async def survey_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    loaded = await _load(ctx)
+    if isinstance(loaded, list):
+        return loaded
+    survey, response, runner = loaded
+    step = runner.on_button(msg.payload)
+    return await _after_step(ctx, survey, response, runner, step.replies, step.completed)
+
+
+@router.flow(FLOW)
+async def survey_text(msg: Incoming, ctx: Context) -> list[Reply]:
+    loaded = await _load(ctx)
+    if isinstance(loaded, list):
+        return loaded
+    survey, response, runner = loaded
+    step = runner.on_text(msg.text)
+    return await _after_step(ctx, survey, response, runner, step.replies, step.completed)
+
+
+async def _load(ctx: Context) -> tuple[Survey, SurveyResponse, FormRunner] | list[Reply]:
+    """The survey, response and runner of the conversation, or the replies that say why
+    there is none."""
+    response_id = ctx.conversation.draft.get("response_id") if \
+        ctx.conversation.flow == FLOW else None
+    response = await ctx.uow.responses.get(int(response_id)) if response_id else None
+    if response is None or response.user_id != ctx.user.id or \
+            response.status == ResponseStatus.VOIDED:
+        ctx.conversation.finish()
+        return [Reply(ctx._("That survey is no longer open to you here. Type /khaosat to see "
+                            "the open surveys."))]
+    survey = await ctx.uow.surveys.get(response.survey_id)
+    latest = await ctx.uow.surveys.latest(response.survey_code)
+    if latest is None or latest.status != SurveyStatus.OPEN:
+        ctx.conversation.finish()
+        return [Reply(ctx._("This survey has closed. Your answers are kept, but they can no "
+                            "longer be changed. Thank you!"))]
+    return survey, response, _runner(ctx, survey, response)
+
+
+async def _after_step(ctx: Context, survey: Survey, response: SurveyResponse,
+                      runner: FormRunner, replies: list[Reply],
+                      completed: bool) -> list[Reply]:
+    _save(response, runner, ctx)
+    if not completed:
+        return replies
+    ctx.conversation.finish()
+    if response.status == ResponseStatus.SUBMITTED:
+        return [*replies, Reply(ctx._("Your changes are saved. Thank you!"))]
+    if response.establishment_id is not None:
+        await ctx.uow.responses.lock_establishment_slot(response.survey_code,
+                                                        response.establishment_id)
+        taken = await ctx.uow.responses.submitted_for(response.survey_code,
+                                                      response.establishment_id)
+        if taken is not None:  # someone else of the establishment submitted meanwhile
+            return [_already_answered(ctx, taken)]
+    response.status = ResponseStatus.SUBMITTED
+    response.submitted_at = ctx.now
+    response.metadata_ = {**response.metadata_, "end": _local(ctx)}
+    return [*replies, Reply(
+        ctx._("Thank you! Your answers to «{title}» have been sent to the centre. You can see "
+              "and change them with /khaosat until the survey closes.").format(
+            title=_title(survey, ctx)),
+        choices=(Choice(ctx._("Main menu"), "menu"),))]
+
+
+def _already_answered(ctx: Context, taken: SurveyResponse) -> Reply:
+    ctx.conversation.start(NOTE_FLOW, "offer", {"survey_code": taken.survey_code})
+    return Reply(ctx._("Someone of your establishment already answered this survey, on "
+                       "{date}. Each establishment answers once. If something should be "
+                       "added or corrected, you can send a note to the centre's staff.").format(
+        date=ctx.i18n.date(taken.submitted_at)),
+        choices=(Choice(ctx._("Send a note to staff"), "svnote"),
+                 Choice(ctx._("Main menu"), "menu")))
+
+
+@router.payload("svnote")
+async def note_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    if ctx.conversation.flow != NOTE_FLOW:
+        return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
+    ctx.conversation.goto("typing")
+    return [Reply(ctx._("Type your note for the centre's staff (/huy to cancel):"))]
+
+
+@router.flow(NOTE_FLOW)
+async def type_note(msg: Incoming, ctx: Context) -> list[Reply]:
+    code = ctx.conversation.draft.get("survey_code", "")
+    if ctx.conversation.step != "typing":
+        ctx.conversation.finish()
+        return [Reply(ctx._("Type /khaosat to see the open surveys."))]
+    ctx.conversation.finish()
+    await ctx.uow.questions.add(user_id=ctx.user.id, text=f"[{code}] {msg.text}",
+                                lang=ctx.user.locale, status="forwarded",
+                                best_entry_id=None, score=0.0, now=ctx.now)
+    return [Reply(ctx._("Thank you, your note has been passed to the centre's staff. Their "
+                        "answer will come to you here."))]
+
+
+def _runner(ctx: Context, survey: Survey, response: SurveyResponse) -> FormRunner:
+    progress = Progress.from_json(response.progress)
+    return FormRunner(ctx.services.forms.get(survey.id, survey.form), ctx, progress, prefix=PREFIX)
+
+
+def _save(response: SurveyResponse, runner: FormRunner, ctx: Context) -> None:
+    """Answers are saved at every step, with the version they belong to."""
+    response.progress = runner.progress.to_json()
+    response.updated_at = ctx.now
+
+
+def _title(survey: Survey, ctx: Context) -> str:
+    title = survey.title or {}
+    return title.get(ctx.user.locale) or title.get("vi") or next(iter(title.values()),
+                                                                  survey.code)
+
+
+def _local(ctx: Context) -> str:
+    return ctx.now.astimezone(VIETNAM).isoformat(timespec="seconds")
+
+
+def _today(ctx: Context) -> str:
+    return ctx.now.astimezone(VIETNAM).date().isoformat()
