@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.context import Context, Conversation
+from handlers.error_report import anonymous_traceback
 from handlers.i18n import DEFAULT_LOCALE, Translator
 from handlers.routing import Router
 from handlers.services import Services
@@ -68,10 +69,14 @@ class Dispatcher:
                 services=self._services, router=self.router,
                 is_admin=msg.operator or msg.user_key in self._services.admin_ids,
             )
+            user_id = user.id  # readable after a failed flush expired the user
             try:
                 replies, new_choices = await self._route(msg, ctx, offered)
-            except Exception:
-                logger.exception("handler failed for %s", msg.user_key)
+            except Exception as error:
+                # The internal id and no message: the channel id is personal, and an error's
+                # message may quote what the user typed.
+                logger.error("handler failed for user #%s: %s", user_id,
+                             anonymous_traceback(error))
                 await uow.rollback()
                 return [Reply(ctx._("Sorry, something went wrong on our side. Your saved "
                                     "data is safe; please try again in a moment."))]

@@ -127,15 +127,15 @@ class TelegramChannel:
                 if reply.document:
                     await bot.send_document(chat_id, InputFile(
                         reply.document.content, filename=reply.document.filename))
-        except Forbidden as error:
-            logger.info("chat %s unreachable: %s", chat_id, error)
+        except Forbidden:
+            logger.info("a reply was refused: the user blocked the bot")
 
     async def send_queued(self, channel_user_id: str, text: str) -> bool:
         """Outbox delivery: True when done or undeliverable for good, False to retry."""
         try:
             await self.send(int(channel_user_id), [Reply(text)])
         except TelegramError as error:
-            logger.warning("queued message to %s not sent: %s", channel_user_id, error)
+            logger.warning("queued message not sent: %s", type(error).__name__)
             return False
         return True
 
