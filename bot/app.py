@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramChannel
+from bot.delivery import Deliveries
+from bot.housekeeping import Housekeeping
+from bot.logs import hide_secrets
 from bot.outbox_sender import OutboxSender
 from bot.server import build_web_app
 from bot.settings import Settings
@@ -38,8 +41,10 @@ class Core:
     session_factory: async_sessionmaker[AsyncSession]
     translators: dict[str, Translator]
     dispatcher: Dispatcher
+    deliveries: Deliveries
 
     async def close(self) -> None:
+        await self.deliveries.close()
         await self.engine.dispose()
 
     async def web_cookie_secret(self) -> str:
@@ -62,22 +67,27 @@ def build_core(settings: Settings, *, kb: KnowledgeBase | None = None) -> Core:
     services = Services(communes=CommuneDirectory.load(), kb=kb,
                         staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids)
     dispatcher = Dispatcher(session_factory, build_router(), translators, services)
-    return Core(settings, engine, session_factory, translators, dispatcher)
+    return Core(settings, engine, session_factory, translators, dispatcher,
+                Deliveries(session_factory))
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Serve the web chat, health check and webhooks; run Telegram when configured."""
     core = build_core(settings)
     telegram = TelegramChannel.from_settings(settings, core) if settings.telegram_token else None
-    app = build_web_app(core, telegram=telegram, cookie_secret=await core.web_cookie_secret())
+    cookie_secret = await core.web_cookie_secret()
+    hide_secrets(cookie_secret)  # it may have been generated just now
+    app = build_web_app(core, telegram=telegram, cookie_secret=cookie_secret)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     logger.info("web chat on http://%s:%s/", host, port)
+    housekeeping = Housekeeping(core.session_factory)
+    housekeeping.start()
     outbox = None
     if telegram:
         await telegram.start()
-        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.send_queued)
+        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.deliver)
         outbox.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -86,6 +96,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     try:
         await stop.wait()
     finally:
+        await housekeeping.stop()
         if outbox:
             await outbox.stop()
         if telegram:

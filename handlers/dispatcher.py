@@ -15,8 +15,10 @@ from handlers.error_report import anonymous_traceback
 from handlers.i18n import DEFAULT_LOCALE, Translator
 from handlers.routing import Router
 from handlers.services import Services
+from handlers.stored_replies import from_stored, to_stored
 from handlers.text import fold, normalize_input
 from handlers.types import Choice, Incoming, MessageKind, Reply
+from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -46,18 +48,19 @@ class Dispatcher:
         self._waiters: dict[str, int] = {}
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        """Apply one message and return the replies to send (none for a duplicate)."""
+        """Apply one message and return the replies to send. An update applied before is not
+        applied again: its replies come back while they are not marked sent, then none."""
         async with self._user_lock(msg.user_key), UnitOfWork(self._session_factory) as uow:
             now = self._clock()
-            if msg.update_id is not None and not await uow.inbound.claim(
-                msg.channel, msg.update_id, now
-            ):
-                logger.info("duplicate update %s/%s ignored", msg.channel, msg.update_id)
-                return []
-            user, state, has_queued = await uow.users.lock_with_state(
+            # The user's row lock serialises their updates, so the ledger is checked after it.
+            user, state, has_queued, applied = await uow.users.lock_with_state(
                 msg.channel, msg.user_id, locale=DEFAULT_LOCALE,
-                display_name=msg.display_name, now=now,
+                display_name=msg.display_name, now=now, update_id=msg.update_id,
             )
+            if applied is not None:
+                return _replies_of_duplicate(msg, applied)
+            if user.blocked_at is not None:  # writing to us again means they unblocked
+                user.blocked_at = None
             conversation = Conversation(
                 flow=state.flow, step=state.step, draft=dict(state.draft)
             ) if state else Conversation()
@@ -91,6 +94,14 @@ class Dispatcher:
                     await uow.conversations.save(
                         user.id, flow=conversation.flow, step=conversation.step,
                         draft=conversation.draft, choices=choices, now=now)
+            if msg.update_id is not None and not await uow.inbound.record(
+                msg.channel, msg.update_id, now, replies=to_stored(replies),
+                user_id=None if conversation.user_deleted else user_id,
+            ):
+                # A twin delivery applied it meanwhile (another worker); it sends the replies.
+                await uow.rollback()
+                logger.info("duplicate update %s/%s ignored", msg.channel, msg.update_id)
+                return []
             await uow.commit()
             return replies
 
@@ -194,6 +205,15 @@ class Dispatcher:
             self._waiters[key] -= 1
             if not self._waiters[key]:
                 del self._waiters[key], self._locks[key]
+
+
+def _replies_of_duplicate(msg: Incoming, applied: ProcessedUpdate) -> list[Reply]:
+    """The replies of an update delivered again that were not sent yet; none once they were."""
+    if applied.sent_at is not None or not applied.replies:
+        logger.info("duplicate update %s/%s ignored", msg.channel, msg.update_id)
+        return []
+    logger.info("duplicate update %s/%s: its unsent replies again", msg.channel, msg.update_id)
+    return from_stored(applied.replies)
 
 
 def _pick_choice(text: str, offered: list[Choice]) -> str | None:
