@@ -17,7 +17,7 @@ from bot.channels.telegram import SECRET_HEADER, TelegramChannel
 from bot.housekeeping import Housekeeping
 from bot.outbox_sender import OutboxSender
 from bot.server import build_web_app
-from bot.settings import derive_webhook_secret
+from bot.settings import Settings, derive_webhook_secret
 from storage.models import DeliveryStatus, OutboxMessage, ProcessedUpdate, User
 from storage.uow import UnitOfWork
 from tests.conftest import make_settings
@@ -352,3 +352,9 @@ def _incoming():
     from handlers.types import Incoming
 
     return Incoming(channel="telegram", user_id=str(OWNER), text="/menu")
+
+
+@pytest.mark.parametrize("secret", ["with space", "ünicode", "x" * 257])
+def test_a_configured_secret_telegram_would_refuse_is_refused_at_start(secret: str) -> None:
+    with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_SECRET": secret})
