@@ -220,7 +220,7 @@ async def serve_bot(args: argparse.Namespace) -> None:
     await web.TCPSite(runner, "127.0.0.1", port).start()
     await channel.start()
     # As bot.app.serve does once Telegram is up: the background outbox delivery.
-    outbox = OutboxSender(core.session_factory, TELEGRAM, channel.send_queued)
+    outbox = OutboxSender(core.session_factory, TELEGRAM, channel.deliver)
     outbox.start()
     _say(f"READY {url}")
     try:

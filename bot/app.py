@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramChannel
+from bot.delivery import Deliveries
+from bot.housekeeping import Housekeeping
+from bot.logs import hide_secrets
 from bot.outbox_sender import OutboxSender
 from bot.server import build_web_app
 from bot.settings import Settings
@@ -38,8 +41,10 @@ class Core:
     session_factory: async_sessionmaker[AsyncSession]
     translators: dict[str, Translator]
     dispatcher: Dispatcher
+    deliveries: Deliveries
 
     async def close(self) -> None:
+        await self.deliveries.close()
         await self.engine.dispose()
 
     async def web_cookie_secret(self) -> str:
@@ -50,6 +55,7 @@ class Core:
             secret = await uow.app_settings.get_or_create(
                 "web_cookie_secret", lambda: secrets.token_urlsafe(32))
             await uow.commit()
+        hide_secrets(secret)  # generated, so the log filter could not know it before
         return secret
 
 
@@ -62,7 +68,8 @@ def build_core(settings: Settings, *, kb: KnowledgeBase | None = None) -> Core:
     services = Services(communes=CommuneDirectory.load(), kb=kb,
                         staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids)
     dispatcher = Dispatcher(session_factory, build_router(), translators, services)
-    return Core(settings, engine, session_factory, translators, dispatcher)
+    return Core(settings, engine, session_factory, translators, dispatcher,
+                Deliveries(session_factory))
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
@@ -76,10 +83,12 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     logger.info("web chat on http://%s:%s/", host, port)
+    housekeeping = Housekeeping(core.session_factory)
+    housekeeping.start()
     outbox = None
     if telegram:
         await telegram.start()
-        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.send_queued)
+        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.deliver)
         outbox.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -88,6 +97,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     try:
         await stop.wait()
     finally:
+        await housekeeping.stop()
         if outbox:
             await outbox.stop()
         if telegram:

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 
+from bot.logs import configure_logging
 from bot.settings import Settings
 
 
@@ -41,14 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     db_commands.add_parser("upgrade", help="apply all migrations")
 
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    redactor = configure_logging(verbose=args.verbose)
     if args.command != "run":
         logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     settings = Settings.from_env()
+    redactor.hide(*settings.secrets)
 
     if args.command == "db":
         from storage.migrate import upgrade

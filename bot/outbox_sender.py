@@ -1,8 +1,10 @@
 """Background delivery of queued messages (e.g. staff answers) to users who are not writing.
 
-Messages are claimed in short transactions (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
-several workers share the queue), sent outside any transaction, and put back when sending
-failed for a reason other than the user being unreachable.
+Due messages are leased in a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+several workers share the queue), sent outside any transaction, and marked by how the
+platform answered: sent, later (flood control, or a network or server error with backoff),
+blocked, or failed for good. A sender that dies after leasing a message leaves it to the next
+claim once the lease has run out.
 """
 
 from __future__ import annotations
@@ -10,27 +12,48 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import Clock, DeliveryOutcome, Outcome, utc_now
+from handlers.error_report import anonymous_traceback
+from storage.models import DeliveryStatus
 from storage.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
-# send(channel_user_id, text) -> True when delivered or undeliverable for good (blocked),
-# False to try again later.
-Sender = Callable[[str, str], Awaitable[bool]]
+# deliver(channel_user_id, text) -> how the platform answered
+Deliver = Callable[[str, str], Awaitable[DeliveryOutcome]]
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Leased:
+    message_id: int
+    channel_user_id: str
+    text: str
+    attempts: int
 
 
 class OutboxSender:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], channel: str,
-                 send: Sender, *, interval: float = 2.0, batch: int = 20) -> None:
+                 deliver: Deliver, *, clock: Clock = utc_now, interval: float = 2.0,
+                 batch: int = 20, lease: timedelta = LEASE,
+                 max_attempts: int = MAX_ATTEMPTS) -> None:
         self._session_factory = session_factory
         self._channel = channel
-        self._send = send
+        self._deliver = deliver
+        self._clock = clock
         self._interval = interval
         self._batch = batch
+        self._lease = lease
+        self._max_attempts = max_attempts
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -45,25 +68,62 @@ class OutboxSender:
         while True:
             try:
                 sent = await self.deliver_once()
-            except Exception:  # keep the loop alive; the next round retries
-                logger.exception("outbox delivery failed")
+            except Exception as error:  # keep the loop alive; the next round retries
+                logger.error("outbox delivery failed: %s", anonymous_traceback(error))
                 sent = 0
             if sent < self._batch:
                 await asyncio.sleep(self._interval)
 
     async def deliver_once(self) -> int:
-        """Claim and send one batch; returns how many messages were claimed."""
+        """Lease, send and mark one batch; returns how many messages were leased."""
+        leased = await self.claim()
+        if leased:
+            await self._send(leased)
+        return len(leased)
+
+    async def claim(self) -> list[Leased]:
+        """Lease a batch of due messages to this sender."""
         async with UnitOfWork(self._session_factory) as uow:
-            claimed = await uow.outbox.claim_for_channel(self._channel, self._batch)
-            now = datetime.now(UTC)
-            for message, _user in claimed:
-                message.status, message.delivered_at = "sent", now  # reset below on failure
-            work = [(m.id, u.channel_user_id, m.text) for m, u in claimed]
+            claimed = await uow.outbox.claim_due(self._channel, self._clock(), self._lease,
+                                                 self._batch)
+            leased = [Leased(m.id, u.channel_user_id, m.text, m.attempts) for m, u in claimed]
             await uow.commit()
-        failed = [message_id for message_id, user_id, text in work
-                  if not await self._send(user_id, text)]
-        if failed:
-            async with UnitOfWork(self._session_factory) as uow:
-                await uow.outbox.release(failed)
-                await uow.commit()
-        return len(work)
+        return leased
+
+    async def _send(self, leased: list[Leased]) -> None:
+        outcomes: list[tuple[Leased, DeliveryOutcome]] = []
+        for item in leased:
+            outcome = await self._deliver(item.channel_user_id, item.text)
+            outcomes.append((item, outcome))
+            if outcome.kind is Outcome.RETRY_AFTER:
+                # Flood control holds for the whole bot: the rest waits without trying.
+                outcomes += [(rest, outcome) for rest in leased[len(outcomes):]]
+                break
+        now = self._clock()
+        async with UnitOfWork(self._session_factory) as uow:
+            for item, outcome in outcomes:
+                await self._settle(uow, item, outcome, now)
+            await uow.commit()
+
+    async def _settle(self, uow: UnitOfWork, item: Leased, outcome: DeliveryOutcome,
+                      now: datetime) -> None:
+        outbox = uow.outbox
+        if outcome.kind is Outcome.SENT:
+            await outbox.settle(item.message_id, DeliveryStatus.SENT, now)
+        elif outcome.kind is Outcome.RETRY_AFTER:
+            await outbox.settle(item.message_id, DeliveryStatus.PENDING, now,
+                                next_attempt_at=now + timedelta(seconds=outcome.retry_after),
+                                last_error=outcome.error, refund_attempt=True)
+        elif outcome.kind is Outcome.BLOCKED:
+            await outbox.settle(item.message_id, DeliveryStatus.BLOCKED, now,
+                                last_error=outcome.error)
+            await uow.users.set_blocked(self._channel, item.channel_user_id, now)
+        elif outcome.transient and item.attempts < self._max_attempts:
+            backoff = min(FIRST_BACKOFF * 2 ** (item.attempts - 1), MAX_BACKOFF)
+            await outbox.settle(item.message_id, DeliveryStatus.PENDING, now,
+                                next_attempt_at=now + backoff, last_error=outcome.error)
+        else:
+            logger.warning("outbox message #%s failed for good (%s)", item.message_id,
+                           outcome.error or outcome.kind)
+            await outbox.settle(item.message_id, DeliveryStatus.FAILED, now,
+                                last_error=outcome.error or outcome.kind)

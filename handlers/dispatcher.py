@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import traceback
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -14,11 +13,14 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.context import Context, Conversation
+from handlers.error_report import anonymous_traceback
 from handlers.i18n import DEFAULT_LOCALE, Translator
 from handlers.routing import Router
 from handlers.services import Services
+from handlers.stored_replies import from_stored, to_stored
 from handlers.text import fold, normalize_input, storable
 from handlers.types import Choice, Incoming, MessageKind, Reply
+from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -50,21 +52,22 @@ class Dispatcher:
         self._waiters: dict[str, int] = {}
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        """Apply one message and return the replies to send (none for a duplicate)."""
+        """Apply one message and return the replies to send. An update applied before is not
+        applied again: its replies come back while they are not marked sent, then none."""
         msg = storable_incoming(msg)
         if not msg.user_id:
             return []  # nobody to answer (an id made only of unstorable characters)
         async with self._user_lock(msg.user_key), UnitOfWork(self._session_factory) as uow:
             now = self._clock()
-            if msg.update_id is not None and not await uow.inbound.claim(
-                msg.channel, msg.update_id, now
-            ):
-                logger.info("duplicate update ignored")
-                return []
-            user, state, has_queued = await uow.users.lock_with_state(
+            # The user's row lock serialises their updates, so the ledger is checked after it.
+            user, state, has_queued, applied = await uow.users.lock_with_state(
                 msg.channel, msg.user_id, locale=DEFAULT_LOCALE,
-                display_name=msg.display_name, now=now,
+                display_name=msg.display_name, now=now, update_id=msg.update_id,
             )
+            if applied is not None:
+                return _replies_of_duplicate(msg, applied)
+            if user.blocked_at is not None:  # writing to us again means they unblocked
+                user.blocked_at = None
             conversation = Conversation(
                 flow=state.flow, step=state.step, draft=dict(state.draft)
             ) if state else Conversation()
@@ -75,10 +78,14 @@ class Dispatcher:
                 services=self._services, router=self.router,
                 is_admin=msg.operator or msg.user_key in self._services.admin_ids,
             )
+            user_id = user.id  # readable after a failed flush expired the user
             try:
                 replies, new_choices = await self._route(msg, ctx, current)
             except Exception as error:
-                log_failure(logger, "handler failed for user #%s", user.id, error)
+                # The internal id and no message: the channel id is personal, and an error's
+                # message may quote what the user typed.
+                logger.error("handler failed for user #%s: %s", user_id,
+                             anonymous_traceback(error))
                 await uow.rollback()
                 return [Reply(ctx._("Sorry, something went wrong on our side. Your saved "
                                     "data is safe; please try again in a moment."))]
@@ -92,6 +99,14 @@ class Dispatcher:
                     await uow.conversations.save(
                         user.id, flow=conversation.flow, step=conversation.step,
                         draft=conversation.draft, choices=choices, now=now)
+            if msg.update_id is not None and not await uow.inbound.record(
+                msg.channel, msg.update_id, now, replies=to_stored(replies),
+                user_id=None if conversation.user_deleted else user_id,
+            ):
+                # A twin delivery applied it meanwhile (another worker); it sends the replies.
+                await uow.rollback()
+                logger.info("duplicate update ignored")
+                return []
             await uow.commit()
             return replies
 
@@ -247,11 +262,13 @@ def storable_incoming(msg: Incoming) -> Incoming:
     )
 
 
-def log_failure(log: logging.Logger, message: str, user_id: int, error: BaseException) -> None:
-    """Log where an error happened without its message, which may quote what a user typed
-    or a value from the database."""
-    frames = "".join(traceback.format_tb(error.__traceback__))
-    log.error(message + ": %s\n%s", user_id, type(error).__qualname__, frames)
+def _replies_of_duplicate(msg: Incoming, applied: ProcessedUpdate) -> list[Reply]:
+    """The replies of an update delivered again that were not sent yet; none once they were."""
+    if applied.sent_at is not None or not applied.replies:
+        logger.info("duplicate update ignored")
+        return []
+    logger.info("duplicate update: its unsent replies again")
+    return from_stored(applied.replies)
 
 
 def _pick_choice(text: str, offered: tuple[Choice, ...]) -> str | None:

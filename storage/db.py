@@ -16,6 +16,9 @@ WRITE_LOCK = "write_lock"
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and immediate transactions."""
+    # Statement parameters are users' names, tax codes and phones: keep them out of error
+    # messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine)

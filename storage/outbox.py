@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DeliveryStatus, OutboxMessage, User
@@ -20,8 +20,17 @@ class OutboxRepository:
 
     async def take_for_user(self, user_id: int, now: datetime) -> list[OutboxMessage]:
         """Pending messages of one user, marked sent: the caller puts them in a reply that is
-        kept with the update's ledger row, so they are re-sent if that reply is lost."""
-        messages = await self.pending_for_user(user_id)
+        kept with the update's ledger row, so they are re-sent if that reply is lost. Messages
+        a sender holds under a lease are left to it."""
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.user_id == user_id,
+                   OutboxMessage.status == DeliveryStatus.PENDING,
+                   or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now))
+            .order_by(OutboxMessage.id)
+            .with_for_update(skip_locked=True)
+        )
+        messages = list((await self._session.execute(query)).scalars())
         for message in messages:
             message.status, message.delivered_at = DeliveryStatus.SENT, now
         return messages
@@ -48,22 +57,46 @@ class OutboxRepository:
         )
         return result.rowcount
 
-    async def claim_for_channel(self, channel: str, limit: int
-                                ) -> list[tuple[OutboxMessage, User]]:
-        """Undelivered messages for users of a channel, locked so other workers skip them."""
+    async def claim_due(self, channel: str, now: datetime, lease: timedelta, limit: int
+                        ) -> list[tuple[OutboxMessage, User]]:
+        """Lease due messages for users of a channel to one sender and count the attempt.
+
+        Rows locked by another sender's claim are skipped (`SKIP LOCKED`), rows it leased stay
+        its own until the lease ends, so a sender that dies mid-way delays a message by the
+        lease and never loses it. Messages for users who blocked the bot are marked blocked
+        here and not returned.
+        """
         query = (
             select(OutboxMessage, User)
             .join(User, User.id == OutboxMessage.user_id)
-            .where(User.channel == channel, OutboxMessage.status == DeliveryStatus.PENDING)
+            .where(User.channel == channel, OutboxMessage.status == DeliveryStatus.PENDING,
+                   or_(OutboxMessage.next_attempt_at.is_(None),
+                       OutboxMessage.next_attempt_at <= now),
+                   or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now))
             .order_by(OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=OutboxMessage)
         )
-        return [(m, u) for m, u in (await self._session.execute(query)).all()]
+        claimed = []
+        for message, user in (await self._session.execute(query)).all():
+            if user.blocked_at is not None:
+                message.status, message.lease_until = DeliveryStatus.BLOCKED, None
+                continue
+            message.lease_until, message.attempts = now + lease, message.attempts + 1
+            claimed.append((message, user))
+        await self._session.flush()
+        return claimed
 
-    async def release(self, message_ids: list[int]) -> None:
-        """Put claimed messages back in the queue after a failed send."""
+    async def settle(self, message_id: int, status: DeliveryStatus, now: datetime, *,
+                     next_attempt_at: datetime | None = None, last_error: str | None = None,
+                     refund_attempt: bool = False) -> None:
+        """Record how a leased message's attempt ended and release the lease."""
+        values: dict = {"status": status, "lease_until": None,
+                        "next_attempt_at": next_attempt_at,
+                        "last_error": last_error[:64] if last_error else None}
+        if status == DeliveryStatus.SENT:
+            values["delivered_at"] = now
+        if refund_attempt:  # flood control is not the message's fault
+            values["attempts"] = OutboxMessage.attempts - 1
         await self._session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
-            .values(delivered_at=None, status=DeliveryStatus.PENDING)
-        )
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))

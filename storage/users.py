@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import and_, exists, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
@@ -27,6 +27,8 @@ class LockedUser(NamedTuple):
     user: User
     state: ConversationState | None
     has_queued_messages: bool
+    # The ledger row of the update being handled, when it was applied before.
+    applied: ProcessedUpdate | None = None
 
 
 class UserRepository:
@@ -47,20 +49,31 @@ class UserRepository:
 
     async def lock_with_state(
         self, channel: str, channel_user_id: str, *, locale: str, display_name: str | None,
-        now: datetime,
+        now: datetime, update_id: str | None = None,
     ) -> LockedUser:
-        """Lock (creating if new) the user, with their conversation state and whether
-        messages wait for them: one statement for a known user, since this runs for every
-        incoming message."""
+        """Lock (creating if new) the user, with their conversation state, whether messages
+        wait for them and, given an update id, its ledger row if it was applied before: one
+        statement for a known user, since this runs for every incoming message.
+
+        The ledger row is read in the statement's snapshot; on PostgreSQL a duplicate that
+        waited for the row lock may not see the row its twin just wrote, which is why
+        `InboundRepository.record` still refuses a second row.
+        """
+        columns: list = [User, ConversationState,
+                         exists().where(OutboxMessage.user_id == User.id,
+                                        OutboxMessage.status == DeliveryStatus.PENDING)]
+        if update_id is not None:
+            columns.append(ProcessedUpdate)
         query = (
-            select(User, ConversationState,
-                   exists().where(OutboxMessage.user_id == User.id,
-                                  OutboxMessage.status == DeliveryStatus.PENDING))
+            select(*columns)
             .outerjoin(ConversationState, ConversationState.user_id == User.id)
             .where(User.channel == channel, User.channel_user_id == channel_user_id)
             .with_for_update(of=User)
             .execution_options(populate_existing=True)
         )
+        if update_id is not None:
+            query = query.outerjoin(ProcessedUpdate, and_(
+                ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == update_id))
         row = (await self._session.execute(query)).one_or_none()
         if row is None:
             await insert_ignoring_conflict(
@@ -98,12 +111,21 @@ class UserRepository:
         await session.execute(update(StaffAnswer).where(StaffAnswer.added_by == key)
                               .values(added_by=reference))
         await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.user_id == user.id)
-                              .values(user_id=None, replies=None))
+                              .values(user_id=None, replies=null()))
         await session.delete(user)
         await session.flush()
         # A household's tax code is its owner's personal id: an establishment nobody speaks
         # for any more goes too.
         await EstablishmentRepository(session).forget_unused()
+
+    async def set_blocked(self, channel: str, channel_user_id: str,
+                          blocked_at: datetime | None) -> None:
+        """Record that the user blocked the bot (a time) or may be written to again (None)."""
+        await self._session.execute(
+            update(User)
+            .where(User.channel == channel, User.channel_user_id == channel_user_id)
+            .values(blocked_at=blocked_at)
+        )
 
     async def get(self, user_id: int) -> User | None:
         return await self._session.get(User, user_id)

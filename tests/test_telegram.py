@@ -92,7 +92,7 @@ async def test_a_blocked_user_does_not_break_the_bot(tg: FakeTelegram, polling) 
 async def webhook(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterator[dict]:
     """The bot's own aiohttp server on loopback, with Telegram set to call it."""
     runner_holder: dict = {}
-    app_port = await _free_port()
+    app_port = free_port()
     url = f"http://127.0.0.1:{app_port}/webhooks/telegram"
     core = build_core(make_settings(
         sqlite_url, locales_dir, telegram_token=tg.token, telegram_api_base_url=tg.url,
@@ -109,7 +109,7 @@ async def webhook(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterat
     await core.close()
 
 
-async def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as sock:
@@ -176,7 +176,7 @@ async def test_staff_answer_is_pushed_to_a_telegram_user(tg: FakeTelegram, polli
 
     channel = TelegramChannel.from_settings(polling.settings, polling)
     await channel.application.initialize()
-    sender = OutboxSender(polling.session_factory, "telegram", channel.send_queued,
+    sender = OutboxSender(polling.session_factory, "telegram", channel.deliver,
                           interval=0.05)
     await tg.user_sends(OWNER, "giá vàng hôm nay")
     await tg.wait_for_messages(OWNER, 1)

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from telegram import (
     BotCommand,
+    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Update,
 )
-from telegram.constants import MessageLimit
-from telegram.error import Forbidden, TelegramError
+from telegram.constants import ChatMemberStatus, MessageLimit
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channels.text_split import split_text
+from bot.delivery import SENT, DeliveryOutcome, Outcome
+from handlers.error_report import anonymous_traceback
 from handlers.types import Incoming, MessageKind, Reply
 
 if TYPE_CHECKING:
@@ -29,6 +34,13 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_SECRET_LENGTH = 256
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+class RepliesNotSent(Exception):
+    """The replies of an update could not all be sent; the webhook answers 500 so Telegram
+    delivers the update again and the kept replies go out then."""
 
 
 class TelegramChannel:
@@ -36,10 +48,12 @@ class TelegramChannel:
 
     def __init__(self, application: Application, core: Core, *, webhook_url: str | None = None,
                  webhook_secret: str | None = None) -> None:
+        if webhook_url and not webhook_secret:
+            raise ValueError("webhook mode needs a secret (Settings.webhook_secret)")
         self.application = application
         self._core = core
         self._webhook_url = webhook_url
-        self._webhook_secret = webhook_secret
+        self._webhook_secret = webhook_secret.encode() if webhook_secret else b""
         application.add_handler(TypeHandler(Update, self._on_polled_update))
 
     @classmethod
@@ -56,7 +70,7 @@ class TelegramChannel:
         if settings.telegram_webhook_url:
             builder = builder.updater(None)  # our aiohttp server receives the updates
         return cls(builder.build(), core, webhook_url=settings.telegram_webhook_url,
-                   webhook_secret=settings.telegram_webhook_secret)
+                   webhook_secret=settings.webhook_secret)
 
     @property
     def uses_webhook(self) -> bool:
@@ -67,13 +81,12 @@ class TelegramChannel:
         await self._set_commands()
         if self.uses_webhook:
             await self.application.bot.set_webhook(
-                self._webhook_url, secret_token=self._webhook_secret,
-                allowed_updates=["message", "callback_query", "my_chat_member"],
+                self._webhook_url, secret_token=self._webhook_secret.decode(),
+                allowed_updates=ALLOWED_UPDATES,
             )
         else:
             await self.application.bot.delete_webhook()
-            await self.application.updater.start_polling(allowed_updates=[
-                "message", "callback_query", "my_chat_member"])
+            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await self.application.start()
         logger.info("telegram channel started (%s)", "webhook" if self.uses_webhook else "polling")
 
@@ -85,59 +98,116 @@ class TelegramChannel:
         await self.application.shutdown()
 
     async def handle_webhook(self, request: web.Request) -> web.Response:
-        """POST /webhooks/telegram: answer 2xx only once the update is applied."""
-        if self._webhook_secret and not hmac.compare_digest(
-            request.headers.get(SECRET_HEADER, ""), self._webhook_secret
-        ):
+        """POST /webhooks/telegram: 403 without Telegram's secret, 400 for what is not an
+        update, 2xx only once the update is applied and its replies were sent."""
+        if not self._authentic(request.headers.get(SECRET_HEADER)):
             return web.Response(status=403, text="forbidden")
-        try:
-            data = await request.json()
-            update = Update.de_json(data, self.application.bot)
-        except (ValueError, KeyError, TypeError):
+        update = await self._read_update(request)
+        if update is None:
             return web.Response(status=400, text="bad update")
-        # Failing here returns 500, so Telegram delivers the update again later.
-        await self.process(update)
+        try:
+            await self.process(update, redelivered_on_failure=True)
+        except Exception as error:
+            # 500: Telegram delivers the update again later.
+            logger.error("telegram update %s failed: %s", update.update_id,
+                         anonymous_traceback(error))
+            return web.Response(status=500, text="failed")
         return web.Response(text="ok")
 
-    async def _on_polled_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.process(update)
+    def _authentic(self, header: str | None) -> bool:
+        if header is None or not 1 <= len(header) <= MAX_SECRET_LENGTH:
+            return False
+        # As bytes: compare_digest refuses str with non-ASCII characters.
+        return hmac.compare_digest(header.encode("utf-8", "surrogateescape"),
+                                   self._webhook_secret)
 
-    async def process(self, update: Update) -> None:
+    async def _read_update(self, request: web.Request) -> Update | None:
+        try:
+            data = json.loads((await request.read()).decode("utf-8"))
+        except ValueError:  # not UTF-8, or not JSON
+            return None
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return None
+        try:
+            return Update.de_json(data, self.application.bot)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None
+
+    async def _on_polled_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self.process(update, redelivered_on_failure=False)
+        except Exception as error:  # PTB would log the error's message, which may quote data
+            logger.error("telegram update %s failed: %s", update.update_id,
+                         anonymous_traceback(error))
+
+    async def process(self, update: Update, *, redelivered_on_failure: bool) -> None:
+        """Apply an update and send its replies. When they cannot all be sent, the unsent
+        ones are kept for the update's redelivery (webhook: this raises RepliesNotSent, so the
+        webhook answers 500) or handed to the outbox (polling: nothing is redelivered)."""
+        if update.my_chat_member:
+            await self._on_membership(update.my_chat_member)
+            return
         incoming = to_incoming(update)
         if update.callback_query:
             # Stops the client's progress indicator; ignore a query that is too old.
             try:
                 await update.callback_query.answer()
             except TelegramError as error:
-                logger.info("callback answer failed: %s", error)
+                logger.info("callback answer failed: %s", type(error).__name__)
         if incoming is None:
             return
         replies = await self._core.dispatcher.handle(incoming)
-        await self.send(update.effective_chat.id, replies)
+        deliveries = self._core.deliveries
+        if not replies or deliveries.were_sent(CHANNEL, incoming.update_id):
+            return
+        outcome, sent = await self._send(update.effective_chat.id, replies)
+        if outcome.worth_retrying:
+            unsent = replies[sent:]
+            if redelivered_on_failure:
+                await deliveries.keep_unsent(CHANNEL, incoming.update_id, unsent)
+                raise RepliesNotSent(outcome.error or outcome.kind)
+            logger.info("update %s: %d replies not sent (%s), queued", update.update_id,
+                        len(unsent), outcome.error or outcome.kind)
+            await deliveries.queue(CHANNEL, incoming.user_id, unsent)
+        elif outcome.kind is Outcome.BLOCKED:
+            logger.info("update %s: replies refused, the user blocked the bot",
+                        update.update_id)
+            await deliveries.set_blocked(CHANNEL, incoming.user_id, True)
+        elif outcome.kind is not Outcome.SENT:
+            logger.warning("update %s: replies refused (%s)", update.update_id,
+                           outcome.error or outcome.kind)
+        deliveries.replies_sent(CHANNEL, incoming.update_id)
 
-    async def send(self, chat_id: int, replies: list[Reply]) -> None:
-        """Send replies in order; a chat that blocked the bot is logged and skipped."""
+    async def _on_membership(self, change: ChatMemberUpdated) -> None:
+        """A private chat's user blocked the bot (kicked) or unblocked it (member again)."""
+        if change.chat.type != "private":
+            return
+        status = change.new_chat_member.status
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.MEMBER):
+            await self._core.deliveries.set_blocked(
+                CHANNEL, str(change.chat.id), blocked=status == ChatMemberStatus.BANNED)
+
+    async def deliver(self, channel_user_id: str, text: str) -> DeliveryOutcome:
+        """Send one message outside a reply (the outbox)."""
+        outcome, _sent = await self._send(int(channel_user_id), [Reply(text)])
+        return outcome
+
+    async def _send(self, chat_id: int, replies: list[Reply]) -> tuple[DeliveryOutcome, int]:
+        """Send replies in order; returns how it ended and how many were sent whole."""
         bot = self.application.bot
-        try:
-            for reply in replies:
-                chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+        for sent, reply in enumerate(replies):
+            try:
+                # A reply kept for a redelivery may have lost its document and be empty.
+                chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
                 for i, chunk in enumerate(chunks):
                     markup = _keyboard(reply) if i == len(chunks) - 1 else None
                     await bot.send_message(chat_id, chunk, reply_markup=markup)
                 if reply.document:
                     await bot.send_document(chat_id, InputFile(
                         reply.document.content, filename=reply.document.filename))
-        except Forbidden as error:
-            logger.info("chat %s unreachable: %s", chat_id, error)
-
-    async def send_queued(self, channel_user_id: str, text: str) -> bool:
-        """Outbox delivery: True when done or undeliverable for good, False to retry."""
-        try:
-            await self.send(int(channel_user_id), [Reply(text)])
-        except TelegramError as error:
-            logger.warning("queued message to %s not sent: %s", channel_user_id, error)
-            return False
-        return True
+            except TelegramError as error:
+                return outcome_of(error), sent
+        return SENT, len(replies)
 
     async def _set_commands(self) -> None:
         router = self._core.dispatcher.router
@@ -158,6 +228,26 @@ def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(c.label, callback_data=c.payload)] for c in reply.choices]
     )
+
+
+def outcome_of(error: TelegramError) -> DeliveryOutcome:
+    """What a Bot API error means for delivery (its text quotes no message or user)."""
+    description = str(error)[:64]
+    if isinstance(error, RetryAfter):
+        wait = error.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return DeliveryOutcome(Outcome.RETRY_AFTER, retry_after=seconds, error=description)
+    if isinstance(error, Forbidden):
+        lowered = description.lower()
+        if "blocked" in lowered or "deactivated" in lowered:
+            return DeliveryOutcome(Outcome.BLOCKED, error=description)
+        return DeliveryOutcome(Outcome.NOT_ALLOWED, error=description)
+    if isinstance(error, BadRequest):
+        return DeliveryOutcome(Outcome.FAILED, error=description)
+    # Network errors, 5xx, and the rest (e.g. a 409 while the webhook is being changed).
+    return DeliveryOutcome(Outcome.FAILED, transient=True,
+                           error=description if isinstance(error, NetworkError)
+                           else type(error).__name__)
 
 
 def to_incoming(update: Update) -> Incoming | None:

@@ -1,0 +1,32 @@
+"""Replies as JSON, kept with an update's ledger row until they were sent.
+
+Text, choices and the forget-user flag are kept. A document is not: exports can be large and
+full of personal data, so a re-sent reply carries its text only (the user can ask again).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.types import Choice, Reply
+
+
+def to_stored(replies: list[Reply]) -> list[dict[str, Any]]:
+    stored = []
+    for reply in replies:
+        item: dict[str, Any] = {"text": reply.text}
+        if reply.choices:
+            item["choices"] = [[c.label, c.payload] for c in reply.choices]
+        if reply.forget_user:
+            item["forget_user"] = True
+        stored.append(item)
+    return stored
+
+
+def from_stored(stored: list[dict[str, Any]] | None) -> list[Reply]:
+    replies = []
+    for item in stored or ():
+        choices = tuple(Choice(label, payload) for label, payload in item.get("choices", ()))
+        replies.append(Reply(item["text"], choices=choices,
+                             forget_user=bool(item.get("forget_user"))))
+    return replies
