@@ -1,0 +1,240 @@
+"""Demand surveys answered in the chat: user stories through the console."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.app import build_core
+from bot.channels.console import ConsoleChat
+from handlers.forms.model import Form, Option, Question, QuestionType, Text, form_to_json
+from storage.models import ResponseStatus, SurveyStatus
+from storage.uow import UnitOfWork
+from tests.conftest import make_settings
+from tests.test_first_conversation import labels, texts
+from tests.test_profile import VALID_TAX_CODE
+
+NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+
+def vi_en(vi: str, en: str) -> Text:
+    return Text({"vi": vi, "en": en})
+
+
+def demand_form(version: str = "1", *, extra: bool = False) -> Form:
+    section = vi_en("Về cơ sở", "About the establishment")
+    questions = [
+        Question("sector", QuestionType.SELECT_ONE, vi_en("Ngành nghề chính?", "Main sector?"),
+                 options=(Option("food", vi_en("Chế biến thực phẩm", "Food processing")),
+                          Option("craft", vi_en("Thủ công mỹ nghệ", "Handicrafts")),
+                          Option("other", vi_en("Khác (ghi rõ)", "Other (specify)"))),
+                 required=True, section=section),
+        Question("sector_other", QuestionType.TEXT, vi_en("Ngành nghề khác là gì?",
+                                                          "Which other sector?"),
+                 required=True, relevant="selected(${sector}, 'other')", other_of="sector",
+                 section=section),
+        Question("workers", QuestionType.INTEGER, vi_en("Số lao động?", "How many workers?"),
+                 required=True, constraint=". >= 1 and . <= 10000",
+                 constraint_message=vi_en("Số lao động từ 1 đến 10.000.",
+                                          "Between 1 and 10,000 workers."), section=section),
+        Question("needs", QuestionType.SELECT_MULTIPLE,
+                 vi_en("Cơ sở cần hỗ trợ gì?", "What support is needed?"),
+                 options=(Option("machinery", vi_en("Máy móc thiết bị", "Machinery")),
+                          Option("training", vi_en("Đào tạo nghề", "Training")),
+                          Option("fair", vi_en("Hội chợ triển lãm", "Trade fairs"))),
+                 required=True, section=vi_en("Nhu cầu hỗ trợ", "Support needed")),
+        Question("budget", QuestionType.DECIMAL,
+                 vi_en("Dự kiến đầu tư máy móc bao nhiêu (đồng)?",
+                       "Planned investment in machinery (VND)?"),
+                 relevant="selected(${needs}, 'machinery')", constraint=". >= 0",
+                 section=vi_en("Nhu cầu hỗ trợ", "Support needed")),
+        Question("comment", QuestionType.TEXT, vi_en("Góp ý thêm?", "Any other comment?"),
+                 section=vi_en("Nhu cầu hỗ trợ", "Support needed")),
+    ]
+    if extra:
+        questions.append(Question("contact", QuestionType.PHONE,
+                                  vi_en("Số điện thoại liên hệ?", "Contact phone?")))
+    return Form(code="nhu_cau", version=version,
+                title=vi_en("Khảo sát nhu cầu hỗ trợ", "Support needs survey"),
+                questions=tuple(questions), languages=("vi", "en"))
+
+
+async def publish(core, form: Form, *, open_it: bool = True) -> None:
+    async with UnitOfWork(core.session_factory) as uow:
+        await uow.surveys.add_version(code=form.code, version=form.version,
+                                      title=dict(form.title.values), form=form_to_json(form),
+                                      now=NOW, by="test")
+        if open_it:
+            await uow.surveys.set_status(form.code, SurveyStatus.OPEN)
+        await uow.commit()
+
+
+async def with_profile(chat: ConsoleChat, tax_code: str = VALID_TAX_CODE) -> None:
+    await chat.say("/hoso")
+    await chat.press("Tôi đồng ý")
+    await chat.say("Cơ sở Mây tre Phú Nghĩa")
+    await chat.say(tax_code)
+    await chat.press("Bỏ qua")
+    await chat.press("Bỏ qua")
+    await chat.press("Tiểu thủ công nghiệp, thủ công mỹ nghệ")
+
+
+async def responses(core) -> list:
+    async with UnitOfWork(core.session_factory) as uow:
+        session = uow.users._session
+        from sqlalchemy import select
+
+        from storage.models import SurveyResponse
+        return list((await session.execute(select(SurveyResponse).order_by(
+            SurveyResponse.id))).scalars())
+
+
+async def test_no_open_survey(chat: ConsoleChat) -> None:
+    assert "chưa có khảo sát nào" in texts(await chat.say("/khaosat")).lower()
+
+
+async def test_consent_and_establishment_come_first(chat: ConsoleChat, core) -> None:
+    await publish(core, demand_form())
+    replies = await chat.say("/khaosat")
+    assert "chưa bắt đầu" in texts(replies)
+    replies = await chat.press(labels(replies)[0])
+    assert "đồng ý" in texts(replies).lower() and not await responses(core)
+    await with_profile(chat, tax_code="")  # no tax code: which establishment?
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "mã số thuế" in texts(replies)
+
+
+async def test_a_business_owner_answers_the_whole_survey(chat: ConsoleChat, core) -> None:
+    await publish(core, demand_form())
+    await with_profile(chat)
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    shown = texts(replies)
+    assert "VỀ CƠ SỞ" in shown and "Câu 1/5" in shown and "Ngành nghề chính?" in shown
+    replies = await chat.press("Khác (ghi rõ)")
+    assert "Câu 2/6" in texts(replies)  # "other" adds its specify question
+    replies = await chat.press("Quay lại")
+    assert "Ngành nghề chính?" in texts(replies) and "Hiện tại: Khác" in texts(replies)
+    await chat.press("Thủ công mỹ nghệ")  # the specify question is no longer relevant
+    replies = await chat.say("mười hai")
+    assert "số nguyên" in texts(replies)
+    replies = await chat.say("0")
+    assert "Số lao động từ 1 đến 10.000." in texts(replies)
+    replies = await chat.say("1.200")
+    assert "Cơ sở cần hỗ trợ gì?" in texts(replies)
+    await chat.press("Máy móc thiết bị")
+    replies = await chat.press("Đào tạo nghề")
+    assert "✓ Máy móc thiết bị" in labels(replies) and "✓ Đào tạo nghề" in labels(replies)
+    replies = await chat.press("Xong")
+    assert "Dự kiến đầu tư máy móc" in texts(replies)
+    replies = await chat.say("1,5 tỷ")
+    assert "Góp ý thêm?" in texts(replies)
+    replies = await chat.press("Bỏ qua")
+    summary = texts(replies)
+    assert "Thủ công mỹ nghệ" in summary and "1.200" in summary
+    assert "Máy móc thiết bị, Đào tạo nghề" in summary and "1.500.000.000" in summary
+    replies = await chat.press("Gửi")
+    assert "Cảm ơn" in texts(replies)
+    (response,) = await responses(core)
+    assert response.status == ResponseStatus.SUBMITTED
+    assert response.progress["a"] == {"sector": "craft", "workers": 1200,
+                                      "needs": ["machinery", "training"],
+                                      "budget": 1500000000}
+    assert response.metadata_["deviceid"] == "console" and response.metadata_["end"]
+
+
+async def test_leaving_and_coming_back_resumes_at_the_same_question(
+    chat: ConsoleChat, core, sqlite_url, locales_dir, knowledge_base
+) -> None:
+    await publish(core, demand_form())
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Chế biến thực phẩm")
+    await chat.say("/huy")
+    assert "Hướng dẫn" in labels(await chat.say("/menu"))
+    # The server restarts: a new core on the same database.
+    restarted = build_core(make_settings(sqlite_url, locales_dir), kb=knowledge_base)
+    try:
+        again = ConsoleChat(restarted.dispatcher, user_id="owner-1")
+        replies = await again.say("/khaosat")
+        assert "đang làm" in texts(replies)
+        replies = await again.press(labels(replies)[0])
+        assert "Số lao động?" in texts(replies) and "Câu 2/5" in texts(replies)
+    finally:
+        await restarted.close()
+
+
+async def test_a_second_person_of_the_same_establishment(chat: ConsoleChat, core) -> None:
+    await publish(core, demand_form())
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Chế biến thực phẩm")
+    await chat.say("15")
+    await chat.press("Hội chợ triển lãm")
+    await chat.press("Xong")
+    await chat.press("Bỏ qua")
+    await chat.press("Gửi")
+
+    colleague = ConsoleChat(core.dispatcher, user_id="owner-2")
+    await with_profile(colleague)  # the same tax code, another person
+    replies = await colleague.press(labels(await colleague.say("/khaosat"))[0])
+    assert "đã trả lời khảo sát này" in texts(replies) and "06/12/2026" not in texts(
+        replies) or "đã trả lời" in texts(replies)
+    assert "15" not in texts(replies)  # the date, never the content
+    await colleague.press("Gửi ghi chú cho cán bộ")
+    replies = await colleague.say("Bổ sung: chúng tôi cần thêm đào tạo.")
+    assert "đã được chuyển" in texts(replies)
+    assert len(await responses(core)) == 1
+
+
+async def test_a_new_version_midway(chat: ConsoleChat, core) -> None:
+    await publish(core, demand_form("1"))
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Chế biến thực phẩm")
+    await publish(core, demand_form("2", extra=True))  # keeps the open status
+    await chat.say("5")
+    await chat.press("Đào tạo nghề")
+    await chat.press("Xong")
+    replies = await chat.press("Bỏ qua")
+    assert "Số điện thoại liên hệ" not in texts(replies)  # finishes on version 1
+    await chat.press("Gửi")
+    other = ConsoleChat(core.dispatcher, user_id="owner-3")
+    await with_profile(other, tax_code="0300588569")
+    await other.press(labels(await other.say("/khaosat"))[0])
+    await other.press("Chế biến thực phẩm")
+    await other.say("5")
+    await other.press("Đào tạo nghề")
+    await other.press("Xong")
+    replies = await other.press("Bỏ qua")
+    assert "Số điện thoại liên hệ" in texts(replies)  # a newcomer gets version 2
+    first, second = await responses(core)
+    async with UnitOfWork(core.session_factory) as uow:
+        versions = [(await uow.surveys.get(r.survey_id)).version for r in (first, second)]
+    assert versions == ["1", "2"]
+
+
+async def test_answers_can_be_changed_after_submitting_until_closed(chat: ConsoleChat,
+                                                                    core) -> None:
+    await publish(core, demand_form())
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Chế biến thực phẩm")
+    await chat.say("5")
+    await chat.press("Đào tạo nghề")
+    await chat.press("Xong")
+    await chat.press("Bỏ qua")
+    await chat.press("Gửi")
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "Bạn đã gửi khảo sát này" in texts(replies)
+    replies = await chat.press("Sửa một câu trả lời")
+    await chat.press(next(label for label in labels(replies) if "Số lao động" in label))
+    replies = await chat.say("7")
+    assert "Vui lòng kiểm tra" in texts(replies)  # straight back to the summary
+    await chat.press("Gửi")
+    (response,) = await responses(core)
+    assert response.progress["a"]["workers"] == 7
+    assert response.status == ResponseStatus.SUBMITTED
+    async with UnitOfWork(core.session_factory) as uow:
+        await uow.surveys.set_status("nhu_cau", SurveyStatus.CLOSED)
+        await uow.commit()
+    assert "không có khảo sát nào" in texts(await chat.say("/khaosat")).lower() or \
+        "chưa có khảo sát" in texts(await chat.say("/khaosat")).lower()
