@@ -1,0 +1,158 @@
+"""Numbers typed the Vietnamese way: "1.500.000", "1,5 tỷ", "200tr", "50k", "1 tỷ 200 triệu".
+
+The rules, and why (anything else is None: a wrong number is worse than asking again):
+
+- A dot is a thousands separator when the groups allow it ("1.500" is 1500, as Vietnamese
+  writes it; "1.500.000"), else a decimal point ("1.5", "0.500", "1234.567").
+- A comma is the decimal separator ("1,5", "0,25"). "1,500" is None: Vietnamese reads it as
+  1.5 and English as 1500, and this bot takes both. Several commas in valid groups are English
+  thousands ("1,500,000"). Both separators: the last one is the decimal ("1.000,5", "1,000.5").
+- Spaces group thousands ("1 500 000", "1 500,5").
+- Unit words, with or without diacritics: trăm (100), k/nghìn/ngàn (1 000), tr/triệu
+  (1 000 000), tỷ/tỉ (1 000 000 000). A unit followed by a larger one multiplies ("3 trăm
+  nghìn", "2 nghìn tỷ"); parts with decreasing units add up ("1 tỷ 200 triệu"), each smaller
+  than the unit before it, and each with a unit ("2 triệu 500" is None).
+- A trailing currency (đồng, đ, ₫, VND, VNĐ) is ignored; a leading "-" makes it negative.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+from itertools import pairwise
+
+from handlers.text import fold
+
+_UNITS = {
+    "tram": 100,
+    "k": 1000, "nghin": 1000, "ngan": 1000,
+    "tr": 10**6, "trieu": 10**6,
+    "ty": 10**9, "ti": 10**9,
+}
+_CURRENCIES = frozenset({"d", "dong", "vnd"})
+_MINUS_SIGNS = ("-", "\u2212")
+_DIGITS = frozenset("0123456789")
+# Longer input is not a number someone typed; the cap also keeps Decimal arithmetic exact.
+_MAX_LENGTH = 80
+
+
+def parse_number(text: str, *, integer: bool) -> Decimal | None:
+    """The number `text` means, or None; for integer questions, only whole numbers."""
+    folded = fold(text).replace("₫", " d ").strip()
+    if not folded or len(folded) > _MAX_LENGTH:
+        return None
+    negative = folded.startswith(_MINUS_SIGNS)
+    tokens = _tokens(folded[1:] if negative else folded)
+    if tokens and tokens[-1] in _CURRENCIES:
+        tokens.pop()
+    grouped = _join_space_groups(tokens)
+    with localcontext() as context:
+        context.prec = 4 * _MAX_LENGTH  # exact for anything under the length cap
+        value = _amount(grouped) if grouped else None
+        if value is None or (integer and value != value.to_integral_value()):
+            return None
+        value = value.copy_negate() if negative else value
+        return Decimal(int(value)) if value == value.to_integral_value() else value.normalize()
+
+
+def _tokens(text: str) -> list[str]:
+    """Split into runs of figures and runs of letters; [] if anything else is there."""
+    tokens: list[str] = []
+    previous_kind = None
+    for char in text:
+        kind = "figure" if char in _DIGITS or char in ".," else (
+            "word" if char.isalpha() else "space" if char == " " else None)
+        if kind is None:
+            return []
+        if kind != "space":
+            if kind == previous_kind:
+                tokens[-1] += char
+            else:
+                tokens.append(char)
+        previous_kind = kind
+    return tokens
+
+
+def _is_figure(token: str) -> bool:
+    return token[0] in _DIGITS or token[0] in ".,"
+
+
+def _join_space_groups(tokens: list[str]) -> list[str] | None:
+    """Merge "1 500 000" into one figure; None when adjacent figures are not thousands groups."""
+    joined: list[str] = []
+    for token in tokens:
+        if joined and _is_figure(token) and _is_figure(joined[-1]):
+            groups = [*joined[-1].split(" "), token]
+            whole, comma, fraction = token.partition(",")
+            if not (_is_group(whole) and all(_is_group(g) for g in groups[1:-1])
+                    and _is_leading_group(groups[0]) and (not comma or fraction.isdigit())):
+                return None
+            joined[-1] = f"{joined[-1]} {token}"
+        else:
+            joined.append(token)
+    return [token.replace(" ", "") for token in joined]
+
+
+def _amount(tokens: list[str]) -> Decimal | None:
+    """Add up "figure unit..." parts, each smaller than the unit before it."""
+    parts: list[tuple[Decimal, int]] = []
+    index = 0
+    while index < len(tokens):
+        value = _figure(tokens[index])
+        if value is None:
+            return None
+        index += 1
+        multiplier, last_unit = 1, 1
+        while index < len(tokens) and not _is_figure(tokens[index]):
+            unit = _UNITS.get(tokens[index])
+            if unit is None or unit <= last_unit:
+                return None
+            multiplier, last_unit = multiplier * unit, unit
+            index += 1
+        parts.append((value, multiplier))
+    if len(parts) > 1:
+        for (_, before), (value, multiplier) in pairwise(parts):
+            if multiplier == 1 or multiplier >= before or value * multiplier >= before:
+                return None
+    return sum((value * multiplier for value, multiplier in parts), Decimal(0))
+
+
+def _figure(token: str) -> Decimal | None:
+    """One figure with Vietnamese (or unambiguous English) separators."""
+    if token[0] not in _DIGITS or token[-1] not in _DIGITS:
+        return None
+    dots, commas = token.count("."), token.count(",")
+    if not dots and not commas:
+        return Decimal(token)
+    if dots and commas:
+        decimal_mark = "," if token.rindex(",") > token.rindex(".") else "."
+        thousands_mark = "." if decimal_mark == "," else ","
+        whole, _, fraction = token.rpartition(decimal_mark)
+        if token.count(decimal_mark) != 1 or not _is_grouped(whole, thousands_mark):
+            return None
+        return Decimal(f"{whole.replace(thousands_mark, '')}.{fraction}")
+    mark = "." if dots else ","
+    groups = token.split(mark)
+    if not all(groups):  # "1..5"
+        return None
+    if _is_grouped(token, mark):
+        # A single comma with three digits after it is "1,500": 1.5 or 1500 (see above).
+        if mark == "," and len(groups) == 2:
+            return None
+        return Decimal(token.replace(mark, ""))
+    if len(groups) == 2:
+        return Decimal(f"{groups[0]}.{groups[1]}")
+    return None
+
+
+def _is_grouped(whole: str, mark: str) -> bool:
+    """Whether `whole` is digits in thousands groups: "1.500.000", "12,500"."""
+    groups = whole.split(mark)
+    return _is_leading_group(groups[0]) and all(_is_group(g) for g in groups[1:])
+
+
+def _is_leading_group(group: str) -> bool:
+    return 1 <= len(group) <= 3 and set(group) <= _DIGITS and group[0] != "0"
+
+
+def _is_group(group: str) -> bool:
+    return len(group) == 3 and set(group) <= _DIGITS
