@@ -97,7 +97,7 @@ class ResponseRepository:
                  .where(SurveyResponse.user_id == user_id,
                         SurveyResponse.status != ResponseStatus.VOIDED)
                  .order_by(SurveyResponse.id))
-        return dict((await self._session.execute(query)).tuples().all())
+        return dict((await self._session.execute(query)).all())
 
     async def lock_establishment_slot(self, code: str, establishment_id: int) -> None:
         """Serialise submissions for one establishment (PostgreSQL row lock on it; SQLite
@@ -115,7 +115,7 @@ class ResponseRepository:
         query = (select(SurveyResponse.status, func.count())
                  .where(SurveyResponse.survey_code == code)
                  .group_by(SurveyResponse.status))
-        return dict((await self._session.execute(query)).tuples().all())
+        return dict((await self._session.execute(query)).all())
 
     async def durations(self, code: str) -> list[float]:
         """Seconds from start to submission of each submitted response."""
@@ -123,7 +123,7 @@ class ResponseRepository:
             SurveyResponse.survey_code == code,
             SurveyResponse.status == ResponseStatus.SUBMITTED)
         return [(submitted - started).total_seconds()
-                for started, submitted in (await self._session.execute(query)).tuples()]
+                for started, submitted in (await self._session.execute(query)).all()]
 
     async def answers_of_submitted(self, code: str) -> list[dict[str, Any]]:
         """The answers of every submitted response (for charts of choice questions)."""
@@ -146,5 +146,5 @@ class ResponseRepository:
                  .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
                  .execution_options(yield_per=batch))
         result = await self._session.stream(query)
-        async for response, survey, establishment in result.tuples():
+        async for response, survey, establishment in result:
             yield response, survey, establishment

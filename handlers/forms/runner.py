@@ -144,9 +144,10 @@ class FormRunner:
         if current is None:  # review screen
             return self._review_button(action, arg)
         if action == "skip" and not current.required:
-            self.progress.answers.pop(current.name, None)
+            # Kept as None: skipped, not unseen, so an edit from the review does not ask again.
+            self.progress.answers[current.name] = None
             return self._move_on(current)
-        if action == "keep" and current.name in self.progress.answers:
+        if action == "keep" and self.progress.answers.get(current.name) not in (None, "", []):
             return self._move_on(current)
         if action == "ok" and current.type in (QuestionType.ACKNOWLEDGE, QuestionType.NOTE):
             if current.type is QuestionType.ACKNOWLEDGE:
@@ -265,8 +266,8 @@ class FormRunner:
 
     def _navigation(self, question: Question) -> list[Choice]:
         choices = []
-        if question.name in self.progress.answers and question.type not in (
-                QuestionType.SELECT_MULTIPLE, QuestionType.ACKNOWLEDGE):
+        if self.progress.answers.get(question.name) not in (None, "", []) and \
+                question.type not in (QuestionType.SELECT_MULTIPLE, QuestionType.ACKNOWLEDGE):
             choices.append(Choice(self._("Keep"), self._payload("keep")))
         elif not question.required and question.type is not QuestionType.NOTE:
             choices.append(Choice(self._("Skip"), self._payload("skip")))
@@ -275,8 +276,10 @@ class FormRunner:
         return choices
 
     def _position(self, question: Question) -> tuple[int, int]:
+        """"Question 3 of 15": the total counts the questions that may still come, i.e. also
+        those whose condition depends on questions not answered yet."""
         shown = [q for q in self.form.questions if q.is_asked and q.type is not QuestionType.NOTE
-                 and self._relevant(q)]
+                 and (self._relevant(q) or self._undecided(q))]
         names = [q.name for q in shown]
         return (names.index(question.name) + 1, len(shown)) if question.name in names else (0, 0)
 
@@ -314,7 +317,7 @@ class FormRunner:
         if not ticked and question.required:
             return Step([Reply(self._required_message(question)), self._ask(question)])
         if not ticked:
-            self.progress.answers.pop(question.name, None)
+            self.progress.answers[question.name] = None
             self.progress.selecting = None
             return self._move_on(question)
         return self._answer(question, list(ticked))
@@ -468,6 +471,14 @@ class FormRunner:
 
     def _relevant(self, question: Question) -> bool:
         return not question.relevant or expressions.truth(self._evaluate(question.relevant))
+
+    def _undecided(self, question: Question) -> bool:
+        if not question.relevant:
+            return False
+        references = expressions.parse(question.relevant).references()
+        return any(name not in self.progress.answers and name != question.name
+                   and self._relevant(self.form.question(name))
+                   for name in references if name in self.form._by_name)
 
     def _drop_irrelevant(self) -> None:
         """As ODK does: answers to questions that stopped being relevant are not kept."""
