@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     kb_commands.add_parser("check", help="validate the knowledge-base files")
 
+    surveys = commands.add_parser("surveys", help="demand surveys (XLSForm workbooks)")
+    surveys_commands = surveys.add_subparsers(dest="surveys_command", required=True)
+    check = surveys_commands.add_parser("check", help="check an XLSForm workbook for the chat")
+    check.add_argument("file", help="the workbook (.xlsx)")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
@@ -60,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         status, report = run_check(settings.kb_dir)
         print(report)
         return status
+    if args.command == "surveys":
+        return _surveys_check(args.file)
     if args.command == "ask":
         return _ask(settings, args)
     if args.command == "run":
@@ -70,6 +77,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         return asyncio.run(_chat(settings, args))
     return 2
+
+
+def _surveys_check(file: str) -> int:
+    from pathlib import Path
+
+    from handlers.forms.model import QuestionType
+    from handlers.forms.xlsform import check_xlsform, load_xlsform
+
+    problems = check_xlsform(Path(file))
+    for problem in problems:
+        print(problem.format(file))
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    form = load_xlsform(Path(file))
+    answered = [q for q in form.asked() if q.type is not QuestionType.NOTE]
+    print(f"ok: {form.code} version {form.version}, {len(answered)} questions, "
+          f"languages {', '.join(form.languages)}")
+    return 0
 
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:
