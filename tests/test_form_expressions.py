@@ -323,6 +323,16 @@ def test_errors(source: str, message: str, position: int) -> None:
     assert f"(at character {position + 1})" in str(caught.value)
 
 
+def test_long_chains_are_refused_at_parse_time() -> None:
+    assert parse(" + ".join(["1"] * 250)).evaluate(Env({})) == 250
+    many = " or ".join(f"selected(${{a}}, 'v{i}')" for i in range(250))
+    assert evaluate_bool(many, Env({"a": "v249"}))
+    with pytest.raises(ExpressionError) as caught:
+        parse(" + ".join(["1"] * 5000))
+    assert caught.value.message == "expression too long: split it into calculations"
+    assert caught.value.position is None
+
+
 def test_safe_regex_patterns_are_accepted() -> None:
     for pattern in (r"^[0-9]{10}(-[0-9]{3})?$", r"(\d{3} ?)+", r"[A-Za-z ]+", r"(ab|cd)*"):
         parse(f"regex(., '{pattern}')")

@@ -37,6 +37,9 @@ from typing import Any
 MAX_ANSWER_LENGTH = 1000
 # Deeper nesting than any real form has; it also keeps the recursive parser off Python's limit.
 _MAX_DEPTH = 100
+# Long or-chains of selected() are common, and each link nests the tree one level; this
+# leaves Python's recursion limit (1000) room for evaluation's two frames per level.
+_MAX_TREE_DEPTH = 300
 
 _DIGITS = frozenset("0123456789")
 
@@ -525,6 +528,9 @@ class _Parser:
             if token.text == ")":
                 raise ExpressionError("')' without a matching '('", token.position)
             raise ExpressionError(f"unexpected {token.describe()}", token.position)
+        # A long chain (1 + 1 + ...) nests without nesting the parser; evaluation recurses.
+        if _tree_depth(node) > _MAX_TREE_DEPTH:
+            raise ExpressionError("expression too long: split it into calculations", None)
         return node
 
     def expression(self, min_binding: int) -> _Node:
@@ -616,6 +622,15 @@ class _Parser:
         if name.text == "today":
             return _Today()
         return _Call(name.text, tuple(args))
+
+
+def _tree_depth(root: _Node) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:  # not recursive: this is what keeps recursion safe elsewhere
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.children())
+    return deepest
 
 
 def _compile_regex(pattern: _Node, position: int) -> re.Pattern[str]:
