@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, exists, null, select, update
+from sqlalchemy import Select, and_, bindparam, exists, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
@@ -29,6 +29,32 @@ class LockedUser(NamedTuple):
     has_queued_messages: bool
     # The ledger row of the update being handled, when it was applied before.
     applied: ProcessedUpdate | None = None
+
+
+def _lock_query(*, with_ledger: bool) -> Select:
+    columns: list = [User, ConversationState,
+                     exists().where(OutboxMessage.user_id == User.id,
+                                    OutboxMessage.status == DeliveryStatus.PENDING)]
+    if with_ledger:
+        columns.append(ProcessedUpdate)
+    query = (
+        select(*columns)
+        .outerjoin(ConversationState, ConversationState.user_id == User.id)
+        .where(User.channel == bindparam("channel"),
+               User.channel_user_id == bindparam("channel_user_id"))
+        .with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    )
+    if with_ledger:
+        query = query.outerjoin(ProcessedUpdate, and_(
+            ProcessedUpdate.channel == bindparam("channel"),
+            ProcessedUpdate.update_id == bindparam("update_id")))
+    return query
+
+
+# Built once: they run for every message, and building costs more than running them.
+_LOCK = _lock_query(with_ledger=False)
+_LOCK_WITH_LEDGER = _lock_query(with_ledger=True)
 
 
 class UserRepository:
@@ -59,29 +85,17 @@ class UserRepository:
         waited for the row lock may not see the row its twin just wrote, which is why
         `InboundRepository.record` still refuses a second row.
         """
-        columns: list = [User, ConversationState,
-                         exists().where(OutboxMessage.user_id == User.id,
-                                        OutboxMessage.status == DeliveryStatus.PENDING)]
-        if update_id is not None:
-            columns.append(ProcessedUpdate)
-        query = (
-            select(*columns)
-            .outerjoin(ConversationState, ConversationState.user_id == User.id)
-            .where(User.channel == channel, User.channel_user_id == channel_user_id)
-            .with_for_update(of=User)
-            .execution_options(populate_existing=True)
-        )
-        if update_id is not None:
-            query = query.outerjoin(ProcessedUpdate, and_(
-                ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == update_id))
-        row = (await self._session.execute(query)).one_or_none()
+        query = _LOCK_WITH_LEDGER if update_id is not None else _LOCK
+        parameters = {"channel": channel, "channel_user_id": channel_user_id,
+                      "update_id": update_id}
+        row = (await self._session.execute(query, parameters)).one_or_none()
         if row is None:
             await insert_ignoring_conflict(
                 self._session, User, channel=channel, channel_user_id=channel_user_id,
                 locale=locale, role="user", created_at=now,
                 display_name=fit_to_column(User.display_name, display_name),
             )
-            row = (await self._session.execute(query)).one()
+            row = (await self._session.execute(query, parameters)).one()
         return LockedUser(*row)
 
     async def find(self, channel: str, channel_user_id: str) -> User | None:
