@@ -156,7 +156,8 @@ class Dispatcher:
             notice = _("Sorry, I can only read text. Please type your message or tap a button.")
             return [Reply(notice, choices=offered)], current
         text = normalize_input(msg.text)
-        payload = msg.payload or _pick_choice(text, offered)
+        # A command is never a button's label.
+        payload = msg.payload or (None if text.startswith("/") else _pick_choice(text, offered))
         if not payload and not text:
             notice = _("Your message looks empty. Please type your question or tap a button.")
             return [Reply(notice, choices=offered)], current

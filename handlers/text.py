@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 # Zero-width and BOM characters that phones and copy-paste slip into messages.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
+# Every combining mark (Unicode category Mn) of the Basic Multilingual Plane, to delete.
+_COMBINING_MARKS = dict.fromkeys(
+    c for c in range(0x10000) if unicodedata.category(chr(c)) == "Mn")
 # NUL and other control characters (PostgreSQL refuses NUL in text) and lone surrogates (not
 # encodable as UTF-8), which a JSON client or a broken keyboard can send.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -18,11 +22,16 @@ def normalize_input(text: str) -> str:
     return _SPACES.sub(" ", strip_invisible(text)).strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """Lower-case and strip Vietnamese diacritics ("Hội chợ" -> "hoi cho")."""
+    """Lower-case and strip Vietnamese diacritics ("Hội chợ" -> "hoi cho").
+
+    Cached: the same button labels and commune names are folded for many messages.
+    """
     text = normalize_input(text).lower().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFD", text).translate(_COMBINING_MARKS)
 
 
 _WORD = re.compile(r"[^\W_]+")

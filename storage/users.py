@@ -43,7 +43,6 @@ def _lock_query(*, with_ledger: bool) -> Select:
         .where(User.channel == bindparam("channel"),
                User.channel_user_id == bindparam("channel_user_id"))
         .with_for_update(of=User)
-        .execution_options(populate_existing=True)
     )
     if with_ledger:
         query = query.outerjoin(ProcessedUpdate, and_(
