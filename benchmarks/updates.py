@@ -620,6 +620,7 @@ def prepare_database(backend: str, workdir: Path) -> str:
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     load_before = round(os.getloadavg()[0], 2)
+    speed_before = machine_speed()
     with tempfile.TemporaryDirectory(prefix="bench-updates-") as tmp:
         workdir = Path(tmp)
         locales = compile_catalogs(workdir / "locales")
@@ -660,8 +661,23 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "baseline": {k: v for k, v in baseline.items() if v is not None},
         "python": platform.python_version(),
         "load_avg_1m_before": load_before,
+        # This shared machine's speed moves by half from one minute to the next: a fixed
+        # loop's seconds before and after the run tell in which state the figures were taken.
+        "machine_loop_s": [speed_before, machine_speed()],
         "commit": _commit(),
     }
+
+
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop (best of 3), as benchmarks/qa_latency.py."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return round(best, 4)
 
 
 def _commit() -> str | None:
