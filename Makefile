@@ -36,7 +36,7 @@ test: setup lint
 
 # Catalog maintenance: extract new msgids, then merge them into each language's .po file.
 extract: $(INSTALLED)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k msgid -c TRANSLATORS: --no-location --sort-output \
 		--project=khuyencong-bot -o locales/messages.pot .
 
 update-catalogs: extract

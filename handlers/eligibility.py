@@ -17,6 +17,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 from handlers.context import Context
+from handlers.forms.model import Form, Option, Question, QuestionType
+from handlers.forms.runner import FormRunner, Progress, msgid
+from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
 from handlers.profile import SECTORS
 from handlers.questions import LAST_QUESTION
@@ -26,6 +29,8 @@ from handlers.types import Choice, Incoming, Reply
 router = Router()
 
 FLOW = "eligibility"
+PREFIX = "el"  # the form's buttons
+PLACE_KIND = "place_kind"  # derived: "xa", "phuong", "dac_khu" or "outside"
 
 
 class Step(StrEnum):
@@ -56,17 +61,54 @@ RULE_SME = N_("SME size: Decree 80/2021/NĐ-CP, Article 5 (industry: at most 200
               "workers, and revenue up to VND 200 billion or capital up to VND 100 billion).")
 
 
+YES_NO_UNKNOWN = (Option("yes", msgid("Yes")), Option("no", msgid("No")),
+                  Option("unknown", msgid("I don't know")))
+# Who gets asked what: an SME answers on size, anyone registered on where and what it makes.
+_SIZE_OK = "${kind} != 'sme' or (${workers} = 'upto200' and ${finance} != 'no')"
+_IN_SCOPE = f"${{kind}} != 'none' and ({_SIZE_OK})"
+
+FORM = Form(
+    code=FLOW, version="2026-12", title=msgid("Am I eligible for support?"),
+    questions=(
+        Question(Step.KIND, QuestionType.SELECT_ONE, msgid("What kind of establishment is it?"),
+                 options=tuple(Option(key, msgid(label)) for key, label in KINDS.items()),
+                 required=True),
+        Question(Step.WORKERS, QuestionType.SELECT_ONE,
+                 msgid("How many workers with social insurance (BHXH) does it have, on average "
+                       "over the year?"),
+                 options=(Option("upto200", msgid("200 or fewer")),
+                          Option("over200", msgid("More than 200"))),
+                 required=True, relevant="${kind} = 'sme'"),
+        Question(Step.FINANCE, QuestionType.SELECT_ONE,
+                 msgid("Is its annual revenue at most VND 200 billion, or its total capital at "
+                       "most VND 100 billion?"),
+                 options=YES_NO_UNKNOWN, required=True,
+                 relevant="${kind} = 'sme' and ${workers} = 'upto200'"),
+        Question(Step.PLACE, QuestionType.COMMUNE,
+                 msgid("In which commune, ward or special zone of Hai Phong does it produce? "
+                       "Type its name."),
+                 options=(Option("outside", msgid("Outside Hai Phong")),),
+                 required=True, relevant=_IN_SCOPE),
+        Question(Step.CRAFT_VILLAGE, QuestionType.SELECT_ONE,
+                 msgid("Is the workshop in a craft village (làng nghề) recognised by the city?"),
+                 options=YES_NO_UNKNOWN, required=True,
+                 relevant=f"({_IN_SCOPE}) and ${{{PLACE_KIND}}} = 'phuong'"),
+        Question(Step.SECTOR, QuestionType.SELECT_ONE, msgid("Which sector is it in?"),
+                 options=tuple(Option(key, msgid(label)) for key, label in SECTORS.items()),
+                 required=True, relevant=f"({_IN_SCOPE}) and ${{place}} != 'outside'"),
+    ),
+)
+
+
 @router.payload("elig", always_valid=frozenset({"elig"}))
 async def eligibility_button(msg: Incoming, ctx: Context) -> list[Reply]:
-    action, _sep, value = msg.payload.removeprefix("elig").lstrip(":").partition(":")
-    if action == "":
-        ctx.conversation.start(FLOW, Step.KIND)
-        return [Reply(ctx._("Let us check, in a few taps, whether your establishment can "
-                            "receive industrial-promotion support. Type /huy to stop.")),
-                _prompt(ctx)]
-    if ctx.conversation.flow != FLOW or action != ctx.conversation.step:
-        return [Reply(ctx._("That button belongs to an earlier question."))]
-    return await _answer(ctx, Step(action), value)
+    """"Am I eligible?" from the menu: a new check, one tap at a time."""
+    ctx.conversation.start(FLOW, "asking", {})
+    runner = _runner(ctx)
+    replies = runner.start()
+    _keep(ctx, runner)
+    return [Reply(ctx._("Let us check, in a few taps, whether your establishment can receive "
+                        "industrial-promotion support. Type /huy to stop.")), *replies]
 
 
 @router.command("dieukien", "eligible", description=N_("Check whether you can get support"))
@@ -75,61 +117,66 @@ async def eligibility_command(msg: Incoming, ctx: Context) -> list[Reply]:
                                              payload="elig"), ctx)
 
 
+@router.payload(PREFIX)
+async def eligibility_answer_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    if ctx.conversation.flow != FLOW:
+        return [Reply(ctx._("That button belongs to an earlier question."))]
+    runner = _runner(ctx)
+    return _after(ctx, runner, runner.on_button(msg.payload))
+
+
 @router.flow(FLOW)
 async def eligibility_text(msg: Incoming, ctx: Context) -> list[Reply]:
-    """Typed answers: only the place is typed; other steps want a button."""
-    if ctx.conversation.step != Step.PLACE:
-        return [Reply(ctx._("Please tap one of the answers.")), _prompt(ctx)]
-    found = ctx.services.communes.search(msg.text)
-    if len(found) == 1:
-        return await _answer(ctx, Step.PLACE, found[0].code)
-    if not found:
-        return [Reply(ctx._("I could not find \"{text}\" among Hai Phong's 114 communes, wards "
-                            "and special zones (since 1 July 2025). Please check the name.")
-                      .format(text=msg.text)), _prompt(ctx)]
-    return [Reply(ctx._("Which one do you mean?"), choices=tuple(
-        Choice(c.full_name, f"elig:place:{c.code}") for c in found[:8]))]
+    runner = _runner(ctx)
+    return _after(ctx, runner, runner.on_text(msg.text))
 
 
-async def _answer(ctx: Context, step: Step, value: str) -> list[Reply]:
-    draft = ctx.conversation.draft
-    draft[step] = value
-    if step == Step.KIND:
-        if value not in KINDS:
-            return [_prompt(ctx)]
-        if value == "none":
-            return _finish(ctx, Verdict.PROBABLY_NOT, [ctx._(
-                "Support goes to registered establishments: enterprises, cooperatives, "
-                "cooperative groups and household businesses. Registering as a household "
-                "business is the usual first step.")])
-        return _goto(ctx, Step.WORKERS if value == "sme" else Step.PLACE)
-    if step == Step.WORKERS:
-        if value == "over200":
-            return _finish(ctx, Verdict.PROBABLY_NOT, [ctx._(
-                "With more than 200 insured workers an industrial enterprise is not an SME, "
-                "so it is not a rural-industry establishment. Establishments applying cleaner "
-                "production can be supported whatever their size: ask the centre.")],
-                rules=(RULE_SME, RULE_DECREES))
-        return _goto(ctx, Step.FINANCE)
-    if step == Step.FINANCE:
-        if value == "no":
-            return _finish(ctx, Verdict.PROBABLY_NOT, [ctx._(
-                "With revenue over VND 200 billion and capital over VND 100 billion an "
-                "industrial enterprise is not an SME.")], rules=(RULE_SME, RULE_DECREES))
-        return _goto(ctx, Step.PLACE)
-    if step == Step.PLACE:
-        if value == "outside":
-            return _finish(ctx, Verdict.ASK_CENTRE, [ctx._(
-                "This bot serves Hai Phong. The same national rules apply in other provinces: "
-                "ask the industrial-promotion centre of the province where you produce.")])
-        commune = ctx.services.communes.get(value)
-        if commune is None:
-            return [_prompt(ctx)]
-        return _goto(ctx, Step.CRAFT_VILLAGE if commune.kind == "phuong" else Step.SECTOR)
-    if step == Step.CRAFT_VILLAGE:
-        return _goto(ctx, Step.SECTOR)
-    if value not in SECTORS:
-        return [_prompt(ctx)]
+def _runner(ctx: Context) -> FormRunner:
+    progress = Progress.from_json(ctx.conversation.draft.get("progress"))
+
+    def derive(answers: dict) -> None:
+        # Whether the place is a ward decides the craft-village question.
+        commune = ctx.services.communes.get(str(answers.get(Step.PLACE, "")))
+        answers[PLACE_KIND] = commune.kind if commune else answers.get(Step.PLACE)
+
+    return FormRunner(FORM, ctx, progress, prefix=PREFIX, review=False, derive=derive)
+
+
+def _keep(ctx: Context, runner: FormRunner) -> None:
+    ctx.conversation.draft["progress"] = runner.progress.to_json()
+
+
+def _after(ctx: Context, runner: FormRunner, step: FormStep) -> list[Reply]:
+    _keep(ctx, runner)
+    if not step.completed:
+        return step.replies
+    return [*step.replies, *_verdict(ctx, runner.progress.answers)]
+
+
+def _verdict(ctx: Context, answers: dict) -> list[Reply]:
+    """The verdict from the answers given (a question left unasked ended the check early)."""
+    # The answers, for the conclusion and for "ask staff" (which forwards them).
+    ctx.conversation.draft.pop("progress", None)
+    ctx.conversation.draft.update({str(k): v for k, v in answers.items() if v is not None})
+    if answers.get(Step.KIND) == "none":
+        return _finish(ctx, Verdict.PROBABLY_NOT, [ctx._(
+            "Support goes to registered establishments: enterprises, cooperatives, "
+            "cooperative groups and household businesses. Registering as a household "
+            "business is the usual first step.")])
+    if answers.get(Step.WORKERS) == "over200":
+        return _finish(ctx, Verdict.PROBABLY_NOT, [ctx._(
+            "With more than 200 insured workers an industrial enterprise is not an SME, "
+            "so it is not a rural-industry establishment. Establishments applying cleaner "
+            "production can be supported whatever their size: ask the centre.")],
+            rules=(RULE_SME, RULE_DECREES))
+    if answers.get(Step.FINANCE) == "no":
+        return _finish(ctx, Verdict.PROBABLY_NOT, [ctx._(
+            "With revenue over VND 200 billion and capital over VND 100 billion an "
+            "industrial enterprise is not an SME.")], rules=(RULE_SME, RULE_DECREES))
+    if answers.get(Step.PLACE) == "outside":
+        return _finish(ctx, Verdict.ASK_CENTRE, [ctx._(
+            "This bot serves Hai Phong. The same national rules apply in other provinces: "
+            "ask the industrial-promotion centre of the province where you produce.")])
     return _conclude(ctx)
 
 
@@ -188,35 +235,3 @@ def _finish(ctx: Context, verdict: Verdict, reasons: list[str],
                        "by the approved scheme (đề án)."))
     return [Reply("\n".join(lines), choices=(Choice(ctx._("Ask staff"), "qa:staff"),
                                              Choice(ctx._("Main menu"), "menu")))]
-
-
-def _goto(ctx: Context, step: Step) -> list[Reply]:
-    ctx.conversation.goto(step)
-    return [_prompt(ctx)]
-
-
-def _prompt(ctx: Context) -> Reply:
-    step = ctx.conversation.step
-    yes_no_unknown = (Choice(ctx._("Yes"), f"elig:{step}:yes"),
-                      Choice(ctx._("No"), f"elig:{step}:no"),
-                      Choice(ctx._("I don't know"), f"elig:{step}:unknown"))
-    if step == Step.KIND:
-        return Reply(ctx._("What kind of establishment is it?"), choices=tuple(
-            Choice(ctx._(label), f"elig:kind:{key}") for key, label in KINDS.items()))
-    if step == Step.WORKERS:
-        return Reply(ctx._("How many workers with social insurance (BHXH) does it have, on "
-                           "average over the year?"),
-                     choices=(Choice(ctx._("200 or fewer"), "elig:workers:upto200"),
-                              Choice(ctx._("More than 200"), "elig:workers:over200")))
-    if step == Step.FINANCE:
-        return Reply(ctx._("Is its annual revenue at most VND 200 billion, or its total "
-                           "capital at most VND 100 billion?"), choices=yes_no_unknown)
-    if step == Step.PLACE:
-        return Reply(ctx._("In which commune, ward or special zone of Hai Phong does it "
-                           "produce? Type its name."),
-                     choices=(Choice(ctx._("Outside Hai Phong"), "elig:place:outside"),))
-    if step == Step.CRAFT_VILLAGE:
-        return Reply(ctx._("Is the workshop in a craft village (làng nghề) recognised by the "
-                           "city?"), choices=yes_no_unknown)
-    return Reply(ctx._("Which sector is it in?"), choices=tuple(
-        Choice(ctx._(label), f"elig:sector:{key}") for key, label in SECTORS.items()))

@@ -74,4 +74,4 @@ async def test_stale_and_forged_buttons_are_refused_politely(chat: ConsoleChat, 
     replies = await chat.say("ignored", payload="profile:commune:99999")
     assert "Nút đó thuộc một tin nhắn trước" in texts(replies)
     # Still at the tax code, whose Skip button is offered again with the notice.
-    assert [c.payload for c in replies[-1].choices] == ["profile:skip"]
+    assert [c.payload for c in replies[-1].choices] == ["pf:skip", "pf:back"]

@@ -25,7 +25,8 @@ def code_msgids() -> set[str]:
     ids: set[str] = set()
     for package in ("bot", "handlers"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            PROJECT_ROOT / package, keywords={"_": None, "N_": None, "gettext": None,
+            PROJECT_ROOT / package, keywords={"_": None, "N_": None, "msgid": None,
+                                                "gettext": None,
                                                 "ngettext": (1, 2)},
         ):
             ids.add(message if isinstance(message, str) else message[0])

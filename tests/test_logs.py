@@ -86,7 +86,7 @@ async def test_a_whole_session_logs_no_secret_and_no_personal_value(
         await connection.execute(text(
             "CREATE TRIGGER refuse BEFORE INSERT ON enterprise_profiles "
             "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
-    await tg.user_presses(OWNER, "profile:sector:mechanical")
+    await tg.user_presses(OWNER, "pf:o:4")  # the sector: machinery, electrical…
     assert "Xin lỗi, hệ thống vừa gặp lỗi" in tg.messages_to(OWNER)[-1]["text"]
 
     written = log.getvalue()

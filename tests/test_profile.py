@@ -113,7 +113,7 @@ async def test_editing_keeps_the_saved_profile_until_finished(chat: ConsoleChat,
     await fill_profile(chat)
     await chat.say("/hoso")
     replies = await chat.press("Sửa")
-    assert "hiện tại: Công ty TNHH Cơ khí đúc Thành Phương" in texts(replies)
+    assert "Hiện tại: Công ty TNHH Cơ khí đúc Thành Phương" in texts(replies)
     await chat.say("Tên mới")
     await chat.say("/huy")
     assert (await profile_of(core, "owner-1")).name == "Công ty TNHH Cơ khí đúc Thành Phương"

@@ -114,8 +114,9 @@ async def test_two_quick_messages_from_one_user_apply_in_order(db_core) -> None:
     async with UnitOfWork(db_core.session_factory) as uow:
         user = await uow.users.find("telegram", "10")
         state = await uow.conversations.get(user.id)
-    assert state.step == "phone"
-    assert state.draft == {"name": "Công ty Toàn Phát", "tax_code": "0100109106"}
+    progress = state.draft["progress"]
+    assert progress["q"] == "phone"
+    assert progress["a"] == {"name": "Công ty Toàn Phát", "tax_code": "0100109106"}
 
 
 async def test_processed_update_ledger_can_be_pruned(db_core) -> None:

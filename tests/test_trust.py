@@ -98,9 +98,10 @@ async def test_deleting_my_data_leaves_no_trace_of_what_i_typed_or_my_id(db_core
     await say("/hoso")
     await say(payload="profile:consent")
     for answer in ("Xưởng mộc Riêng Phát", VALID_TAX_CODE, "0987654321"):
-        await say(answer)
-    await say(payload="profile:skip")
-    await say(payload="profile:sector:handicraft")
+        replies = await say(answer)
+    replies = await say(payload="pf:skip")  # the commune
+    handicraft = next(c.payload for c in replies[-1].choices if "thủ công" in c.label)
+    await say(payload=handicraft)
     replies = await say(PRIVATE_QUESTION)
     to_staff = next(c.payload for c in replies[-1].choices if c.payload.startswith("qa:"))
     await say(payload=to_staff)
@@ -193,7 +194,7 @@ async def test_long_names_nul_bytes_and_lone_surrogates_are_stored_safely(db_cor
         user = await uow.users.find("telegram", "77")
         state = await uow.conversations.get(user.id)
     assert len(user.display_name) == 128
-    assert state.draft["name"] == "Cơ sở Mây tre Phú Nghĩa"
+    assert state.draft["progress"]["a"]["name"] == "Cơ sở Mây tre Phú Nghĩa"
 
 
 # --- 13. editing the profile never erases what was not changed ------------------------------
@@ -203,17 +204,17 @@ async def test_editing_only_the_name_keeps_everything_else(chat: ConsoleChat, co
     await chat.say("/hoso")
     await chat.press("Sửa")
     replies = await chat.say("Công ty TNHH Cơ khí Thành Phương Mới")
-    assert "hiện tại: 0100109106" in texts(replies)
-    assert labels(replies) == ["Giữ nguyên"]
+    assert "Hiện tại: 0100109106" in texts(replies)
+    assert labels(replies) == ["Giữ nguyên", "Quay lại"]  # no Skip, which would erase it
     await chat.press("Giữ nguyên")  # tax code
-    replies = await chat.say("", payload="profile:skip")  # Skip is not offered any more
+    replies = await chat.say("", payload="pf:skip")  # a forged Skip
     assert "thuộc một tin nhắn trước" in texts(replies)
     replies = await chat.say("0123")  # a bad phone number while editing
     assert "bấm Giữ nguyên" in texts(replies) and "Bỏ qua" not in texts(replies)
-    assert labels(replies) == ["Giữ nguyên"]
+    assert labels(replies) == ["Giữ nguyên", "Quay lại"]
     await chat.press("Giữ nguyên")  # phone
     replies = await chat.press("Giữ nguyên")  # commune
-    assert "hiện tại: Cơ khí, điện, điện tử" in texts(replies)
+    assert "Hiện tại: Cơ khí, điện, điện tử" in texts(replies)
     await chat.press("Giữ nguyên")  # sector
     profile = await profile_of(core, "owner-1")
     assert profile.name == "Công ty TNHH Cơ khí Thành Phương Mới"

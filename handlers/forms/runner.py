@@ -88,13 +88,12 @@ class Step:
     completed: bool = False  # every question answered (and, with a review, submitted)
 
 
-# Checks for our own typed questions: text in, (value, problem msgid) out.
-TypedParser = Callable[[str], tuple[Any, str | None]]
 
 
 class FormRunner:
     def __init__(self, form: Form, ctx: Context, progress: Progress, *, prefix: str,
-                 review: bool = True, keep_answers: bool = False) -> None:
+                 review: bool = True, keep_answers: bool = False,
+                 derive: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.form = form
         self.ctx = ctx
         self.progress = progress
@@ -102,6 +101,9 @@ class FormRunner:
         self.review = review  # end on a review screen with "Submit", else finish at once
         # Editing saved answers (the profile): every question offers Keep.
         self.keep_answers = keep_answers
+        # Adds answers computed in code (say, the kind of the commune chosen) for later
+        # questions' conditions to use.
+        self.derive = derive
         self._lang = ctx.user.locale
 
     # --- entry points -------------------------------------------------------------------
@@ -175,6 +177,8 @@ class FormRunner:
             return Step([self._refusal(question, problem)])
         self.progress.answers[question.name] = value
         self.progress.selecting = None
+        if self.derive is not None:
+            self.derive(self.progress.answers)
         return self._move_on(question)
 
     def _move_on(self, question: Question) -> Step:
