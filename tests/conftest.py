@@ -16,11 +16,13 @@ from sqlalchemy import text
 
 from bot.app import Core, build_core
 from bot.channels.console import ConsoleChat
+from bot.channels.telegram import TelegramChannel
 from bot.settings import KB_DIR, PROJECT_ROOT, Settings
 from handlers.kb.knowledge_base import KnowledgeBase
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.fakes.telegram_server import FakeTelegram
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -131,3 +133,22 @@ def chat(core: Core) -> ConsoleChat:
 @pytest.fixture
 def export_dir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "exports"
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    """A fake Telegram Bot API server on loopback."""
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def polling(tg: FakeTelegram, sqlite_url: str, locales_dir: Path) -> AsyncIterator[Core]:
+    """The bot polling the fake Telegram, as production runs it without a webhook."""
+    core = build_core(make_settings(sqlite_url, locales_dir, telegram_token=tg.token,
+                                    telegram_api_base_url=tg.url))
+    channel = TelegramChannel.from_settings(core.settings, core)
+    await channel.start()
+    yield core
+    await channel.stop()
+    await core.close()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import ClientSession, web
 
-from bot.app import Core, build_core
+from bot.app import build_core
 from bot.channels.telegram import TelegramChannel
 from bot.server import build_web_app
 from tests.conftest import make_settings
@@ -16,26 +16,9 @@ from tests.fakes.telegram_server import FakeTelegram
 OWNER = 111
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
 def buttons(message: dict) -> list[tuple[str, str]]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return [(b["text"], b["callback_data"]) for row in rows for b in row]
-
-
-@pytest.fixture
-async def polling(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterator[Core]:
-    core = build_core(make_settings(sqlite_url, locales_dir, telegram_token=tg.token,
-                                    telegram_api_base_url=tg.url))
-    channel = TelegramChannel.from_settings(core.settings, core)
-    await channel.start()
-    yield core
-    await channel.stop()
-    await core.close()
 
 
 async def test_polling_conversation_with_inline_buttons(tg: FakeTelegram, polling) -> None:
