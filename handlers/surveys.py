@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.forms.model import QuestionType
 from handlers.forms.runner import VIETNAM, FormRunner, Progress
 from handlers.i18n import N_
 from handlers.routing import Router
@@ -73,6 +74,12 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
             survey, user_id=ctx.user.id, establishment_id=profile.establishment_id,
             now=ctx.now, metadata={"start": _local(ctx), "today": _today(ctx),
                                    "deviceid": ctx.user.channel})
+        # What the profile already says is offered, not asked again ("Keep" or a new value).
+        form = ctx.services.forms.get(survey.id, survey.form)
+        known = {QuestionType.TAX_CODE: profile.tax_code, QuestionType.PHONE: profile.phone,
+                 QuestionType.COMMUNE: profile.commune}
+        response.progress = Progress(answers={
+            q.name: known[q.type] for q in form.questions if known.get(q.type)}).to_json()
     runner_survey = await ctx.uow.surveys.get(response.survey_id)
     ctx.conversation.start(FLOW, "answering", {"response_id": response.id})
     runner = _runner(ctx, runner_survey, response)
@@ -81,12 +88,10 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
         intro.append(Reply(ctx._("You submitted this survey on {date}. You can change your "
                                  "answers until it closes.").format(
             date=ctx.i18n.date(response.submitted_at))))
-    elif not response.progress:
-        questions = len(ctx.services.forms.get(runner_survey.id, runner_survey.form).asked())
-        intro.append(Reply(ctx._("{title}: about {count} questions, one at a time. Your answers "
-                                 "are saved at every step; type /huy to stop and /khaosat to "
-                                 "come back.").format(title=_title(runner_survey, ctx),
-                                                      count=questions)))
+    elif not Progress.from_json(response.progress).history:
+        intro.append(Reply(ctx._("{title}: one question at a time. Your answers are saved at "
+                                 "every step; type /huy to stop and /khaosat to come "
+                                 "back.").format(title=_title(runner_survey, ctx))))
     replies = runner.start()
     _save(response, runner, ctx)
     return [*intro, *replies]

@@ -207,3 +207,48 @@ async def test_a_refusal_is_shown_as_a_bot_message(open_page, sqlite_url, locale
     finally:
         await runner.cleanup()
         await core.close()
+
+
+async def test_the_shipped_survey_on_a_phone(core, page) -> None:
+    """A business owner answers the yearly demand survey on a phone, leaves and comes back."""
+    from playwright.async_api import expect
+
+    from bot.settings import PROJECT_ROOT
+    from handlers.forms.xlsform import load_xlsform
+    from tests.test_profile import VALID_TAX_CODE
+    from tests.test_surveys_chat import publish
+
+    await publish(core, load_xlsform(
+        PROJECT_ROOT / "surveys" / "khao-sat-nhu-cau-ho-tro-khuyen-cong.xlsx"))
+    last = page.locator(".bot").last
+    await page.get_by_role("button", name="Hồ sơ doanh nghiệp của tôi").click()
+    await page.get_by_role("button", name="Tôi đồng ý").click()
+    for answer in ("Hợp tác xã Gốm Dương Kinh", VALID_TAX_CODE, "0912 345 678", "an thanh"):
+        await page.fill("#input", answer)
+        await page.press("#input", "Enter")
+        await expect(page.locator(".user").last).to_have_text(answer)
+    await page.get_by_role("button", name="Tiểu thủ công nghiệp, thủ công mỹ nghệ").click()
+    await expect(last).to_contain_text("Hồ sơ cơ sở của bạn")
+
+    await page.fill("#input", "/khaosat")
+    await page.press("#input", "Enter")
+    await expect(last).to_contain_text("Các khảo sát đang mở")
+    await page.locator(".bot").last.get_by_role("button").first.click()
+    await expect(last).to_contain_text("Câu 1/")
+    await page.screenshot(path="/tmp/webchat-survey-first.png")
+    # The tax code comes from the profile: offered to keep, not asked again.
+    await page.fill("#input", "Hợp tác xã Gốm Dương Kinh")
+    await page.press("#input", "Enter")
+    await expect(last).to_contain_text(f"Hiện tại: {VALID_TAX_CODE}")
+    await expect(last.get_by_role("button", name="Giữ nguyên")).to_be_visible()
+    await last.get_by_role("button", name="Giữ nguyên").click()
+    await page.screenshot(path="/tmp/webchat-survey-third.png")
+    # Leave and come back later: the same question.
+    shown = await last.inner_text()
+    await page.reload()
+    await page.fill("#input", "/khaosat")
+    await page.press("#input", "Enter")
+    await expect(last).to_contain_text("đang làm")
+    await page.locator(".bot").last.get_by_role("button").first.click()
+    await expect(last).to_contain_text(shown.split("\n")[0])
+    assert page.errors == []

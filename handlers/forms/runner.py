@@ -111,7 +111,7 @@ class FormRunner:
     def start(self) -> list[Reply]:
         """Ask the first question (or resume where the person was)."""
         if self.progress.current is None and not self.progress.finished and \
-                not self._answered_any():
+                not self.progress.history:
             return self._advance(after=None)
         return self.resume()
 
