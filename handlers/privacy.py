@@ -14,8 +14,8 @@ router = Router()
 async def delete_command(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(
         ctx._("This deletes everything I keep about you: your enterprise profile, your "
-              "consent, the questions you asked and their answers, messages waiting for you, "
-              "your language and your place in any form. It cannot be undone. "
+              "consent, the questions you asked and their answers, your survey answers, messages "
+              "waiting for you, your language and your place in any form. It cannot be undone. "
               "Delete everything?"),
         choices=(Choice(ctx._("Yes, delete everything"), "privacy:delete"),
                  Choice(ctx._("No, keep my data"), "privacy:keep")),
