@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.context import Context
 from handlers.forms.model import QuestionType
 from handlers.forms.runner import VIETNAM, FormRunner, Progress
+from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
 from handlers.routing import Router
 from handlers.types import Choice, Incoming, Reply
@@ -99,21 +102,21 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
 
 @router.payload(PREFIX)
 async def survey_button(msg: Incoming, ctx: Context) -> list[Reply]:
-    loaded = await _load(ctx)
-    if isinstance(loaded, list):
-        return loaded
-    survey, response, runner = loaded
-    step = runner.on_button(msg.payload)
-    return await _after_step(ctx, survey, response, runner, step.replies, step.completed)
+    return await _answer(ctx, lambda runner: runner.on_button(msg.payload))
 
 
 @router.flow(FLOW)
 async def survey_text(msg: Incoming, ctx: Context) -> list[Reply]:
+    return await _answer(ctx, lambda runner: runner.on_text(msg.text))
+
+
+async def _answer(ctx: Context, act: Callable[[FormRunner], FormStep]) -> list[Reply]:
+    """Apply a message to the survey in progress, save, and submit after the last step."""
     loaded = await _load(ctx)
     if isinstance(loaded, list):
         return loaded
     survey, response, runner = loaded
-    step = runner.on_text(msg.text)
+    step = act(runner)
     return await _after_step(ctx, survey, response, runner, step.replies, step.completed)
 
 
