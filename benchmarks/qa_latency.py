@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runs from a checkout without the editable install too
 
+from benchmarks.machine import machine_speed  # noqa: E402
 from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized, load_knowledge  # noqa: E402
 from handlers.kb.analysis import Vocabulary  # noqa: E402
 from handlers.kb.evaluation import load_eval_set  # noqa: E402
@@ -89,19 +90,6 @@ def queries(knowledge: Knowledge, eval_file: Path, count: int, rng: random.Rando
         text, lang = rng.choice(real)
         result.append((rng.choice([fold, slip, drop_word])(text), lang))
     return result[:count]
-
-
-def machine_speed() -> float:
-    """Seconds for a fixed pure-Python loop (best of 3): this shared machine's speed moves by
-    half from one minute to the next, so figures are read against it."""
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        total = 0
-        for number in range(1_000_000):
-            total += number
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,6 +112,8 @@ if str(PROJECT_ROOT) not in sys.path:  # `python benchmarks/updates.py` from any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web  # noqa: E402
 
+from benchmarks.machine import machine_speed  # noqa: E402
+
 SECRET = "bench-s3cret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/webhooks/telegram"
@@ -666,18 +668,6 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "machine_loop_s": [speed_before, machine_speed()],
         "commit": _commit(),
     }
-
-
-def machine_speed() -> float:
-    """Seconds for a fixed pure-Python loop (best of 3), as benchmarks/qa_latency.py."""
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        total = 0
-        for number in range(1_000_000):
-            total += number
-        best = min(best, time.perf_counter() - started)
-    return round(best, 4)
 
 
 def _commit() -> str | None:
