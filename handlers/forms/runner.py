@@ -470,9 +470,6 @@ class FormRunner:
         name = self.progress.current
         return self.form.question(name) if name else None
 
-    def _answered_any(self) -> bool:
-        return any(v not in (None, "", []) for v in self.progress.answers.values())
-
     def _relevant(self, question: Question) -> bool:
         return not question.relevant or expressions.truth(self._evaluate(question.relevant))
 

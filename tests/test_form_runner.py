@@ -1,0 +1,64 @@
+"""The form runner's less common paths, through a survey in the console: notes, choice
+filters, calculations, dates, typed multiple choice, Back at the start."""
+
+from __future__ import annotations
+
+from bot.channels.console import ConsoleChat
+from handlers.forms.model import Form, Option, Question, QuestionType, Text
+from tests.test_first_conversation import labels, texts
+from tests.test_surveys_chat import publish, responses, with_profile
+
+
+def vi(text: str) -> Text:
+    return Text({"vi": text})
+
+
+FORM = Form(code="thu", version="1", title=vi("Khảo sát thử"), questions=(
+    Question("intro", QuestionType.NOTE, vi("Cảm ơn bạn đã tham gia.")),
+    Question("kind", QuestionType.SELECT_ONE, vi("Loại sản phẩm?"), required=True,
+             options=(Option("food", vi("Thực phẩm"), {"group": "a"}),
+                      Option("craft", vi("Thủ công"), {"group": "b"}))),
+    Question("item", QuestionType.SELECT_ONE, vi("Sản phẩm cụ thể?"), required=True,
+             options=(Option("rice", vi("Bánh đa"), {"kind": "food"}),
+                      Option("fish", vi("Nước mắm"), {"kind": "food"}),
+                      Option("pot", vi("Gốm"), {"kind": "craft"})),
+             choice_filter="kind = ${kind}"),
+    Question("channels", QuestionType.SELECT_MULTIPLE, vi("Bán qua đâu?"), required=True,
+             options=(Option("shop", vi("Cửa hàng")), Option("market", vi("Chợ")),
+                      Option("online", vi("Trên mạng")))),
+    Question("count", QuestionType.CALCULATE, calculation="count-selected(${channels})"),
+    Question("since", QuestionType.DATE, vi("Bắt đầu bán từ ngày nào?"),
+             constraint=". <= today()",
+             constraint_message=vi("Ngày đó chưa tới.")),
+    Question("ok", QuestionType.ACKNOWLEDGE, vi("Bạn xác nhận thông tin trên là đúng?")),
+))
+
+
+async def test_the_less_common_paths(chat: ConsoleChat, core) -> None:
+    await publish(core, FORM)
+    await with_profile(chat)
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "Cảm ơn bạn đã tham gia." in texts(replies)  # a note is shown with the first
+    assert "Quay lại" not in labels(replies)
+    replies = await chat.press("Thủ công")
+    assert labels(replies)[:1] == ["Gốm"] and "Bánh đa" not in labels(replies)
+    replies = await chat.press("Quay lại")
+    assert "Loại sản phẩm?" in texts(replies)
+    replies = await chat.press("Thực phẩm")
+    assert "Bánh đa" in labels(replies) and "Gốm" not in labels(replies)
+    await chat.press("Nước mắm")
+    replies = await chat.say("1, 3")  # typed, for channels without buttons
+    assert "✓ Cửa hàng" in labels(replies) and "✓ Trên mạng" in labels(replies)
+    replies = await chat.press("Xong")
+    assert "Bắt đầu bán từ ngày nào?" in texts(replies)
+    assert "ngày/tháng/năm" in texts(await chat.say("hôm qua"))
+    assert "Ngày đó chưa tới." in texts(await chat.say("01/01/2099"))
+    replies = await chat.say("15/3/2020")
+    assert "xác nhận" in texts(replies)
+    replies = await chat.press("Đồng ý")
+    assert "15/3/2020" in texts(replies)  # the review shows the date in Vietnamese (Babel)
+    await chat.press("Gửi")
+    (response,) = await responses(core)
+    assert response.progress["a"] == {
+        "kind": "food", "item": "fish", "channels": ["shop", "online"], "count": 2,
+        "since": "2020-03-15", "ok": "OK"}
