@@ -174,8 +174,10 @@ async def export_button(msg: Incoming, ctx: Context) -> list[Reply]:
     format_name, mime_type = EXPORTS[fmt]
     labels = LabelStyle.EN if ctx.user.locale == "en" else LabelStyle.VI
     out = io.BytesIO()
+    # Headers and sector names in the staff member's language, communes from the directory
+    # the bot already loaded.
     rows = await export_survey(ctx.uow, survey.code, getattr(ExportFormat, format_name), labels,
-                               out)
+                               out, translator=ctx.i18n, communes=ctx.services.communes)
     await ctx.uow.audit.record(actor=ctx.actor, action="export.survey", target=survey.code,
                                now=ctx.now, details={"format": fmt, "responses": rows})
     filename = f"{survey.code}-{ctx.now.astimezone(LOCAL_TZ):%Y-%m-%d}.{fmt}"

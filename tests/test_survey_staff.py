@@ -271,7 +271,7 @@ async def test_results_are_for_staff_only(answered: Core, owner: ConsoleChat) ->
 
 
 def fake_export_module(calls: list) -> types.ModuleType:
-    """handlers/survey_export.py's interface, as agreed with the engineer who writes it."""
+    """handlers/survey_export.py's interface (written on the export branch)."""
     module = types.ModuleType("handlers.survey_export")
 
     class ExportFormat(StrEnum):
@@ -284,8 +284,9 @@ def fake_export_module(calls: list) -> types.ModuleType:
         CODES = "codes"
 
     async def export_survey(uow: UnitOfWork, code: str, fmt: ExportFormat,
-                            labels: LabelStyle, out: BinaryIO) -> int:
-        calls.append((code, fmt, labels))
+                            labels: LabelStyle, out: BinaryIO, *, translator: Any = None,
+                            communes: Any = None) -> int:
+        calls.append((code, fmt, labels, translator.locale, communes is not None))
         out.write(b"response_id,sector\n1,craft\n")
         return 4
 
@@ -308,8 +309,9 @@ async def test_export_buttons_send_the_file_and_are_audited(
     await staff.say("/lang en")
     (reply,) = await staff.say("x", payload="svx:xlsx:1")  # from the earlier message: fine
     assert reply.document.filename.endswith(".xlsx") and reply.text == "4 submitted responses."
-    assert [(code, str(fmt), str(labels)) for code, fmt, labels in calls] == [
-        ("nhu_cau", "csv", "vi"), ("nhu_cau", "xlsx", "en")]
+    assert [(code, str(fmt), str(labels), lang, communes)
+            for code, fmt, labels, lang, communes in calls] == [
+        ("nhu_cau", "csv", "vi", "vi", True), ("nhu_cau", "xlsx", "en", "en", True)]
     async with UnitOfWork(answered.session_factory) as uow:
         exports = [e for e in await uow.audit.recent() if e.action == "export.survey"]
     assert [(e.actor, e.target, e.details["format"]) for e in reversed(exports)] == [
