@@ -7,9 +7,9 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard locales/*/LC_MESSAGES/messages.po))
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: setup run test lint migrate extract update-catalogs clean
+.PHONY: setup run test lint migrate load-surveys extract update-catalogs clean
 
-setup: $(INSTALLED) $(CATALOGS) migrate
+setup: $(INSTALLED) $(CATALOGS) migrate load-surveys
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(INSTALLED
 # Migrates the database the app will use (DATABASE_URL, default: SQLite file khuyencong.db).
 migrate: $(INSTALLED)
 	$(BIN)/khuyencong db upgrade
+
+# The shipped survey, imported and opened the first time; later runs change nothing (a survey
+# staff closed stays closed; a new version of the workbook is imported and opened).
+SURVEYS := $(wildcard surveys/*.xlsx)
+load-surveys: migrate
+	for file in $(SURVEYS); do $(BIN)/khuyencong surveys import --open "$$file" || exit 1; done
 
 run: setup
 	$(BIN)/khuyencong run --host $(HOST) --port $(PORT)

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     surveys_commands = surveys.add_subparsers(dest="surveys_command", required=True)
     check = surveys_commands.add_parser("check", help="check an XLSForm workbook for the chat")
     check.add_argument("file", help="the workbook (.xlsx)")
+    _add_survey_admin_commands(surveys_commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -66,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         print(report)
         return status
     if args.command == "surveys":
-        return _surveys_check(args.file)
+        if args.surveys_command == "check":
+            return _surveys_check(args.file)
+        return asyncio.run(_survey_admin(settings, args))
     if args.command == "ask":
         return _ask(settings, args)
     if args.command == "run":
@@ -77,6 +80,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         return asyncio.run(_chat(settings, args))
     return 2
+
+
+def _add_survey_admin_commands(surveys_commands: argparse._SubParsersAction) -> None:
+    imp = surveys_commands.add_parser("import", help="store a workbook as a survey version")
+    imp.add_argument("file", help="the workbook (.xlsx)")
+    imp.add_argument("--open", action="store_true",
+                     help="open the survey when this import adds a version")
+    for name, what in (("open", "let users answer a survey"),
+                       ("close", "stop a survey taking answers")):
+        surveys_commands.add_parser(name, help=what).add_argument("code", help="its form_id")
+    surveys_commands.add_parser("list", help="surveys, their status and response counts")
+
+
+async def _survey_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import survey_admin
+    from storage.models import SurveyStatus
+
+    url = settings.database_url
+    if args.surveys_command == "import":
+        return await survey_admin.import_survey(url, args.file, open_new=args.open)
+    if args.surveys_command in ("open", "close"):
+        status = SurveyStatus.OPEN if args.surveys_command == "open" else SurveyStatus.CLOSED
+        return await survey_admin.set_survey_status(url, args.code, status)
+    return await survey_admin.list_surveys(url)
 
 
 def _surveys_check(file: str) -> int:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
-from babel.numbers import format_currency, format_decimal
+from babel.dates import format_skeleton, format_timedelta
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 
 LOCALES = ("vi", "en")
@@ -43,6 +43,16 @@ class Translator:
 
     def number(self, value: int | float | Decimal) -> str:
         return format_decimal(value, locale=self._babel_locale)
+
+    def percent(self, ratio: float) -> str:
+        """0.8 as 80%."""
+        return format_percent(ratio, locale=self._babel_locale)
+
+    def duration(self, seconds: float) -> str:
+        """A length of time in one unit, the larger only from two of it: 45 giây, 90 phút,
+        3 tiếng, 2 ngày."""
+        return format_timedelta(timedelta(seconds=seconds), threshold=2,
+                                locale=self._babel_locale)
 
     def date(self, value: date | datetime) -> str:
         """27/11/2026 in vi, 11/27/2026 in en."""

@@ -10,6 +10,7 @@ from handlers import (
     questions,
     staff,
     start,
+    survey_results,
     surveys,
 )
 from handlers.routing import Router
@@ -18,6 +19,6 @@ from handlers.routing import Router
 def build_router() -> Router:
     router = Router()
     for module in (start, questions, eligibility, profile, language, privacy, staff,
-                   surveys):
+                   surveys, survey_results):
         router.include(module.router)
     return router

@@ -52,6 +52,10 @@ class SurveyRepository:
             query = query.where(Survey.status == SurveyStatus.OPEN)
         return list((await self._session.execute(query)).scalars())
 
+    async def count_versions(self, code: str) -> int:
+        query = select(func.count()).select_from(Survey).where(Survey.code == code)
+        return (await self._session.execute(query)).scalar_one()
+
     async def set_status(self, code: str, status: SurveyStatus) -> int:
         """Open or close every version of a survey; returns how many versions there are."""
         result = await self._session.execute(
