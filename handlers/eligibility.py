@@ -18,9 +18,9 @@ from enum import StrEnum
 
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.profile import SECTORS
 from handlers.questions import LAST_QUESTION
 from handlers.routing import Router
+from handlers.sectors import SECTORS
 from handlers.types import Choice, Incoming, Reply
 
 router = Router()

@@ -15,6 +15,7 @@ from handlers.identifiers import (
     tax_code_problem,
 )
 from handlers.routing import Router
+from handlers.sectors import SECTORS
 from handlers.types import Choice, Incoming, Reply
 from storage.models import EnterpriseProfile
 
@@ -25,18 +26,6 @@ CONSENT_PURPOSE = "enterprise_profile"
 # Bump when the consent notice changes, so we know which text each user agreed to.
 NOTICE_VERSION = "2026-11"
 MAX_COMMUNE_CHOICES = 8
-
-# Sectors eligible for khuyến công support (Decree 45/2012/NĐ-CP, Article 5).
-SECTORS = {
-    "food": N_("Agricultural, forestry, aquatic and food processing"),
-    "consumer": N_("Consumer and export goods"),
-    "agrochem": N_("Chemicals for agriculture"),
-    "building": N_("Building materials"),
-    "mechanical": N_("Machinery, electrical and electronic goods, supporting industry"),
-    "handicraft": N_("Handicrafts and cottage industry"),
-    "mineral": N_("Mining and mineral processing"),
-    "other": N_("Other sector"),
-}
 
 
 _TAX_CODE_PROBLEMS = {
