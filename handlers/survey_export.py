@@ -291,11 +291,10 @@ class _Values:
 
         return convert
 
-    def times(self, column: Sequence[datetime | None]) -> list[list[Cell]]:
-        """UTC times as local times in Vietnam: naive datetimes for Excel, text for CSV."""
-        local = [None if v is None else
-                 (v if v.tzinfo else v.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
-                 for v in column]
+    def times(self, column: Sequence[datetime | str | None]) -> list[list[Cell]]:
+        """Times (datetimes, or ISO text in UTC from SQLite) as local times in Vietnam: naive
+        datetimes for Excel, text for CSV."""
+        local = [None if v is None else _utc(v).astimezone(LOCAL_TZ) for v in column]
         if self._csv:
             return [[None if v is None else v.isoformat(" ", "seconds")[:19] for v in local]]
         return [[None if v is None else v.replace(tzinfo=None, microsecond=0) for v in local]]
@@ -325,6 +324,13 @@ def _stamp(value: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(LOCAL_TZ)
     return moment.replace(tzinfo=None).isoformat("T", "seconds")
+
+
+def _utc(moment: datetime | str) -> datetime:
+    """SQLite keeps UTC times as text without their offset."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _datetime_or_text(value: str) -> Cell:
