@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("file", help="the workbook (.xlsx)")
     _add_survey_admin_commands(surveys_commands)
 
+    _add_export_parser(commands)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.surveys_command == "check":
             return _surveys_check(args.file)
         return asyncio.run(_survey_admin(settings, args))
+    if args.command == "export":
+        return asyncio.run(_export_survey(settings, args))
     if args.command == "ask":
         return _ask(settings, args)
     if args.command == "run":
@@ -122,6 +126,74 @@ def _surveys_check(file: str) -> int:
     answered = [q for q in form.asked() if q.type is not QuestionType.NOTE]
     print(f"ok: {form.code} version {form.version}, {len(answered)} questions, "
           f"languages {', '.join(form.languages)}")
+    return 0
+
+
+def _add_export_parser(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser("export", help="export data for staff")
+    export_commands = export.add_subparsers(dest="export_command", required=True)
+    survey = export_commands.add_parser(
+        "survey", help="a survey's submitted responses as CSV or Excel")
+    survey.add_argument("code", help="the survey's code (its XLSForm form_id)")
+    survey.add_argument("--format", choices=("csv", "xlsx"),
+                        help="default: xlsx for a FILE ending in .xlsx, else csv")
+    survey.add_argument("--labels", choices=("vi", "en", "codes"), default="vi",
+                        help="headers and answers in Vietnamese (default), English, or as "
+                             "question names and stored codes")
+    survey.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="the file to write; - for standard output")
+
+
+async def _export_survey(settings: Settings, args: argparse.Namespace) -> int:
+    """Export a survey's responses; every export is recorded in the audit log."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from handlers.i18n import load_translators
+    from handlers.survey_export import ExportFormat, LabelStyle, export_survey
+    from storage.db import create_engine, create_session_factory
+    from storage.uow import UnitOfWork
+
+    fmt = ExportFormat(args.format or ("xlsx" if args.output.lower().endswith(".xlsx")
+                                       else "csv"))
+    labels = LabelStyle(args.labels)
+    translator = None if labels is LabelStyle.CODES else \
+        load_translators(settings.locales_dir)[labels]
+    # Read on a read-only engine, so a long export never holds up the bot's writes.
+    reader = create_engine(settings.database_url, read_only=True)
+    try:
+        async with UnitOfWork(create_session_factory(reader)) as uow:
+            if args.output == "-":
+                rows = await export_survey(uow, args.code, fmt, labels, sys.stdout.buffer,
+                                           translator=translator)
+            else:
+                # Written aside and renamed: no half-written export is ever left behind.
+                target = Path(args.output)
+                partial = target.with_name(target.name + ".part")
+                try:
+                    with partial.open("wb") as out:
+                        rows = await export_survey(uow, args.code, fmt, labels, out,
+                                                   translator=translator)
+                    partial.replace(target)
+                finally:
+                    partial.unlink(missing_ok=True)
+    except LookupError:
+        print(f"no survey with the code {args.code!r}", file=sys.stderr)
+        return 1
+    finally:
+        await reader.dispose()
+    engine = create_engine(settings.database_url)
+    try:
+        async with UnitOfWork(create_session_factory(engine)) as uow:
+            await uow.audit.record(actor="cli", action="export.survey", target=args.code,
+                                   now=datetime.now(UTC),
+                                   details={"format": fmt.value, "labels": labels.value,
+                                            "rows": rows})
+            await uow.commit()
+    finally:
+        await engine.dispose()
+    if args.output != "-":
+        print(f"{rows} responses written to {args.output}", file=sys.stderr)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,9 @@ class CommuneDirectory:
 
     def __len__(self) -> int:
         return len(self._communes)
+
+    def __iter__(self) -> Iterator[Commune]:
+        return iter(self._communes)
 
     def get(self, code: str) -> Commune | None:
         return self._by_code.get(code)

@@ -21,9 +21,9 @@ from handlers.forms.model import Form, Option, Question, QuestionType
 from handlers.forms.runner import FormRunner, Progress, msgid
 from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
-from handlers.profile import SECTORS
 from handlers.questions import LAST_QUESTION
 from handlers.routing import Router
+from handlers.sectors import SECTORS
 from handlers.types import Choice, Incoming, Reply
 
 router = Router()

@@ -12,6 +12,7 @@ from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
 from handlers.identifiers import mask_tax_code
 from handlers.routing import Router
+from handlers.sectors import SECTORS
 from handlers.types import Choice, Incoming, Reply
 from storage.models import EnterpriseProfile
 
@@ -22,18 +23,6 @@ PREFIX = "pf"  # the form's buttons
 CONSENT_PURPOSE = "enterprise_profile"
 # Bump when the consent notice changes, so we know which text each user agreed to.
 NOTICE_VERSION = "2026-11"
-
-# Sectors eligible for khuyến công support (Decree 45/2012/NĐ-CP, Article 5).
-SECTORS = {
-    "food": N_("Agricultural, forestry, aquatic and food processing"),
-    "consumer": N_("Consumer and export goods"),
-    "agrochem": N_("Chemicals for agriculture"),
-    "building": N_("Building materials"),
-    "mechanical": N_("Machinery, electrical and electronic goods, supporting industry"),
-    "handicraft": N_("Handicrafts and cottage industry"),
-    "mineral": N_("Mining and mineral processing"),
-    "other": N_("Other sector"),
-}
 
 
 class Step(StrEnum):

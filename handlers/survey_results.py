@@ -13,6 +13,7 @@ from handlers.forms.model import Question, QuestionType
 from handlers.i18n import LOCAL_TZ, N_
 from handlers.routing import Router
 from handlers.survey_charts import BarChart, render_bar_charts
+from handlers.survey_export import ExportFormat, LabelStyle, export_survey
 from handlers.types import Choice, Document, Incoming, Reply
 from storage.models import ResponseStatus, Survey, SurveyStatus
 
@@ -164,9 +165,6 @@ def _count(question: Question, answers: list[dict[str, Any]]) -> tuple[Counter[s
 @router.payload(EXPORT, staff=True, always_valid=True)
 async def export_button(msg: Incoming, ctx: Context) -> list[Reply]:
     """The responses as a workbook or CSV (only shows data, so any earlier button works)."""
-    # Imported when used: handlers/survey_export.py is its own piece of work.
-    from handlers.survey_export import ExportFormat, LabelStyle, export_survey
-
     fmt, _sep, survey_id = msg.payload.removeprefix(f"{EXPORT}:").partition(":")
     survey = await _survey_of(ctx, survey_id)
     if fmt not in EXPORTS or survey is None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, String, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -44,6 +44,11 @@ class SurveyRepository:
         """The newest version of a survey: the one new respondents get."""
         query = select(Survey).where(Survey.code == code).order_by(Survey.id.desc()).limit(1)
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def versions(self, code: str) -> list[Survey]:
+        """Every version of a survey, oldest first."""
+        query = select(Survey).where(Survey.code == code).order_by(Survey.id)
+        return list((await self._session.execute(query)).scalars())
 
     async def latest_versions(self, *, only_open: bool = False) -> list[Survey]:
         newest = select(func.max(Survey.id)).group_by(Survey.code).scalar_subquery()
@@ -152,3 +157,31 @@ class ResponseRepository:
         result = await self._session.stream(query)
         async for response, survey, establishment in result:
             yield response, survey, establishment
+
+    async def stream_submitted_rows(self, code: str, answers: Sequence[str],
+                                    batch: int = 2000) -> AsyncIterator[Sequence[Row[Any]]]:
+        """Submitted responses as plain rows, oldest first, a batch at a time, for exports:
+        (id, submitted_at as the driver gives it (SQLite: ISO text in UTC), survey_id,
+        establishment name, tax code, commune, sector, metadata start, metadata end, then the
+        answer to each of `answers` as text: a number as its digits, a list as JSON, None when
+        not answered).
+
+        The database picks the answers out of the JSON, so Python decodes none of it and
+        builds no ORM objects."""
+        # No type processor on the time: SQLite's text is parsed faster by the caller, with
+        # datetime.fromisoformat, than by SQLAlchemy's per-row regular expression.
+        query = (select(SurveyResponse.id, type_coerce(SurveyResponse.submitted_at, String),
+                        SurveyResponse.survey_id, Establishment.name, Establishment.tax_code,
+                        Establishment.commune, Establishment.sector,
+                        SurveyResponse.metadata_["start"].as_string(),
+                        SurveyResponse.metadata_["end"].as_string(),
+                        *(SurveyResponse.progress[("a", name)].as_string()
+                          for name in answers))
+                 .outerjoin(Establishment, Establishment.id == SurveyResponse.establishment_id)
+                 .where(SurveyResponse.survey_code == code,
+                        SurveyResponse.status == ResponseStatus.SUBMITTED)
+                 .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+                 .execution_options(yield_per=batch))
+        result = await self._session.stream(query)
+        async for rows in result.partitions():
+            yield rows

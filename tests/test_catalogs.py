@@ -61,3 +61,17 @@ def test_every_string_in_the_code_has_a_vietnamese_translation() -> None:
                       all(m.string) if isinstance(m.string, tuple) else m.string)}
     missing = sorted(code_msgids() - translated)
     assert missing == [], "run `make update-catalogs` and translate: " + repr(missing[:5])
+
+
+def test_the_english_catalog_holds_no_vietnamese() -> None:
+    """English msgids are the English text: an English msgstr in Vietnamese would show
+    Vietnamese to English users."""
+    vietnamese = re.compile("[ăâđêôơưĂÂĐÊÔƠƯ\u0300-\u0323]|[\u1ea0-\u1ef9]")
+    wrong = []
+    for message in load("en"):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        if any(vietnamese.search(s) for s in strings if s) and not any(
+                vietnamese.search(i) for i in ids if i):
+            wrong.append(ids[0])
+    assert wrong == []

@@ -1,0 +1,437 @@
+"""Survey responses as a table for staff: CSV or Excel, one row per submitted response.
+
+Columns: the response, its version and establishment, then one column per question across all
+versions of the survey (the newest version's order, then what only older versions asked), and
+the start and end the platform recorded. Rows are written as they are read, so memory stays
+flat however many responses there are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, BinaryIO
+
+import xlsxwriter
+
+from handlers.communes import CommuneDirectory
+from handlers.forms.model import Form, Question, QuestionType, form_from_json
+from handlers.i18n import LOCAL_TZ, N_, Translator
+from handlers.sectors import SECTORS
+from storage.uow import UnitOfWork
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+class LabelStyle(StrEnum):
+    VI = "vi"  # headers and answers as labels in Vietnamese
+    EN = "en"
+    CODES = "codes"  # question names and stored values (option names, commune codes)
+
+
+class _Kind(StrEnum):
+    """What a column holds, for its width and its cell type."""
+
+    ID = "id"
+    TIME = "time"
+    SHORT = "short"
+    NAME = "name"
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+    CHOICES = "choices"
+    FLAG = "flag"
+
+
+# Excel column widths (characters) by kind.
+_WIDTHS = {_Kind.ID: 9, _Kind.TIME: 18, _Kind.SHORT: 14, _Kind.NAME: 36, _Kind.TEXT: 32,
+           _Kind.NUMBER: 14, _Kind.DATE: 12, _Kind.CHOICE: 24, _Kind.CHOICES: 32,
+           _Kind.FLAG: 12}
+
+# The fixed columns: (header with codes, header with labels, kind). The codes follow Kobo's
+# (_id, _submission_time, start, end) and cannot clash with a question's name.
+_LEADING_COLUMNS = (
+    # TRANSLATORS: column headers of a survey export (CSV/Excel): the response's number.
+    ("_id", N_("Response no."), _Kind.ID),
+    ("_submission_time", N_("Submitted at"), _Kind.TIME),
+    ("_version", N_("Form version"), _Kind.SHORT),
+    ("_establishment", N_("Establishment"), _Kind.NAME),
+    ("_tax_code", N_("Tax code"), _Kind.SHORT),
+    ("_commune", N_("Commune, ward or special zone"), _Kind.CHOICE),
+    ("_sector", N_("Sector"), _Kind.CHOICE),
+)
+_TRAILING_COLUMNS = (
+    ("start", N_("Started at"), _Kind.TIME),
+    ("end", N_("Finished at"), _Kind.TIME),
+)
+
+_NOT_EXPORTED = frozenset({QuestionType.NOTE, QuestionType.ACKNOWLEDGE})
+_NUMBERS = frozenset({QuestionType.INTEGER, QuestionType.DECIMAL})
+_QUESTION_KINDS = {QuestionType.INTEGER: _Kind.NUMBER, QuestionType.DECIMAL: _Kind.NUMBER,
+                   QuestionType.DATE: _Kind.DATE, QuestionType.SELECT_ONE: _Kind.CHOICE,
+                   QuestionType.SELECT_MULTIPLE: _Kind.CHOICES,
+                   QuestionType.COMMUNE: _Kind.CHOICE, QuestionType.PHONE: _Kind.SHORT,
+                   QuestionType.TAX_CODE: _Kind.SHORT}
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection).
+_FORMULA_START = frozenset("=+-@\t\r")
+
+Cell = str | int | float | date | None
+
+
+async def export_survey(uow: UnitOfWork, code: str, fmt: ExportFormat, labels: LabelStyle,
+                        out: BinaryIO, *, translator: Translator | None = None,
+                        communes: CommuneDirectory | None = None) -> int:
+    """Write the submitted responses of survey `code` to `out`; returns how many rows.
+
+    `translator` gives the fixed headers and sector names in the language of `labels` (without
+    one they are in English). Raises LookupError for an unknown survey code.
+    """
+    versions = await uow.surveys.versions(code)
+    if not versions:
+        raise LookupError(code)
+    table = _Table.build(
+        [(survey.id, survey.version, form_from_json(survey.form)) for survey in versions],
+        labels, translator.gettext if translator is not None else str,
+        communes if communes is not None else CommuneDirectory.load(),
+        csv=fmt is ExportFormat.CSV)
+    batches = uow.responses.stream_submitted_rows(code, table.answers)
+    if fmt is ExportFormat.CSV:
+        return await _write_csv(table, batches, out)
+    return await _write_xlsx(table, batches, out, sheet=code)
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    kind: _Kind
+
+
+# A column of a batch of stored rows -> the column(s) of cells it becomes. Work is done a
+# column of a batch at a time, in comprehensions: a call per cell would cost more than
+# everything else.
+Converter = Callable[[Sequence[Any]], list[list[Cell]]]
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The columns, and how a batch of stored rows becomes rows of cells."""
+
+    columns: list[_Column]
+    answers: list[str]  # the question names, in column order
+    plan: list[tuple[int, Converter]]  # (column of the stored rows, its converter)
+
+    def rows(self, batch: Sequence[Sequence[Any]]) -> Iterator[tuple[Cell, ...]]:
+        stored = list(zip(*batch, strict=True))
+        cells: list[list[Cell]] = []
+        for source, convert in self.plan:
+            cells.extend(convert(stored[source]))
+        return zip(*cells, strict=True)
+
+    @classmethod
+    def build(cls, versions: list[tuple[int, str, Form]], labels: LabelStyle,
+              gettext: Callable[[str], str], communes: CommuneDirectory, *, csv: bool,
+              ) -> _Table:
+        """`versions`: (survey id, version, form) of every version, oldest first."""
+        forms = [form for _, _, form in versions]
+        lang = None if labels is LabelStyle.CODES else str(labels)
+        values = _Values(lang, csv=csv)
+
+        # Stable columns: the newest version's questions in its order, then the questions
+        # only older versions had (newest first); each exported as its newest definition.
+        newest: dict[str, Question] = {}
+        for form in reversed(forms):
+            for question in form.questions:
+                if question.type not in _NOT_EXPORTED:
+                    newest.setdefault(question.name, question)
+        # The options of a multiple-choice column: every version's, newest first.
+        flags: dict[str, list[str]] = {}
+        for form in reversed(forms):
+            for question in form.questions:
+                if question.name in newest and \
+                        newest[question.name].type is QuestionType.SELECT_MULTIPLE:
+                    known = flags.setdefault(question.name, [])
+                    known.extend(o.name for o in question.options if o.name not in known)
+        option_labels = _option_labels(forms, lang)
+        commune_names = {} if lang is None else {unit.code: unit.full_name
+                                                 for unit in communes}
+
+        def header(code: str, msgid: str) -> str:
+            return code if lang is None else gettext(msgid)
+
+        columns = [_Column(header(code, msgid), kind) for code, msgid, kind in _LEADING_COLUMNS]
+        plan: list[tuple[int, Converter]] = [
+            (0, _as_is), (1, values.times),
+            (2, values.mapped({survey_id: version for survey_id, version, _ in versions})),
+            (3, values.texts), (4, values.texts), (5, values.mapped(commune_names)),
+            (6, values.mapped({key: key if lang is None else gettext(msgid)
+                               for key, msgid in SECTORS.items()}))]
+        for index, (name, question) in enumerate(newest.items(), _FIRST_ANSWER):
+            title = name if lang is None else question.label.get(lang) or name
+            columns.append(_Column(title, _QUESTION_KINDS.get(question.type, _Kind.TEXT)))
+            if name in flags:
+                for option in flags[name]:
+                    shown = option if lang is None else \
+                        option_labels[name].get(option) or option
+                    columns.append(_Column(f"{title}/{shown}", _Kind.FLAG))
+                plan.append((index, values.multiple(flags[name], option_labels[name])))
+            else:
+                plan.append((index, values.converter(question, option_labels[name],
+                                                     commune_names)))
+        columns += [_Column(header(code, msgid), kind) for code, msgid, kind in
+                    _TRAILING_COLUMNS]
+        plan += [(7, values.stamps), (8, values.stamps)]
+        return cls(columns, list(newest), plan)
+
+
+# Stored rows: id, submitted_at, survey_id, name, tax code, commune, sector, start, end, then
+# the answers (storage.surveys.ResponseRepository.stream_submitted_rows).
+_FIRST_ANSWER = 9
+
+
+def _option_labels(forms: list[Form], lang: str | None) -> dict[str, dict[str, str]]:
+    """Question name -> option name -> label, the newest version's label first."""
+    result: dict[str, dict[str, str]] = {}
+    for form in reversed(forms):
+        for question in form.questions:
+            known = result.setdefault(question.name, {})
+            for option in question.options:
+                if option.name not in known:
+                    known[option.name] = option.name if lang is None else \
+                        option.label.get(lang) or option.name
+    return result
+
+
+def _as_is(column: Sequence[Any]) -> list[list[Cell]]:
+    return [list(column)]
+
+
+class _Values:
+    """Converters of stored columns (answers as text) to cells, for one format and label
+    style. CSV cells are text a spreadsheet interprets, so text is made inert there; Excel
+    cells are typed, and a text cell is never run."""
+
+    def __init__(self, lang: str | None, *, csv: bool) -> None:
+        self._lang = lang
+        self._csv = csv
+        self.text: Callable[[str], str] = _inert if csv else str
+
+    def texts(self, column: Sequence[str | None]) -> list[list[Cell]]:
+        if not self._csv:
+            return [list(column)]
+        starts = _FORMULA_START
+        return [[v if not v or v[0] not in starts else "'" + v for v in column]]
+
+    def mapped(self, shown: Mapping[Any, str]) -> Converter:
+        """Codes to labels (a code without one stays as it is)."""
+        lookup: dict[Any, Cell] = {code: self.text(label) for code, label in shown.items()}
+        lookup[None] = None
+        text = self.text
+
+        def convert(column: Sequence[Any]) -> list[list[Cell]]:
+            return [[lookup[v] if v in lookup else text(str(v)) for v in column]]
+
+        return convert
+
+    def converter(self, question: Question, labels: Mapping[str, str],
+                  commune_names: Mapping[str, str]) -> Converter:
+        kind = question.type
+        if kind is QuestionType.SELECT_ONE:
+            return self.mapped(labels)
+        if kind is QuestionType.COMMUNE:
+            return self.mapped({**labels, **commune_names})
+        if kind in _NUMBERS or kind is QuestionType.CALCULATE:
+            return self.numbers
+        if kind is QuestionType.DATE and not self._csv:
+            return self.dates
+        return self.texts
+
+    def numbers(self, column: Sequence[str | None]) -> list[list[Cell]]:
+        """Numbers as numbers (in CSV, the digits as stored), anything else as text."""
+        if self._csv:
+            # Only a leading "-" (or "+") needs a look: a negative number stays as it is.
+            starts = _FORMULA_START
+            return [[v if not v or v[0] not in starts else _number_or_text(v, self.text)
+                     for v in column]]
+        try:
+            return [[None if v is None else float(v) if "." in v else int(v)
+                     for v in column]]
+        except ValueError:  # an exponent, or not a number at all
+            return [[None if v is None else _number_or_text(v, str) for v in column]]
+
+    def dates(self, column: Sequence[str | None]) -> list[list[Cell]]:
+        return [[None if v is None else _date(v) for v in column]]
+
+    def multiple(self, options: list[str], labels: Mapping[str, str]) -> Converter:
+        """The chosen options joined (names with spaces, labels with "; "), then 0 or 1 for
+        each option of any version (Kobo's layout)."""
+        separator = " " if self._lang is None else "; "
+        text = self.text
+
+        def convert(column: Sequence[str | None]) -> list[list[Cell]]:
+            # A JSON list of names: the quoted parts, unless something is escaped.
+            chosen = [None if v is None else _names(v) if "\\" in v or v[:1] != "["
+                      else _QUOTED.findall(v) for v in column]
+            joined = [None if c is None else text(separator.join(
+                [labels.get(n) or str(n) for n in c])) for c in chosen]
+            return [joined, *([None if c is None else 1 if option in c else 0
+                               for c in chosen] for option in options)]
+
+        return convert
+
+    def times(self, column: Sequence[datetime | str | None]) -> list[list[Cell]]:
+        """Times (datetimes, or ISO text in UTC from SQLite) as local times in Vietnam: naive
+        datetimes for Excel, text for CSV."""
+        local = [None if v is None else _utc(v).astimezone(LOCAL_TZ) for v in column]
+        if self._csv:
+            return [[None if v is None else v.isoformat(" ", "seconds")[:19] for v in local]]
+        return [[None if v is None else v.replace(tzinfo=None, microsecond=0) for v in local]]
+
+    def stamps(self, column: Sequence[str | None]) -> list[list[Cell]]:
+        """Metadata times, kept as local ISO text with the offset ("…T08:01:30+07:00")."""
+        # The usual form, quickly; anything else through _stamp.
+        local = [None if v is None else v[:19] if len(v) == 25 and v[19:] == _LOCAL_OFFSET
+                 else _stamp(v) for v in column]
+        if self._csv:
+            return [[None if v is None else v[:10] + " " + v[11:] if len(v) == 19 else
+                     self.text(v) for v in local]]
+        return [[None if v is None else _datetime_or_text(v) for v in local]]
+
+
+_QUOTED = re.compile(r'"([^"]*)"')
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+_LOCAL_OFFSET = "+07:00"  # Vietnam has kept UTC+7 all year since 1975
+
+
+def _stamp(value: str) -> str:
+    """Local "YYYY-MM-DDTHH:MM:SS" for an ISO time, or the text as it is."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(LOCAL_TZ)
+    return moment.replace(tzinfo=None).isoformat("T", "seconds")
+
+
+def _utc(moment: datetime | str) -> datetime:
+    """SQLite keeps UTC times as text without their offset."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _datetime_or_text(value: str) -> Cell:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+def _number_or_text(value: str, text: Callable[[str], str]) -> Cell:
+    """A number as stored (in CSV, where only digits are safe) or as int or float; anything
+    else as text."""
+    if not _NUMBER.fullmatch(value):
+        return text(value)
+    if text is _inert:
+        return value
+    return float(value) if any(c in value for c in ".eE") else int(value)
+
+
+def _names(value: str) -> list[str]:
+    """The options of a multiple choice, stored as a JSON list (or, oddly, one name)."""
+    try:
+        chosen = json.loads(value)
+    except ValueError:
+        return value.split()
+    return [str(c) for c in chosen] if isinstance(chosen, list) else [str(chosen)]
+
+
+def _inert(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (a leading quote, as OWASP
+    advises)."""
+    return "'" + value if value and value[0] in _FORMULA_START else value
+
+
+def _date(value: str) -> Cell:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+async def _write_csv(table: _Table, batches: Any, out: BinaryIO) -> int:
+    # UTF-8 with a byte-order mark: how Excel knows the file is UTF-8 (Vietnamese).
+    out.write(codecs.BOM_UTF8)
+    rows = 0
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column.header for column in table.columns])
+    async for batch in batches:
+        writer.writerows(table.rows(batch))
+        rows += len(batch)
+        out.write(buffer.getvalue().encode("utf-8", "replace"))
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue().encode("utf-8", "replace"))
+    return rows
+
+
+async def _write_xlsx(table: _Table, batches: Any, out: BinaryIO, *, sheet: str) -> int:
+    # XlsxWriter streams rows to temporary files (constant_memory) and zips them at close;
+    # the zip needs a seekable file, which `out` (a pipe, say) may not be.
+    with tempfile.TemporaryFile() as target:
+        workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
+        worksheet = workbook.add_worksheet(_sheet_name(sheet))
+        bold = workbook.add_format({"bold": True})
+        time_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        for index, column in enumerate(table.columns):
+            worksheet.set_column(index, index, _WIDTHS[column.kind])
+        worksheet.freeze_panes(1, 0)
+        for index, column in enumerate(table.columns):
+            worksheet.write_string(0, index, column.header, bold)
+
+        write_string, write_number = worksheet.write_string, worksheet.write_number
+        write_datetime = worksheet.write_datetime
+
+        def write_time(r: int, c: int, value: datetime) -> None:
+            write_datetime(r, c, value, time_format)
+
+        def write_date(r: int, c: int, value: date) -> None:
+            write_datetime(r, c, value, date_format)
+
+        writers: dict[type, Callable[[int, int, Any], Any]] = {
+            str: write_string, int: write_number, float: write_number, datetime: write_time,
+            date: write_date}
+        rows = 0
+        async for batch in batches:
+            for row in table.rows(batch):
+                rows += 1
+                for col, value in enumerate(row):
+                    if value is not None:
+                        writers[type(value)](rows, col, value)
+        if rows:
+            worksheet.autofilter(0, 0, rows, len(table.columns) - 1)
+        workbook.close()
+        target.seek(0)
+        shutil.copyfileobj(target, out, 1 << 20)
+    return rows
+
+
+def _sheet_name(code: str) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\."""
+    name = "".join("_" if c in "[]:*?/\\" else c for c in code)[:31]
+    return name or "survey"

@@ -1,0 +1,232 @@
+"""Survey exports as staff open them: CSV in a spreadsheet, Excel with openpyxl, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from handlers.forms.model import Form, Option, Question, QuestionType
+from handlers.survey_export import ExportFormat, LabelStyle, export_survey
+from storage.models import ResponseStatus
+from storage.uow import UnitOfWork
+from tests.test_cli import khuyencong
+from tests.test_surveys_chat import NOW, demand_form, publish, vi_en
+
+CODE = "nhu_cau"
+THANH_DONG = "10507"  # Phường Thành Đông
+
+
+def versions() -> tuple[Form, Form]:
+    """Version 2 drops "comment", adds "contact", "workshop" and "start_date", a "loan"
+    option to "needs", and a note (never exported)."""
+    first = demand_form("1")
+    second = demand_form("2", extra=True)
+    questions = []
+    for question in second.questions:
+        if question.name == "needs":
+            question = replace(question, options=(*question.options, Option(
+                "loan", vi_en("Vay vốn ưu đãi", "Preferential loans"))))
+        if question.name != "comment":
+            questions.append(question)
+    questions += [
+        Question("intro", QuestionType.NOTE, vi_en("Cảm ơn!", "Thank you!")),
+        Question("workshop", QuestionType.COMMUNE, vi_en("Xưởng ở xã/phường nào?",
+                                                         "Workshop's commune?")),
+        Question("start_date", QuestionType.DATE, vi_en("Ngày bắt đầu?", "Start date?")),
+    ]
+    return first, replace(second, questions=tuple(questions))
+
+
+async def fill(core) -> None:
+    """Two submitted responses (version 1 submitted after version 2), one in progress and one
+    voided."""
+    first, second = versions()
+    await publish(core, first)
+    await publish(core, second)
+    async with UnitOfWork(core.session_factory) as uow:
+        user = await uow.users.get_for_update("console", "owner", locale="vi",
+                                              display_name=None, now=NOW)
+        surveys = {v: await uow.surveys.find_version(CODE, v) for v in ("1", "2")}
+
+        async def respond(tax_code: str, name: str, version: str, answers: dict,
+                          status: ResponseStatus, submitted: datetime | None) -> None:
+            establishment = await uow.establishments.record(
+                tax_code, name=name, commune=THANH_DONG, sector="handicraft", now=NOW)
+            response = await uow.responses.start(
+                surveys[version], user_id=user.id, establishment_id=establishment.id,
+                now=NOW, metadata={"start": "2026-12-06T16:00:00+07:00",
+                                   "today": "2026-12-06", "deviceid": "console"})
+            response.progress = {"a": answers, "q": None, "h": list(answers), "f": True}
+            response.status = status
+            response.submitted_at = submitted
+            if submitted:
+                response.metadata_ = {**response.metadata_, "end": submitted.astimezone(
+                    UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"}
+
+        await respond("0100109106", "Cơ sở Mây tre Phú Nghĩa", "1", {
+            "sector": "craft", "workers": 1200, "needs": ["machinery", "training"],
+            "budget": 1500000000, "comment": '=HYPERLINK("http://evil.example","bấm")',
+        }, ResponseStatus.SUBMITTED, NOW + timedelta(hours=1))
+        await respond("0201234569", "=1+2 Công ty TNHH Cơ khí", "2", {
+            "sector": "other", "sector_other": "-5 triệu mỗi tháng", "workers": 12,
+            "needs": ["loan"], "budget": -2.5, "contact": "+84912345678",
+            "workshop": THANH_DONG, "start_date": "2027-03-15",
+        }, ResponseStatus.SUBMITTED, NOW)
+        await respond("0300000001", "Đang trả lời", "2", {"sector": "food"},
+                      ResponseStatus.IN_PROGRESS, None)
+        await respond("0400000001", "Đã hủy", "2", {"sector": "food", "workers": 3},
+                      ResponseStatus.VOIDED, NOW - timedelta(days=1))
+        await uow.commit()
+
+
+async def export(core, fmt: ExportFormat, labels: LabelStyle) -> tuple[bytes, int]:
+    out = io.BytesIO()
+    async with UnitOfWork(core.session_factory) as uow:
+        translator = None if labels is LabelStyle.CODES else core.translators[labels]
+        rows = await export_survey(uow, CODE, fmt, labels, out, translator=translator)
+    return out.getvalue(), rows
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel then reads UTF-8
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+CODES_HEADER = [
+    "_id", "_submission_time", "_version", "_establishment", "_tax_code", "_commune",
+    "_sector", "sector", "sector_other", "workers", "needs", "needs/machinery",
+    "needs/training", "needs/fair", "needs/loan", "budget", "contact", "workshop",
+    "start_date", "comment", "start", "end"]
+
+
+async def test_csv_with_codes_has_stable_columns_and_stored_values(db_core) -> None:
+    await fill(db_core)
+    data, rows = await export(db_core, ExportFormat.CSV, LabelStyle.CODES)
+    assert rows == 2
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert header == CODES_HEADER
+    second, first = read_csv(data)  # oldest submission first, whatever the ids
+    assert (second["_version"], first["_version"]) == ("2", "1")
+    assert second["_submission_time"] == "2026-12-06 16:00:00"  # Vietnam's time
+    assert first["_submission_time"] == "2026-12-06 17:00:00"
+    assert first["sector"] == "craft" and first["needs"] == "machinery training"
+    assert [first[f"needs/{o}"] for o in ("machinery", "training", "fair", "loan")] == [
+        "1", "1", "0", "0"]
+    assert [second[f"needs/{o}"] for o in ("machinery", "training", "fair", "loan")] == [
+        "0", "0", "0", "1"]
+    assert first["workers"] == "1200" and first["budget"] == "1500000000"
+    assert second["budget"] == "-2.5"  # a negative number stays a number
+    assert second["workshop"] == THANH_DONG and second["_commune"] == THANH_DONG
+    assert second["_sector"] == "handicraft"
+    assert first["contact"] == "" and second["comment"] == ""  # not in their version
+    assert first["start"] == "2026-12-06 16:00:00" and first["end"] == "2026-12-06 17:00:00"
+
+
+async def test_csv_in_vietnamese_with_formulas_made_inert(db_core) -> None:
+    await fill(db_core)
+    data, _ = await export(db_core, ExportFormat.CSV, LabelStyle.VI)
+    second, first = read_csv(data)
+    assert list(first)[:8] == ["Số phiếu", "Gửi lúc", "Phiên bản phiếu", "Tên cơ sở",
+                               "Mã số thuế", "Xã, phường, đặc khu", "Ngành nghề",
+                               "Ngành nghề chính?"]
+    assert first["Ngành nghề chính?"] == "Thủ công mỹ nghệ"
+    assert first["Cơ sở cần hỗ trợ gì?"] == "Máy móc thiết bị; Đào tạo nghề"
+    assert first["Cơ sở cần hỗ trợ gì?/Đào tạo nghề"] == "1"
+    assert first["Cơ sở cần hỗ trợ gì?/Vay vốn ưu đãi"] == "0"
+    assert first["Xã, phường, đặc khu"] == "Phường Thành Đông"
+    assert first["Ngành nghề"] == "Tiểu thủ công nghiệp, thủ công mỹ nghệ"
+    assert second["Xưởng ở xã/phường nào?"] == "Phường Thành Đông"
+    assert second["Ngày bắt đầu?"] == "2027-03-15"
+    # Text a spreadsheet would run as a formula gets a leading quote; numbers do not.
+    assert first["Góp ý thêm?"] == "'=HYPERLINK(\"http://evil.example\",\"bấm\")"
+    assert second["Số điện thoại liên hệ?"] == "'+84912345678"
+    assert second["Ngành nghề khác là gì?"] == "'-5 triệu mỗi tháng"
+    assert second["Tên cơ sở"] == "'=1+2 Công ty TNHH Cơ khí"
+    assert second["Dự kiến đầu tư máy móc bao nhiêu (đồng)?"] == "-2.5"
+    assert "Cảm ơn!" not in first  # notes are not exported
+
+
+async def test_xlsx_in_english_is_typed_frozen_and_sized(db_core, tmp_path: Path) -> None:
+    await fill(db_core)
+    data, rows = await export(db_core, ExportFormat.XLSX, LabelStyle.EN)
+    assert rows == 2
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(data)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet.title == CODE and sheet.freeze_panes == "A2"
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = values[0]
+    assert len(values) == 3 and len(header) == len(CODES_HEADER)
+    assert header[:8] == ["Response no.", "Submitted at", "Form version", "Establishment",
+                          "Tax code", "Commune, ward or special zone", "Sector", "Main sector?"]
+    assert "What support is needed?/Preferential loans" in header
+    assert all(cell.font.bold for cell in sheet[1])
+    second, first = (dict(zip(header, row, strict=True)) for row in values[1:])
+    assert second["Submitted at"] == datetime(2026, 12, 6, 16, 0)
+    assert first["How many workers?"] == 1200 and second["How many workers?"] == 12
+    assert second["Planned investment in machinery (VND)?"] == -2.5
+    assert first["What support is needed?"] == "Machinery; Training"
+    assert first["What support is needed?/Machinery"] == 1
+    assert first["What support is needed?/Trade fairs"] == 0
+    assert second["Start date?"] == datetime(2027, 3, 15)
+    assert sheet.cell(2, header.index("Start date?") + 1).is_date
+    assert first["Contact phone?"] is None  # version 1 did not ask it
+    assert first["Sector"] == "Handicrafts and cottage industry"
+    assert first["Any other comment?"] == '=HYPERLINK("http://evil.example","bấm")'
+    comment = sheet.cell(3, header.index("Any other comment?") + 1)
+    assert comment.data_type == "s"  # text, never a formula
+    assert sheet.cell(3, 1).data_type == "n" and first["Response no."] == 1
+    widths = {name: sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width
+              for i, name in enumerate(header)}
+    assert widths["Establishment"] > widths["Tax code"] > widths["Response no."] > 8
+    assert widths["What support is needed?/Machinery"] < widths["What support is needed?"]
+
+
+async def test_unknown_survey(db_core) -> None:
+    with pytest.raises(LookupError):
+        await export(db_core, ExportFormat.CSV, LabelStyle.VI)
+
+
+async def test_a_survey_without_responses_has_just_the_header(core) -> None:
+    await publish(core, demand_form())
+    data, rows = await export(core, ExportFormat.XLSX, LabelStyle.CODES)
+    assert rows == 0
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in sheet[1]][:8] == CODES_HEADER[:8] and sheet.max_row == 1
+
+
+async def test_cli_exports_and_audits(core, sqlite_url: str, locales_dir: Path,
+                                      tmp_path: Path) -> None:
+    await fill(core)
+    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
+    target = tmp_path / "nhu_cau.xlsx"
+    result = khuyencong("export", "survey", CODE, "-o", str(target), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "2" in result.stderr
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet.max_row == 3 and sheet.cell(1, 4).value == "Tên cơ sở"
+    result = khuyencong("export", "survey", CODE, "--format", "csv", "--labels", "codes",
+                        "-o", "-", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.lstrip("\ufeff").startswith(",".join(CODES_HEADER[:3]))
+    async with UnitOfWork(core.session_factory) as uow:
+        entries = await uow.audit.recent()
+    assert [(e.actor, e.action, e.target, e.details) for e in entries] == [
+        ("cli", "export.survey", CODE, {"format": "csv", "labels": "codes", "rows": 2}),
+        ("cli", "export.survey", CODE, {"format": "xlsx", "labels": "vi", "rows": 2})]
+
+
+def test_cli_unknown_survey(sqlite_url: str, locales_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "none.csv"
+    result = khuyencong("export", "survey", "no_such", "-o", str(target),
+                        env={"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)})
+    assert result.returncode == 1
+    assert "no_such" in result.stderr and not target.exists()
+    assert not list(tmp_path.glob("*.part"))
+
