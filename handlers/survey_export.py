@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -78,6 +79,10 @@ _TRAILING_COLUMNS = (
     ("end", N_("Finished at"), _Kind.TIME),
 )
 
+# TRANSLATORS: the name of the Excel sheet with a bar chart per choice question.
+CHARTS_SHEET = N_("Charts")
+CHART_ROWS = 18  # rows a chart takes on the sheet of charts
+
 _NOT_EXPORTED = frozenset({QuestionType.NOTE, QuestionType.ACKNOWLEDGE})
 _NUMBERS = frozenset({QuestionType.INTEGER, QuestionType.DECIMAL})
 _QUESTION_KINDS = {QuestionType.INTEGER: _Kind.NUMBER, QuestionType.DECIMAL: _Kind.NUMBER,
@@ -126,12 +131,24 @@ Converter = Callable[[Sequence[Any]], list[list[Cell]]]
 
 
 @dataclass(frozen=True)
+class _Chart:
+    """A choice question's bar chart in the workbook: its title and the cells counted, either
+    one column whose values are the options (single choice) or one 0/1 column per option."""
+
+    title: str
+    column: int | None  # single choice: the column holding the chosen option
+    options: list[tuple[str, int | None]]  # (option as shown, its 0/1 column if multiple)
+
+
+@dataclass(frozen=True)
 class _Table:
     """The columns, and how a batch of stored rows becomes rows of cells."""
 
     columns: list[_Column]
     answers: list[str]  # the question names, in column order
     plan: list[tuple[int, Converter]]  # (column of the stored rows, its converter)
+    charts: list[_Chart]
+    charts_sheet: str  # the name of the workbook's sheet of charts
 
     def rows(self, batch: Sequence[Sequence[Any]]) -> Iterator[tuple[Cell, ...]]:
         stored = list(zip(*batch, strict=True))
@@ -178,14 +195,22 @@ class _Table:
             (3, values.texts), (4, values.texts), (5, values.mapped(commune_names)),
             (6, values.mapped({key: key if lang is None else gettext(msgid)
                                for key, msgid in SECTORS.items()}))]
+        charts: list[_Chart] = []
         for index, (name, question) in enumerate(newest.items(), _FIRST_ANSWER):
             title = name if lang is None else question.label.get(lang) or name
+            if question.type is QuestionType.SELECT_ONE:
+                charts.append(_Chart(title, len(columns), [
+                    (option_labels[name].get(o.name) or o.name, None)
+                    for o in question.options]))
             columns.append(_Column(title, _QUESTION_KINDS.get(question.type, _Kind.TEXT)))
             if name in flags:
+                chart = _Chart(title, None, [])
                 for option in flags[name]:
                     shown = option if lang is None else \
                         option_labels[name].get(option) or option
+                    chart.options.append((shown, len(columns)))
                     columns.append(_Column(f"{title}/{shown}", _Kind.FLAG))
+                charts.append(chart)
                 plan.append((index, values.multiple(flags[name], option_labels[name])))
             else:
                 plan.append((index, values.converter(question, option_labels[name],
@@ -193,7 +218,8 @@ class _Table:
         columns += [_Column(header(code, msgid), kind) for code, msgid, kind in
                     _TRAILING_COLUMNS]
         plan += [(7, values.stamps), (8, values.stamps)]
-        return cls(columns, list(newest), plan)
+        return cls(columns, list(newest), plan, charts,
+                   "charts" if lang is None else gettext(CHARTS_SHEET))
 
 
 # Stored rows: id, submitted_at, survey_id, name, tax code, commune, sector, start, end, then
@@ -417,18 +443,55 @@ async def _write_xlsx(table: _Table, batches: Any, out: BinaryIO, *, sheet: str)
             str: write_string, int: write_number, float: write_number, datetime: write_time,
             date: write_date}
         rows = 0
+        # Counted while the rows stream by, for the sheet of charts.
+        counted = [chart.column for chart in table.charts if chart.column is not None] + [
+            column for chart in table.charts for _o, column in chart.options
+            if column is not None]
+        counts: dict[int, Counter] = {column: Counter() for column in counted}
         async for batch in batches:
             for row in table.rows(batch):
                 rows += 1
                 for col, value in enumerate(row):
                     if value is not None:
                         writers[type(value)](rows, col, value)
+                for column in counted:
+                    counts[column][row[column]] += 1
         if rows:
             worksheet.autofilter(0, 0, rows, len(table.columns) - 1)
+        _add_charts(workbook, table, counts, bold)
         workbook.close()
         target.seek(0)
         shutil.copyfileobj(target, out, 1 << 20)
     return rows
+
+
+def _add_charts(workbook: Any, table: _Table, counts: dict[int, Counter], bold: Any) -> None:
+    """A sheet with, for each choice question, the count of each option and Excel's own bar
+    chart of them (numbers, not formulas: every spreadsheet shows them without recalculating)."""
+    if not table.charts:
+        return
+    sheet_name = _sheet_name(table.charts_sheet)
+    sheet = workbook.add_worksheet(sheet_name)
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 1, 10)
+    top = 0
+    for chart_spec in table.charts:
+        sheet.write_string(top, 0, chart_spec.title, bold)
+        for offset, (shown, column) in enumerate(chart_spec.options, 1):
+            count = counts[column][1] if column is not None else \
+                counts[chart_spec.column][shown]
+            sheet.write_string(top + offset, 0, shown)
+            sheet.write_number(top + offset, 1, count)
+        last = top + len(chart_spec.options)
+        chart = workbook.add_chart({"type": "bar"})
+        chart.add_series({"categories": [sheet_name, top + 1, 0, last, 0],
+                          "values": [sheet_name, top + 1, 1, last, 1],
+                          "data_labels": {"value": True}})
+        chart.set_title({"name": chart_spec.title, "name_font": {"size": 11}})
+        chart.set_legend({"none": True})
+        chart.set_y_axis({"reverse": True})  # the options top-down, in the form's order
+        sheet.insert_chart(top, 3, chart, {"x_scale": 1.3, "y_scale": 1.0})
+        top = max(last + 2, top + CHART_ROWS)
 
 
 def _sheet_name(code: str) -> str:

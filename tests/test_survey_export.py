@@ -188,6 +188,41 @@ async def test_xlsx_in_english_is_typed_frozen_and_sized(db_core, tmp_path: Path
     assert widths["What support is needed?/Machinery"] < widths["What support is needed?"]
 
 
+async def test_xlsx_has_a_sheet_of_charts_of_the_choice_questions(db_core, tmp_path: Path,
+                                                                 ) -> None:
+    """Staff open the export in Excel and see the charts: Excel's own bar charts over counts."""
+    import zipfile
+
+    await fill(db_core)
+    data, _rows = await export(db_core, ExportFormat.XLSX, LabelStyle.VI)
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(data)
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == [CODE, "Biểu đồ"]
+    cells = [[cell.value for cell in row] for row in workbook["Biểu đồ"].iter_rows()]
+    counts = {(title, row[0]): row[1] for title, row in _blocks(cells)}
+    assert counts[("Ngành nghề chính?", "Thủ công mỹ nghệ")] == 1
+    assert counts[("Ngành nghề chính?", "Khác (ghi rõ)")] == 1
+    assert counts[("Ngành nghề chính?", "Chế biến thực phẩm")] == 0  # in progress: not counted
+    assert counts[("Cơ sở cần hỗ trợ gì?", "Máy móc thiết bị")] == 1
+    assert counts[("Cơ sở cần hỗ trợ gì?", "Vay vốn ưu đãi")] == 1
+    with zipfile.ZipFile(path) as archive:
+        charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
+        assert len(charts) == 2
+        assert "Ngành nghề chính?" in archive.read(charts[0]).decode()
+
+
+def _blocks(cells: list[list]) -> list[tuple[str, list]]:
+    """(chart title, row) for every option row of the sheet of charts."""
+    found, title = [], None
+    for row in cells:
+        if row and isinstance(row[0], str) and (len(row) < 2 or row[1] is None):
+            title = row[0]
+        elif row and row[0] is not None:
+            found.append((title, row))
+    return found
+
+
 async def test_unknown_survey(db_core) -> None:
     with pytest.raises(LookupError):
         await export(db_core, ExportFormat.CSV, LabelStyle.VI)
