@@ -213,8 +213,8 @@ class _Table:
                 charts.append(chart)
                 plan.append((index, values.multiple(flags[name], option_labels[name])))
             else:
-                plan.append((index, values.converter(question, option_labels[name],
-                                                     commune_names)))
+                plan.append((index, _texts_only(values.converter(
+                    question, option_labels[name], commune_names))))
         columns += [_Column(header(code, msgid), kind) for code, msgid, kind in
                     _TRAILING_COLUMNS]
         plan += [(7, values.stamps), (8, values.stamps)]
@@ -223,8 +223,22 @@ class _Table:
 
 
 # Stored rows: id, submitted_at, survey_id, name, tax code, commune, sector, start, end, then
-# the answers (storage.surveys.ResponseRepository.stream_submitted_rows).
+# the answers as their JSON decodes, numbers as text
+# (storage.surveys.ResponseRepository.stream_submitted_rows).
 _FIRST_ANSWER = 9
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+def _texts_only(convert: Converter) -> Converter:
+    """A converter of text answers that also takes anything else a column may hold (a list,
+    true or false: an answer to another version's question of the same name), as JSON text."""
+
+    def checked(column: Sequence[Any]) -> list[list[Cell]]:
+        if not set(map(type, column)) <= _TEXT_OR_NONE:
+            column = [v if v.__class__ in _TEXT_OR_NONE else _json_text(v) for v in column]
+        return convert(column)
+
+    return checked
 
 
 def _option_labels(forms: list[Form], lang: str | None) -> dict[str, dict[str, str]]:
@@ -307,9 +321,9 @@ class _Values:
         text = self.text
 
         def convert(column: Sequence[str | None]) -> list[list[Cell]]:
-            # A JSON list of names: the quoted parts, unless something is escaped.
-            chosen = [None if v is None else _names(v) if "\\" in v or v[:1] != "["
-                      else _QUOTED.findall(v) for v in column]
+            # A list of names (or, oddly, something else).
+            chosen = [None if v is None else v if v.__class__ is list else _names(v)
+                      for v in column]
             joined = [None if c is None else text(separator.join(
                 [labels.get(n) or str(n) for n in c])) for c in chosen]
             return [joined, *([None if c is None else 1 if option in c else 0
@@ -336,7 +350,6 @@ class _Values:
         return [[None if v is None else _datetime_or_text(v) for v in local]]
 
 
-_QUOTED = re.compile(r'"([^"]*)"')
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 _LOCAL_OFFSET = "+07:00"  # Vietnam has kept UTC+7 all year since 1975
 
@@ -376,13 +389,20 @@ def _number_or_text(value: str, text: Callable[[str], str]) -> Cell:
     return float(value) if any(c in value for c in ".eE") else int(value)
 
 
-def _names(value: str) -> list[str]:
-    """The options of a multiple choice, stored as a JSON list (or, oddly, one name)."""
+def _names(value: Any) -> list[str]:
+    """The options of a multiple choice stored as something other than a list: one name, or
+    names separated by spaces."""
+    if not isinstance(value, str):
+        return [_json_text(value)]
     try:
         chosen = json.loads(value)
     except ValueError:
         return value.split()
     return [str(c) for c in chosen] if isinstance(chosen, list) else [str(chosen)]
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _inert(value: str) -> str:
