@@ -7,6 +7,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,43 @@ async def polling(tg: FakeTelegram, sqlite_url: str, locales_dir: Path) -> Async
                                     telegram_api_base_url=tg.url))
     channel = TelegramChannel.from_settings(core.settings, core)
     await channel.start()
+    core.telegram = channel  # for tests that run an outbox sender on it
     yield core
     await channel.stop()
     await core.close()
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@asynccontextmanager
+async def webhook_bot(tg: FakeTelegram, database_url: str, locales_dir: Path,
+                      **overrides: object) -> AsyncIterator[tuple[Core, TelegramChannel, str]]:
+    """The bot's own aiohttp server on loopback in webhook mode, with Telegram (the fake) set
+    to call it: (core, channel, webhook URL)."""
+    from aiohttp import web
+
+    from bot.server import build_web_app
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/webhooks/telegram"
+    core = build_core(make_settings(database_url, locales_dir, telegram_token=tg.token,
+                                    telegram_api_base_url=tg.url, telegram_webhook_url=url,
+                                    **overrides))
+    channel = TelegramChannel.from_settings(core.settings, core)
+    runner = web.AppRunner(build_web_app(core, cookie_secret="x", telegram=channel))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await channel.start()
+    try:
+        yield core, channel, url
+    finally:
+        await channel.stop()
+        await runner.cleanup()
+        await core.close()

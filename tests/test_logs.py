@@ -7,16 +7,11 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from aiohttp import web
 from sqlalchemy import text
 
-from bot.app import build_core
-from bot.channels.telegram import TelegramChannel
 from bot.logs import MASK, QUIET_LIBRARIES, SecretRedactor, configure_logging, quiet_libraries
-from bot.server import build_web_app
-from tests.conftest import make_settings
+from tests.conftest import webhook_bot as serving_webhook
 from tests.fakes.telegram_server import FakeTelegram
-from tests.test_telegram import free_port
 
 OWNER = 777123456
 WEBHOOK_SECRET = "s3cret-webhook-XYZ"
@@ -49,26 +44,9 @@ def log() -> Iterator[io.StringIO]:
 
 @pytest.fixture
 async def webhook_bot(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterator:
-    port = free_port()
-    core = build_core(make_settings(
-        sqlite_url, locales_dir, telegram_token=tg.token, telegram_api_base_url=tg.url,
-        telegram_webhook_url=f"http://127.0.0.1:{port}/webhooks/telegram",
-        telegram_webhook_secret=WEBHOOK_SECRET))
-    channel = TelegramChannel.from_settings(core.settings, core)
-    runner = web.AppRunner(build_web_app(core, cookie_secret="x", telegram=channel))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    await channel.start()
-    yield core
-    await channel.stop()
-    await runner.cleanup()
-    await core.close()
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
+    async with serving_webhook(tg, sqlite_url, locales_dir,
+                               telegram_webhook_secret=WEBHOOK_SECRET) as (core, _channel, _url):
+        yield core
 
 
 async def test_a_whole_session_logs_no_secret_and_no_personal_value(

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 
-from bot.app import build_core
 from bot.channels.telegram import TelegramChannel
-from bot.server import build_web_app
-from tests.conftest import make_settings
+from tests.conftest import webhook_bot
 from tests.fakes.telegram_server import FakeTelegram
 
 OWNER = 111
@@ -74,30 +72,9 @@ async def test_a_blocked_user_does_not_break_the_bot(tg: FakeTelegram, polling) 
 @pytest.fixture
 async def webhook(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterator[dict]:
     """The bot's own aiohttp server on loopback, with Telegram set to call it."""
-    runner_holder: dict = {}
-    app_port = free_port()
-    url = f"http://127.0.0.1:{app_port}/webhooks/telegram"
-    core = build_core(make_settings(
-        sqlite_url, locales_dir, telegram_token=tg.token, telegram_api_base_url=tg.url,
-        telegram_webhook_url=url, telegram_webhook_secret="s3cret-token"))
-    channel = TelegramChannel.from_settings(core.settings, core)
-    runner = web.AppRunner(build_web_app(core, cookie_secret="x", telegram=channel))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", app_port).start()
-    await channel.start()
-    runner_holder.update(core=core, url=url, channel=channel)
-    yield runner_holder
-    await channel.stop()
-    await runner.cleanup()
-    await core.close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    async with webhook_bot(tg, sqlite_url, locales_dir,
+                           telegram_webhook_secret="s3cret-token") as (core, channel, url):
+        yield {"core": core, "url": url, "channel": channel}
 
 
 async def test_webhook_mode_answers_through_the_bots_own_server(tg: FakeTelegram,

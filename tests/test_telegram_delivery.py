@@ -9,59 +9,28 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession
 from sqlalchemy import func, select
 
 from bot.app import Core, build_core
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
 from bot.housekeeping import Housekeeping
 from bot.outbox_sender import OutboxSender
-from bot.server import build_web_app
 from bot.settings import Settings, derive_webhook_secret
 from storage.models import DeliveryStatus, OutboxMessage, ProcessedUpdate, User
 from storage.uow import UnitOfWork
-from tests.conftest import make_settings
+from tests.conftest import make_settings, webhook_bot
 from tests.fakes.telegram_server import FakeTelegram
-from tests.test_telegram import free_port
 
 OWNER = 111
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def webhook(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterator[Core]:
     """The bot's own server in webhook mode, with no TELEGRAM_WEBHOOK_SECRET configured."""
-    port = free_port()
-    core = build_core(make_settings(
-        sqlite_url, locales_dir, telegram_token=tg.token, telegram_api_base_url=tg.url,
-        telegram_webhook_url=f"http://127.0.0.1:{port}/webhooks/telegram"))
-    channel = TelegramChannel.from_settings(core.settings, core)
-    runner = web.AppRunner(build_web_app(core, cookie_secret="x", telegram=channel))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    await channel.start()
-    yield core
-    await channel.stop()
-    await runner.cleanup()
-    await core.close()
-
-
-@pytest.fixture
-async def polling(tg: FakeTelegram, sqlite_url: str, locales_dir) -> AsyncIterator[Core]:
-    core = build_core(make_settings(sqlite_url, locales_dir, telegram_token=tg.token,
-                                    telegram_api_base_url=tg.url))
-    channel = TelegramChannel.from_settings(core.settings, core)
-    await channel.start()
-    core.telegram = channel  # for the tests' outbox sender
-    yield core
-    await channel.stop()
-    await core.close()
+    async with webhook_bot(tg, sqlite_url, locales_dir) as (core, _channel, _url):
+        yield core
 
 
 def update_from(user: int, text: str, update_id: int = 900) -> dict:
