@@ -49,6 +49,12 @@ async def list_surveys(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply("\n".join(lines), choices=tuple(choices))]
 
 
+@router.payload("surveys", always_valid=True)
+async def surveys_button(msg: Incoming, ctx: Context) -> list[Reply]:
+    """The main menu's entry: the same list as /khaosat."""
+    return await list_surveys(msg, ctx)
+
+
 @router.payload("svl", always_valid=True)
 async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
     """Start, resume or review a survey (safe from any message: it only picks up where the

@@ -92,6 +92,13 @@ async def test_no_open_survey(chat: ConsoleChat) -> None:
     assert "chưa có khảo sát nào" in texts(await chat.say("/khaosat")).lower()
 
 
+async def test_surveys_are_in_the_main_menu(chat: ConsoleChat, core) -> None:
+    await publish(core, demand_form())
+    await chat.say("/menu")
+    replies = await chat.press("Khảo sát của Trung tâm")
+    assert "Các khảo sát đang mở" in texts(replies)
+
+
 async def test_consent_and_establishment_come_first(chat: ConsoleChat, core) -> None:
     await publish(core, demand_form())
     replies = await chat.say("/khaosat")
