@@ -31,6 +31,8 @@ from storage.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
+ACCESS_LOG_FORMAT = '"%r" %s %b %Tf'
+
 
 @dataclass
 class Core:
@@ -79,7 +81,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     # The cookie secret is read lazily: a database that is down at start must not stop the
     # page, the health check or the recovery once it is back.
     app = build_web_app(core, telegram=telegram, cookie_secret=settings.web_cookie_secret)
-    runner = web.AppRunner(app)
+    # The access log names the request line, status, size and time, never the client's
+    # address, which is personal data (no route of ours carries anything personal in its URL).
+    runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     logger.info("web chat on http://%s:%s/", host, port)

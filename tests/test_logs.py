@@ -108,3 +108,15 @@ def test_logging_as_the_cli_configures_it_quiets_libraries_and_masks_secrets() -
             logging.getLogger(name).setLevel(saved)
     assert buffer.getvalue().splitlines()[-1].endswith(f"bot.x: token {MASK}")
     assert "HTTP Request" not in buffer.getvalue() and "endpoint" not in buffer.getvalue()
+
+
+def test_the_access_log_leaves_out_the_clients_address() -> None:
+    """An IP address is personal data; the request line, status, size and time are enough."""
+    from aiohttp.web_log import AccessLogger
+
+    from bot.app import ACCESS_LOG_FORMAT
+
+    logged = [key for key, _method in
+              AccessLogger(logging.getLogger("test"), ACCESS_LOG_FORMAT)._methods]
+    assert "remote_address" not in logged
+    assert {"first_request_line", "response_status"} <= set(logged)
