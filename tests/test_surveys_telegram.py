@@ -60,3 +60,21 @@ async def test_a_survey_answered_with_telegram_buttons(tg: FakeTelegram, polling
     (response,) = await responses(polling)
     assert response.status == ResponseStatus.SUBMITTED
     assert response.progress["a"]["needs"] == ["training"]
+
+
+async def test_charts_go_out_as_a_photo_and_exports_as_a_file(tg: FakeTelegram,
+                                                              polling: Core) -> None:
+    """/ketqua's PNG of charts is shown in the chat as a picture; an export is a file."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    from handlers.types import Document, Reply
+
+    png = io.BytesIO()
+    Figure(figsize=(2, 1)).savefig(png, format="png")
+    outcome, sent = await polling.telegram._send(OWNER, [
+        Reply("Biểu đồ", document=Document("bieu-do.png", png.getvalue(), "image/png")),
+        Reply("Tệp", document=Document("nhu_cau.xlsx", b"PK\x03\x04", "application/zip"))])
+    assert (outcome.kind, sent) == ("sent", 2)
+    assert len(tg.calls("sendPhoto")) == 1 and len(tg.calls("sendDocument")) == 1

@@ -203,8 +203,12 @@ class TelegramChannel:
                     markup = _keyboard(reply) if i == len(chunks) - 1 else None
                     await bot.send_message(chat_id, chunk, reply_markup=markup)
                 if reply.document:
-                    await bot.send_document(chat_id, InputFile(
-                        reply.document.content, filename=reply.document.filename))
+                    upload = InputFile(reply.document.content, filename=reply.document.filename)
+                    if reply.document.mime_type == "image/png":
+                        # Charts: shown in the chat as a picture, not a file to open.
+                        await bot.send_photo(chat_id, upload)
+                    else:
+                        await bot.send_document(chat_id, upload)
             except TelegramError as error:
                 return outcome_of(error), sent
         return SENT, len(replies)
