@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 from handlers.context import Context
-from handlers.forms.model import Question, QuestionType
+from handlers.forms.model import Question, QuestionType, Text
 from handlers.i18n import LOCAL_TZ, N_
 from handlers.routing import Router
 from handlers.survey_charts import BarChart, render_bar_charts
@@ -267,6 +267,4 @@ async def _survey_of(ctx: Context, survey_id: str) -> Survey | None:
 
 
 def _title(survey: Survey, ctx: Context, lang: str | None = None) -> str:
-    title = survey.title or {}
-    return title.get(lang or ctx.user.locale) or title.get("vi") or next(
-        iter(title.values()), survey.code)
+    return Text(survey.title or {}).get(lang or ctx.user.locale) or survey.code

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.context import Context
-from handlers.forms.model import QuestionType
-from handlers.forms.runner import VIETNAM, FormRunner, Progress
+from handlers.forms.model import QuestionType, Text
+from handlers.forms.runner import FormRunner, Progress
 from handlers.forms.runner import Step as FormStep
-from handlers.i18n import N_
+from handlers.i18n import LOCAL_TZ, N_
 from handlers.routing import Router
 from handlers.types import Choice, Incoming, Reply
 from storage.models import ResponseStatus, Survey, SurveyResponse, SurveyStatus
@@ -216,14 +216,12 @@ def _save(response: SurveyResponse, runner: FormRunner, ctx: Context) -> None:
 
 
 def _title(survey: Survey, ctx: Context) -> str:
-    title = survey.title or {}
-    return title.get(ctx.user.locale) or title.get("vi") or next(iter(title.values()),
-                                                                  survey.code)
+    return Text(survey.title or {}).get(ctx.user.locale) or survey.code
 
 
 def _local(ctx: Context) -> str:
-    return ctx.now.astimezone(VIETNAM).isoformat(timespec="seconds")
+    return ctx.now.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
 def _today(ctx: Context) -> str:
-    return ctx.now.astimezone(VIETNAM).date().isoformat()
+    return ctx.now.astimezone(LOCAL_TZ).date().isoformat()

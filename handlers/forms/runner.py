@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +23,7 @@ from handlers.context import Context
 from handlers.forms import expressions
 from handlers.forms.model import Form, Option, Question, QuestionType, Text
 from handlers.forms.numbers import parse_number
-from handlers.i18n import N_
+from handlers.i18n import LOCAL_TZ, N_
 from handlers.identifiers import (
     TaxCodeProblem,
     mask_tax_code,
@@ -33,7 +33,6 @@ from handlers.identifiers import (
 )
 from handlers.types import Choice, Reply
 
-VIETNAM = timezone(timedelta(hours=7))
 MAX_COMMUNE_CHOICES = 8
 MAX_REVIEW_VALUE = 80  # characters of an answer shown on the review screen
 
@@ -496,7 +495,7 @@ class FormRunner:
     def _evaluate(self, source: str, *, current: Any = None,
                   option: dict[str, str] | None = None) -> Any:
         env = expressions.Env(answers=self.progress.answers, current=current,
-                              today=self.ctx.now.astimezone(VIETNAM).date(), option=option)
+                              today=self.ctx.now.astimezone(LOCAL_TZ).date(), option=option)
         return expressions.parse(source).evaluate(env)
 
     def _shown(self, question: Question, value: Any) -> str:
