@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramChannel
-from bot.delivery import Deliveries
-from bot.housekeeping import Housekeeping
+from bot.delivery import Clock, Deliveries, utc_now
+from bot.housekeeping import PRUNE_EVERY, PRUNE_LEDGER, prune_ledger
 from bot.logs import hide_secrets
 from bot.outbox_sender import OutboxSender
+from bot.scheduler import Scheduler
 from bot.server import build_web_app
 from bot.settings import Settings
 from handlers.communes import CommuneDirectory
@@ -24,7 +25,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.i18n import Translator, load_translators
 from handlers.kb.knowledge_base import KnowledgeBase
 from handlers.kb.staff_answers import StaffAnswerSync
-from handlers.registry import build_router
+from handlers.registry import build_jobs, build_router
 from handlers.services import Services
 from storage.db import create_engine, create_session_factory
 from storage.uow import UnitOfWork
@@ -44,6 +45,8 @@ class Core:
     translators: dict[str, Translator]
     dispatcher: Dispatcher
     deliveries: Deliveries
+    scheduler: Scheduler
+    clock: Clock = utc_now
 
     async def close(self) -> None:
         await self.deliveries.close()
@@ -61,17 +64,24 @@ class Core:
         return secret
 
 
-def build_core(settings: Settings, *, kb: KnowledgeBase | None = None) -> Core:
-    """Build the shared parts; tests pass a knowledge base they built once."""
+def build_core(settings: Settings, *, kb: KnowledgeBase | None = None,
+               clock: Clock = utc_now) -> Core:
+    """Build the shared parts; tests pass a knowledge base they built once, and a clock they
+    can move."""
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     translators = load_translators(settings.locales_dir)
     kb = kb or KnowledgeBase.from_directory(settings.kb_dir)
     services = Services(communes=CommuneDirectory.load(), kb=kb,
                         staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids)
-    dispatcher = Dispatcher(session_factory, build_router(), translators, services)
+    dispatcher = Dispatcher(session_factory, build_router(), translators, services,
+                            clock=clock)
+    scheduler = Scheduler(session_factory, clock, translators=translators, services=services)
+    for kind, handler in build_jobs().items():
+        scheduler.register(kind, handler)
+    scheduler.register(PRUNE_LEDGER, prune_ledger, every=PRUNE_EVERY)
     return Core(settings, engine, session_factory, translators, dispatcher,
-                Deliveries(session_factory))
+                Deliveries(session_factory, clock=clock), scheduler, clock)
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
@@ -87,12 +97,12 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     logger.info("web chat on http://%s:%s/", host, port)
-    housekeeping = Housekeeping(core.session_factory)
-    housekeeping.start()
+    core.scheduler.start()
     outbox = None
     if telegram:
         await telegram.start()
-        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.deliver)
+        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.deliver,
+                              clock=core.clock)
         outbox.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -101,7 +111,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     try:
         await stop.wait()
     finally:
-        await housekeeping.stop()
+        await core.scheduler.stop()
         if outbox:
             await outbox.stop()
         if telegram:

@@ -19,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Clock, DeliveryOutcome, Outcome, utc_now
 from handlers.error_report import anonymous_traceback
+from handlers.stored_replies import queued_reply
+from handlers.types import Reply
 from storage.models import DeliveryStatus
 from storage.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
-# deliver(channel_user_id, text) -> how the platform answered
-Deliver = Callable[[str, str], Awaitable[DeliveryOutcome]]
+# deliver(channel_user_id, message) -> how the platform answered
+Deliver = Callable[[str, Reply], Awaitable[DeliveryOutcome]]
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
@@ -37,7 +39,7 @@ MAX_BACKOFF = timedelta(hours=1)
 class Leased:
     message_id: int
     channel_user_id: str
-    text: str
+    reply: Reply
     attempts: int
 
 
@@ -86,14 +88,15 @@ class OutboxSender:
         async with UnitOfWork(self._session_factory) as uow:
             claimed = await uow.outbox.claim_due(self._channel, self._clock(), self._lease,
                                                  self._batch)
-            leased = [Leased(m.id, u.channel_user_id, m.text, m.attempts) for m, u in claimed]
+            leased = [Leased(m.id, u.channel_user_id, queued_reply(m.text, m.choices), m.attempts)
+                      for m, u in claimed]
             await uow.commit()
         return leased
 
     async def _send(self, leased: list[Leased]) -> None:
         outcomes: list[tuple[Leased, DeliveryOutcome]] = []
         for item in leased:
-            outcome = await self._deliver(item.channel_user_id, item.text)
+            outcome = await self._deliver(item.channel_user_id, item.reply)
             outcomes.append((item, outcome))
             if outcome.kind is Outcome.RETRY_AFTER:
                 # Flood control holds for the whole bot: the rest waits without trying.

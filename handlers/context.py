@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from handlers.i18n import Translator
+from handlers.i18n import DEFAULT_LOCALE, Translator
 
 if TYPE_CHECKING:
     from handlers.routing import Router
@@ -35,6 +36,24 @@ class Conversation:
 
     def finish(self) -> None:
         self.flow, self.step, self.draft = None, None, {}
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a scheduled job's handler gets: one transaction, the time it runs at, and the
+    catalogs to write to each person in their language."""
+
+    uow: UnitOfWork
+    now: datetime
+    payload: dict[str, Any]
+    translators: dict[str, Translator]
+    services: Services
+
+    def i18n_for(self, user: User) -> Translator:
+        return self.translators.get(user.locale) or self.translators[DEFAULT_LOCALE]
+
+
+JobHandler = Callable[[JobContext], Awaitable[None]]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from handlers.error_report import anonymous_traceback
 from handlers.i18n import DEFAULT_LOCALE, Translator
 from handlers.routing import Router
 from handlers.services import Services
-from handlers.stored_replies import from_stored, to_stored
+from handlers.stored_replies import from_stored, queued_reply, to_stored
 from handlers.text import fold, normalize_input, storable
 from handlers.types import Choice, Incoming, MessageKind, Reply
 from storage.models import ProcessedUpdate
@@ -92,7 +92,7 @@ class Dispatcher:
             if not conversation.user_deleted:
                 if has_queued:  # e.g. a staff answer: it comes along with this reply
                     waiting = await uow.outbox.take_for_user(user.id, now)
-                    replies = [Reply(m.text) for m in waiting] + replies
+                    replies = [queued_reply(m.text, m.choices) for m in waiting] + replies
                 choices = new_choices.stored()
                 if state is None or (state.flow, state.step, state.draft, state.choices) != (
                         conversation.flow, conversation.step, conversation.draft, choices):
@@ -123,7 +123,8 @@ class Dispatcher:
             user = await uow.users.find(channel, user_id)
             if user is None:
                 return []
-            return [(m.id, Reply(m.text)) for m in await uow.outbox.pending_for_user(user.id)]
+            return [(m.id, queued_reply(m.text, m.choices))
+                    for m in await uow.outbox.pending_for_user(user.id)]
 
     async def acknowledge(self, channel: str, user_id: str, message_ids: list[int]) -> int:
         """Mark queued messages as shown to the user; returns how many were marked."""

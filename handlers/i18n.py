@@ -7,7 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_timedelta
+from babel import Locale
+from babel.dates import format_skeleton, format_time, format_timedelta
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
 
@@ -59,6 +60,14 @@ class Translator:
         if isinstance(value, datetime):
             value = value.astimezone(LOCAL_TZ).date()
         return format_skeleton("yMd", value, locale=self._babel_locale)
+
+    def datetime(self, value: datetime) -> str:
+        """A moment in Vietnam's time: 14:00 27/11/2026 in vi, 11/27/2026, 2:00 PM in en
+        (the locale's own way of joining a short time and a date)."""
+        local = value.astimezone(LOCAL_TZ)
+        time = format_time(local, "short", tzinfo=LOCAL_TZ, locale=self._babel_locale)
+        joined = Locale.parse(self._babel_locale).datetime_formats["short"]
+        return str(joined).format(time, self.date(local))
 
 
 def load_translators(locales_dir: Path) -> dict[str, Translator]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import (
     eligibility,
+    fairs,
     language,
     privacy,
     profile,
@@ -13,12 +14,18 @@ from handlers import (
     survey_results,
     surveys,
 )
+from handlers.context import JobHandler
 from handlers.routing import Router
+
+
+def build_jobs() -> dict[str, JobHandler]:
+    """The scheduled jobs the conversation defines, by kind."""
+    return {**fairs.JOBS}
 
 
 def build_router() -> Router:
     router = Router()
     for module in (start, questions, eligibility, profile, language, privacy, staff,
-                   surveys, survey_results):
+                   surveys, survey_results, fairs):
         router.include(module.router)
     return router

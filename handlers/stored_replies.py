@@ -30,3 +30,8 @@ def from_stored(stored: list[dict[str, Any]] | None) -> list[Reply]:
         replies.append(Reply(item["text"], choices=choices,
                              forget_user=bool(item.get("forget_user"))))
     return replies
+
+
+def queued_reply(text: str, choices: list[list[str]] | None) -> Reply:
+    """A message of the outbox as a reply (its buttons, if any, with it)."""
+    return Reply(text, choices=tuple(Choice(label, payload) for label, payload in choices or ()))

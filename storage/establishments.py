@@ -8,7 +8,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
-from storage.models import EnterpriseProfile, Establishment, SurveyResponse
+from storage.models import EnterpriseProfile, Establishment, FairRegistration, SurveyResponse
 
 
 class EstablishmentRepository:
@@ -38,10 +38,12 @@ class EstablishmentRepository:
         return establishment
 
     async def forget_unused(self) -> int:
-        """Delete establishments no profile and no survey response points to any more (a
-        household's tax code is its owner's personal id: it must not outlive their data)."""
+        """Delete establishments no profile, survey response or fair registration points to
+        any more (a household's tax code is its owner's personal id: it must not outlive
+        their data)."""
         result = await self._session.execute(delete(Establishment).where(
             ~exists().where(EnterpriseProfile.establishment_id == Establishment.id),
             ~exists().where(SurveyResponse.establishment_id == Establishment.id),
+            ~exists().where(FairRegistration.establishment_id == Establishment.id),
         ))
         return result.rowcount

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -220,6 +221,8 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
+    # Buttons sent with it ([[label, payload], ...]), e.g. accepting a booth that was offered.
+    choices: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None] = mapped_column(index=True)  # when it was sent
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING,
@@ -290,3 +293,102 @@ class SurveyResponse(Base):
     submitted_at: Mapped[datetime | None]
     voided_at: Mapped[datetime | None]
     voided_by: Mapped[str | None] = mapped_column(String(96))
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"  # due at due_at (a recurring job stays pending, moved forward)
+    DONE = "done"
+    FAILED = "failed"  # out of attempts; kept with its error for staff to look at
+
+
+class Job(Base):
+    """Timed work (an offer that expires, a reminder, a periodic clean-up), run once by one
+    worker: the job's effects and its DONE mark are committed in one transaction."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # Makes scheduling idempotent ("fair:3:remind:7d"); None for one-off jobs.
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class FairStatus(StrEnum):
+    DRAFT = "draft"  # being prepared by staff, not shown to enterprises
+    OPEN = "open"  # shown; registration until the deadline
+    CLOSED = "closed"  # shown to those registered; no new registrations
+
+
+class Fair(Base):
+    """A trade fair or exhibition at which the centre pays for a number of booths."""
+
+    __tablename__ = "fairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[dict[str, Any]] = mapped_column(default=dict)  # language -> text
+    place: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the centre pays, in words (e.g. "50% of the booth rent"), language -> text.
+    support: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    support_max_vnd: Mapped[int | None] = mapped_column(Integer)  # per booth, if capped
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    registration_deadline: Mapped[datetime]
+    booths: Mapped[int] = mapped_column(Integer)  # the quota, in booths
+    max_booths_per_establishment: Mapped[int] = mapped_column(Integer, default=1)
+    offer_hours: Mapped[int] = mapped_column(Integer, default=48)
+    reminder_days: Mapped[list[Any]] = mapped_column(JSON, default=lambda: [7, 1])
+    status: Mapped[str] = mapped_column(String(16), default=FairStatus.DRAFT)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(96))
+
+
+class RegistrationStatus(StrEnum):
+    CONFIRMED = "confirmed"  # holds its booths
+    WAITLISTED = "waitlisted"  # in line, by position
+    OFFERED = "offered"  # holds freed booths until offer_expires_at
+    CANCELLED = "cancelled"  # by the enterprise
+    REJECTED = "rejected"  # by staff, with a reason
+    EXPIRED = "expired"  # an offer left unanswered, or the deadline passed while waiting
+
+
+HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
+ACTIVE = (*HOLDING, RegistrationStatus.WAITLISTED)
+
+
+class FairRegistration(Base):
+    """An establishment's registration for a fair: at most one active per establishment."""
+
+    __tablename__ = "fair_registrations"
+    __table_args__ = (
+        Index("uq_fair_registrations_one_active", "fair_id", "establishment_id", unique=True,
+              sqlite_where=text("status IN ('confirmed', 'waitlisted', 'offered')"),
+              postgresql_where=text("status IN ('confirmed', 'waitlisted', 'offered')")),
+        Index("ix_fair_registrations_fair_status", "fair_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fair_id: Mapped[int] = mapped_column(ForeignKey("fairs.id", ondelete="CASCADE"))
+    establishment_id: Mapped[int] = mapped_column(
+        ForeignKey("establishments.id", ondelete="CASCADE"), index=True)
+    # Who registered, and hears about it. Deleting one's data (/xoadulieu) deletes one's
+    # registrations with it, after cancelling them so their booths go to the waitlist.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    booths: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the fair's own questions
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]  # staff looked at it and agreed
+    offer_expires_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)  # why staff rejected it
+    decided_by: Mapped[str | None] = mapped_column(String(96))

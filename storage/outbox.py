@@ -14,8 +14,12 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, user_id: int, text: str, now: datetime) -> None:
-        self._session.add(OutboxMessage(user_id=user_id, text=text, created_at=now))
+    async def add(self, user_id: int, text: str, now: datetime, *,
+                  choices: list[tuple[str, str]] | None = None) -> None:
+        """Queue a message; `choices` are (label, payload) buttons sent with it."""
+        self._session.add(OutboxMessage(
+            user_id=user_id, text=text, created_at=now,
+            choices=[list(choice) for choice in choices] if choices else None))
         await self._session.flush()
 
     async def take_for_user(self, user_id: int, now: datetime) -> list[OutboxMessage]:

@@ -11,7 +11,9 @@ from storage.audit import AuditRepository
 from storage.conversations import ConversationRepository
 from storage.db import WRITE_LOCK
 from storage.establishments import EstablishmentRepository
+from storage.fairs import FairRepository, RegistrationRepository
 from storage.inbound import InboundRepository
+from storage.jobs import JobRepository
 from storage.outbox import OutboxRepository
 from storage.profiles import ProfileRepository
 from storage.questions import QuestionRepository, StaffAnswerRepository
@@ -34,6 +36,9 @@ class UnitOfWork:
     establishments: EstablishmentRepository
     surveys: SurveyRepository
     responses: ResponseRepository
+    jobs: JobRepository
+    fairs: FairRepository
+    registrations: RegistrationRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -56,6 +61,9 @@ class UnitOfWork:
         self.establishments = EstablishmentRepository(session)
         self.surveys = SurveyRepository(session)
         self.responses = ResponseRepository(session)
+        self.jobs = JobRepository(session)
+        self.fairs = FairRepository(session)
+        self.registrations = RegistrationRepository(session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,22 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path,
 @pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return _sqlite_copy(sqlite_template, tmp_path)
+
+
+class MovableClock:
+    """The app's clock in tests: stands still until moved."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+    def set(self, now: datetime) -> None:
+        self.now = now
 
 
 def make_settings(database_url: str, locales_dir: Path, **overrides: object) -> Settings:

@@ -14,12 +14,11 @@ from sqlalchemy import func, select
 
 from bot.app import Core, build_core
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
-from bot.housekeeping import Housekeeping
 from bot.outbox_sender import OutboxSender
 from bot.settings import Settings, derive_webhook_secret
 from storage.models import DeliveryStatus, OutboxMessage, ProcessedUpdate, User
 from storage.uow import UnitOfWork
-from tests.conftest import make_settings, webhook_bot
+from tests.conftest import MovableClock, make_settings, webhook_bot
 from tests.fakes.telegram_server import FakeTelegram
 
 OWNER = 111
@@ -141,17 +140,6 @@ async def test_in_polling_mode_an_unsent_reply_comes_later_through_the_outbox(
 # ------------------------------------------------------------------ the outbox
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
 @pytest.fixture
 async def outbox(tg: FakeTelegram, database_url: str, locales_dir) -> AsyncIterator[dict]:
     """A channel that only sends (no polling), an outbox sender on a fake clock, and a user
@@ -160,7 +148,7 @@ async def outbox(tg: FakeTelegram, database_url: str, locales_dir) -> AsyncItera
                                     telegram_api_base_url=tg.url))
     channel = TelegramChannel.from_settings(core.settings, core)
     await channel.application.initialize()
-    clock = Clock()
+    clock = MovableClock(NOW)
     async with UnitOfWork(core.session_factory) as uow:
         user = await uow.users.get_for_update("telegram", str(OWNER), locale="vi",
                                               display_name=None, now=NOW)
@@ -282,29 +270,6 @@ async def test_a_bad_request_fails_for_good_at_once(tg: FakeTelegram, outbox) ->
     assert await outbox["sender"]().deliver_once() == 1
     message, _user = await message_row(outbox["core"])
     assert (message.status, message.attempts) == ("failed", 1)
-
-
-# ------------------------------------------------------------------ housekeeping
-
-
-async def test_housekeeping_prunes_the_ledger(db_core) -> None:
-    clock = Clock()
-    async with UnitOfWork(db_core.session_factory) as uow:
-        await uow.inbound.record("telegram", "1", NOW - timedelta(days=4))
-        await uow.inbound.record("telegram", "2", NOW - timedelta(hours=1))
-        await uow.commit()
-    housekeeping = Housekeeping(db_core.session_factory, clock=clock, interval=0.01)
-    assert await housekeeping.run_once() == 1
-    clock.advance(days=3)
-    housekeeping.start()  # the periodic task prunes too
-    try:
-        for _ in range(100):
-            if await count(db_core, ProcessedUpdate) == 0:
-                break
-            await _pause()
-    finally:
-        await housekeeping.stop()
-    assert await count(db_core, ProcessedUpdate) == 0
 
 
 async def _pause() -> None:

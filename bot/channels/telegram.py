@@ -187,9 +187,9 @@ class TelegramChannel:
             await self._core.deliveries.set_blocked(
                 CHANNEL, str(change.chat.id), blocked=status == ChatMemberStatus.BANNED)
 
-    async def deliver(self, channel_user_id: str, text: str) -> DeliveryOutcome:
+    async def deliver(self, channel_user_id: str, reply: Reply) -> DeliveryOutcome:
         """Send one message outside a reply (the outbox)."""
-        outcome, _sent = await self._send(int(channel_user_id), [Reply(text)])
+        outcome, _sent = await self._send(int(channel_user_id), [reply])
         return outcome
 
     async def _send(self, chat_id: int, replies: list[Reply]) -> tuple[DeliveryOutcome, int]:
