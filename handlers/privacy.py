@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.fairs import booking, notices
 from handlers.i18n import N_
 from handlers.routing import Router
 from handlers.types import Choice, Incoming, Reply
@@ -14,9 +15,11 @@ router = Router()
 async def delete_command(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(
         ctx._("This deletes everything I keep about you: your enterprise profile, your "
-              "consent, the questions you asked and their answers, your survey answers, messages "
-              "waiting for you, your language and your place in any form. It cannot be undone. "
-              "Delete everything?"),
+              "consent, the questions you asked and their answers, your survey answers, your "
+              "fair registrations (cancelled, so their booths go to the next in line, unless "
+              "someone else of your establishment uses the bot), messages waiting for you, "
+              "your language and your place in any form. It cannot be undone. Delete "
+              "everything?"),
         choices=(Choice(ctx._("Yes, delete everything"), "privacy:delete"),
                  Choice(ctx._("No, keep my data"), "privacy:keep")),
     )]
@@ -32,6 +35,8 @@ async def delete_button(msg: Incoming, ctx: Context) -> list[Reply]:
     # The audit log keeps that a deletion happened and an anonymous reference, never who
     # the person was; the same reference replaces their id in older entries.
     reference = f"deleted user #{ctx.user.id}"
+    passed = await booking.withdraw_for_erasure(ctx.uow, ctx.user.id, ctx.now)
+    await notices.send(ctx.uow, ctx.translators, passed, ctx.now)
     await ctx.uow.users.erase(ctx.user, reference)
     await ctx.uow.audit.record(actor=reference, action="user.delete_own_data", now=ctx.now,
                                details={"channel": ctx.user.channel})

@@ -14,6 +14,7 @@ MENU_ENTRIES = (
     ("ask", N_("Ask about support programmes"), False),
     ("topics", N_("Browse programmes by topic"), False),
     ("elig", N_("Am I eligible for support?"), False),
+    ("fairs", N_("Trade fairs"), False),
     ("surveys", N_("Surveys of the centre"), False),
     ("profile", N_("My enterprise profile"), False),
     ("lang", N_("Language / Ngôn ngữ"), False),

@@ -17,6 +17,13 @@ class ProfileRepository:
     async def get(self, user_id: int) -> EnterpriseProfile | None:
         return await self._session.get(EnterpriseProfile, user_id)
 
+    async def speakers(self, establishment_id: int) -> list[int]:
+        """The users whose profile names this establishment, earliest first."""
+        query = (select(EnterpriseProfile.user_id)
+                 .where(EnterpriseProfile.establishment_id == establishment_id)
+                 .order_by(EnterpriseProfile.user_id))
+        return list((await self._session.execute(query)).scalars())
+
     async def save(self, user_id: int, *, now: datetime, **fields: str | None) -> EnterpriseProfile:
         profile = await self._session.get(EnterpriseProfile, user_id)
         if profile is None:

@@ -23,6 +23,8 @@ from storage.models import (
 from storage.uow import UnitOfWork
 
 OFFER_EXPIRY_JOB = "fair_offer_expiry"
+# Answers about a person, not the establishment: they leave with the person who typed them.
+PERSONAL_ANSWERS = frozenset({"contact_name", "contact_phone"})
 
 
 class NoticeKind(StrEnum):
@@ -89,6 +91,26 @@ async def cancel(uow: UnitOfWork, registration_id: int, now: datetime) -> list[N
     held = registration.status in HOLDING
     _set(registration, RegistrationStatus.CANCELLED, now)
     return await promote(uow, fair, now) if held else []
+
+
+async def withdraw_for_erasure(uow: UnitOfWork, user_id: int, now: datetime) -> list[Notice]:
+    """Before a user's data is deleted (/xoadulieu): an active registration they made passes
+    to another person of the establishment, without the contact details they typed; with
+    nobody else, it is cancelled so its booths go to the waitlist."""
+    notices: list[Notice] = []
+    for registration in await uow.registrations.of_user(user_id):
+        if registration.status not in ACTIVE:
+            continue
+        others = [u for u in await uow.profiles.speakers(registration.establishment_id)
+                  if u != user_id]
+        if others:
+            registration.user_id = others[0]
+            registration.answers = {k: v for k, v in (registration.answers or {}).items()
+                                    if k not in PERSONAL_ANSWERS}
+            registration.updated_at = now
+        else:
+            notices += await cancel(uow, registration.id, now)
+    return notices
 
 
 async def reject(uow: UnitOfWork, registration_id: int, *, reason: str, actor: str,

@@ -64,7 +64,7 @@ def _message(kind: NoticeKind, registration: FairRegistration, fair: Fair,
     if kind is NoticeKind.OFFERED:
         assert registration.offer_expires_at is not None
         text = i18n.ngettext(
-            "Good news: a booth at «{name}» has come free and is kept for your establishment "
+            "Good news: {n} booth at «{name}» has come free and is kept for your establishment "
             "until {time}. Do you take it?",
             "Good news: {n} booths at «{name}» have come free and are kept for your "
             "establishment until {time}. Do you take them?", registration.booths).format(

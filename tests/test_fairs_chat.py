@@ -1,0 +1,476 @@
+"""Trade fairs in the chat: business owners register, wait, are offered a booth, accept or let
+it pass, cancel; staff run a fair; the scheduler expires offers and sends reminders.
+
+Time is the app's injected clock, moved by the tests; jobs run through the real scheduler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import Core, build_core
+from bot.channels.console import ConsoleChat
+from handlers.fairs.jobs import schedule_fair
+from handlers.i18n import LOCAL_TZ
+from storage.models import FairRegistration, FairStatus, OutboxMessage, RegistrationStatus, User
+from storage.uow import UnitOfWork
+from tests.conftest import MovableClock, make_settings
+from tests.test_first_conversation import labels, texts
+
+NOW = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)  # 9:00 in Hai Phong
+TAX_CODES = ["2010000010", "2010000027", "2010000034", "2010000041", "2010000059"]
+
+
+@pytest.fixture
+async def fair_core(database_url, locales_dir, knowledge_base) -> AsyncIterator[Core]:
+    core = build_core(make_settings(database_url, locales_dir), kb=knowledge_base,
+                      clock=MovableClock(NOW))
+    yield core
+    await core.close()
+
+
+def clock(core: Core) -> MovableClock:
+    assert isinstance(core.clock, MovableClock)
+    return core.clock
+
+
+async def add_fair(core: Core, *, booths: int = 2, max_booths: int = 1, code: str = "HC-01",
+                   offer_hours: int = 48, status: FairStatus = FairStatus.OPEN,
+                   deadline: datetime | None = None, starts_on: date = date(2027, 4, 10)) -> int:
+    async with UnitOfWork(core.session_factory) as uow:
+        fair = await uow.fairs.add(
+            code=code, name={"vi": "Hội chợ Công Thương Hải Phòng 2027",
+                             "en": "Hai Phong Industry and Trade Fair 2027"},
+            place={"vi": "Trung tâm Hội chợ Triển lãm Hải Phòng"},
+            support={"vi": "100% tiền thuê gian hàng", "en": "the whole booth rent"},
+            support_max_vnd=15_000_000, starts_on=starts_on,
+            ends_on=starts_on + timedelta(days=4),
+            registration_deadline=deadline or datetime(2027, 3, 31, 23, 59, tzinfo=LOCAL_TZ),
+            booths=booths, max_booths_per_establishment=max_booths, offer_hours=offer_hours,
+            reminder_days=[7, 1], status=status, created_at=NOW, updated_at=NOW)
+        await schedule_fair(uow, fair, NOW)
+        await uow.commit()
+        return fair.id
+
+
+async def owner(core: Core, name: str, tax_code: str, *, phone: str | None = "0912345678"
+                ) -> ConsoleChat:
+    """A business owner with a complete enterprise profile."""
+    chat = ConsoleChat(core.dispatcher, user_id=name)
+    await chat.say("/hoso")
+    await chat.press("Tôi đồng ý")
+    await chat.say(f"Cơ sở {name}")
+    await chat.say(tax_code)
+    if phone:
+        await chat.say(phone)
+    else:
+        await chat.press("Bỏ qua")
+    await chat.press("Bỏ qua")
+    await chat.press("Tiểu thủ công nghiệp, thủ công mỹ nghệ")
+    return chat
+
+
+async def register(chat: ConsoleChat, *, booths: str | None = None) -> list:
+    replies = await chat.say("/hoicho")
+    register_label = next(label for label in labels(replies) if label.startswith("Đăng ký:"))
+    await chat.press(register_label)
+    await chat.say("Nguyễn Thị Hoa")
+    await chat.press("Giữ nguyên")  # the profile's phone
+    replies = await chat.say("Nước mắm, mắm tôm")
+    if booths is not None:
+        replies = await chat.press(booths)
+    assert "Vui lòng kiểm tra" in texts(replies) or "kiểm tra" in texts(replies)
+    return await chat.press("Gửi")
+
+
+async def registrations(core: Core) -> list[FairRegistration]:
+    async with UnitOfWork(core.session_factory) as uow:
+        rows = await uow._session.execute(select(FairRegistration).order_by(FairRegistration.id))
+        return list(rows.scalars())
+
+
+async def queued(core: Core, user: str) -> list[OutboxMessage]:
+    """Messages waiting in the outbox for a console user."""
+    async with UnitOfWork(core.session_factory) as uow:
+        rows = await uow._session.execute(
+            select(OutboxMessage).join(User, User.id == OutboxMessage.user_id)
+            .where(User.channel_user_id == user).order_by(OutboxMessage.id))
+        return list(rows.scalars())
+
+
+# --- business owners ---------------------------------------------------------------------
+
+async def test_an_owner_sees_the_open_fair_and_registers_for_a_booth(fair_core) -> None:
+    await add_fair(fair_core, booths=10)
+    chat = await owner(fair_core, "hoa", TAX_CODES[0])
+    replies = await chat.say("/hoicho")
+    shown = texts(replies)
+    assert "Hội chợ Công Thương Hải Phòng 2027" in shown
+    assert "Trung tâm Hội chợ Triển lãm Hải Phòng" in shown
+    assert "10/4/2027 – 14/4/2027" in shown
+    assert "23:59 31/3/2027" in shown  # the deadline, in Vietnam's time
+    assert "Còn 10/10 gian hàng" in shown
+    assert "15.000.000\xa0₫" in shown  # money through Babel
+    replies = await register(chat)
+    assert "Đăng ký thành công" in texts(replies)
+    (registration,) = await registrations(fair_core)
+    assert registration.status == RegistrationStatus.CONFIRMED
+    assert registration.answers == {"contact_name": "Nguyễn Thị Hoa",
+                                    "contact_phone": "0912345678",
+                                    "products": "Nước mắm, mắm tôm"}
+    replies = await chat.say("/hoicho")
+    assert "Còn 9/10 gian hàng" in texts(replies)
+    assert "đã xác nhận" in texts(replies)
+    assert not any(label.startswith("Đăng ký:") for label in labels(replies))
+
+
+async def test_registering_needs_consent_and_a_tax_code_first(fair_core) -> None:
+    fair_id = await add_fair(fair_core)
+    chat = ConsoleChat(fair_core.dispatcher, user_id="newcomer")
+    replies = await chat.say(payload=f"fr:{fair_id}")
+    assert "đồng ý" in texts(replies)
+    assert await registrations(fair_core) == []
+
+
+async def test_when_booths_run_out_the_next_ones_wait_in_order_and_get_offers(fair_core) -> None:
+    await add_fair(fair_core, booths=1, offer_hours=48)
+    first = await owner(fair_core, "first", TAX_CODES[0])
+    second = await owner(fair_core, "second", TAX_CODES[1])
+    third = await owner(fair_core, "third", TAX_CODES[2])
+    await register(first)
+    replies = await register(second)
+    assert "danh sách chờ, số thứ tự 1" in texts(replies)
+    replies = await register(third)
+    assert "số thứ tự 2" in texts(replies)
+
+    # The first cancels: its booth is offered to the second, for 48 hours.
+    replies = await first.press("Đăng ký của tôi")
+    replies = await first.press(next(x for x in labels(replies) if x.startswith("Huỷ:")))
+    replies = await first.press("Có, huỷ đăng ký")
+    assert "Đã huỷ đăng ký" in texts(replies)
+    statuses = [r.status for r in await registrations(fair_core)]
+    assert statuses == ["cancelled", "offered", "waitlisted"]
+    (offer,) = await queued(fair_core, "second")
+    assert "Tin vui" in offer.text and "09:00 3/3/2027" in offer.text
+    assert [label for label, _payload in offer.choices] == ["Có, chúng tôi nhận",
+                                                           "Không, nhường lại"]
+    replies = await third.press("Đăng ký của tôi")
+    assert "số thứ tự 1" in texts(replies)
+
+    # The second accepts from the offer's message, some hours later.
+    clock(fair_core).advance(hours=5)
+    replies = await second.say(payload=offer.choices[0][1])
+    assert "Xong: cơ sở của anh/chị có 1 gian hàng" in texts(replies)
+    assert [r.status for r in await registrations(fair_core)] == [
+        "cancelled", "confirmed", "waitlisted"]
+
+
+async def test_an_unanswered_offer_expires_and_passes_to_the_next(fair_core) -> None:
+    await add_fair(fair_core, booths=1, offer_hours=48)
+    chats = [await owner(fair_core, name, code)
+             for name, code in zip(("a", "b", "c"), TAX_CODES, strict=False)]
+    for chat in chats:
+        await register(chat)
+    cancel_payload = f"fxy:{(await registrations(fair_core))[0].id}"
+    await chats[0].say(payload=f"fx:{(await registrations(fair_core))[0].id}")
+    await chats[0].say(payload=cancel_payload)
+    clock(fair_core).advance(hours=47)
+    await fair_core.scheduler.run_due()
+    assert [r.status for r in await registrations(fair_core)][1] == "offered"
+    clock(fair_core).advance(hours=1, seconds=1)
+    await fair_core.scheduler.run_due()
+    assert [r.status for r in await registrations(fair_core)] == [
+        "cancelled", "expired", "offered"]
+    texts_b = [m.text for m in await queued(fair_core, "b")]
+    assert any("quá thời hạn nhận" in t for t in texts_b)
+    assert any("Tin vui" in m.text for m in await queued(fair_core, "c"))
+
+
+async def test_an_offer_accepted_one_second_late_is_refused_and_passed_on(fair_core) -> None:
+    await add_fair(fair_core, booths=1, offer_hours=48)
+    chats = [await owner(fair_core, name, code)
+             for name, code in zip(("a", "b", "c"), TAX_CODES, strict=False)]
+    for chat in chats:
+        await register(chat)
+    first_id = (await registrations(fair_core))[0].id
+    await chats[0].say(payload=f"fx:{first_id}")
+    await chats[0].say(payload=f"fxy:{first_id}")
+    (offer,) = await queued(fair_core, "b")
+    clock(fair_core).advance(hours=48, seconds=1)  # the expiry job has not run yet
+    replies = await chats[1].say(payload=offer.choices[0][1])
+    assert "Rất tiếc" in texts(replies)
+    assert [r.status for r in await registrations(fair_core)] == [
+        "cancelled", "expired", "offered"]
+    await fair_core.scheduler.run_due()  # the job finds nothing left to do
+    assert [r.status for r in await registrations(fair_core)] == [
+        "cancelled", "expired", "offered"]
+
+
+async def test_an_offer_never_outlives_the_deadline(fair_core) -> None:
+    deadline = NOW + timedelta(hours=10)
+    await add_fair(fair_core, booths=1, offer_hours=48, deadline=deadline)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    b = await owner(fair_core, "b", TAX_CODES[1])
+    await register(a)
+    await register(b)
+    first_id = (await registrations(fair_core))[0].id
+    await a.say(payload=f"fx:{first_id}")
+    await a.say(payload=f"fxy:{first_id}")
+    offered = (await registrations(fair_core))[1]
+    assert offered.offer_expires_at == deadline
+
+
+async def test_the_deadline_closes_registration_mid_form_and_the_waitlist(fair_core) -> None:
+    deadline = NOW + timedelta(hours=1)
+    await add_fair(fair_core, booths=1, deadline=deadline)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    b = await owner(fair_core, "b", TAX_CODES[1])
+    c = await owner(fair_core, "c", TAX_CODES[2])
+    await register(a)
+    await register(b)  # waitlisted
+    replies = await c.say("/hoicho")
+    await c.press(next(x for x in labels(replies) if x.startswith("Đăng ký:")))
+    await c.say("Trần Văn Nam")
+    clock(fair_core).advance(hours=2)
+    replies = await c.press("Giữ nguyên")
+    assert "đã đóng đăng ký" in texts(replies)
+    assert len(await registrations(fair_core)) == 2
+    await fair_core.scheduler.run_due()
+    assert [r.status for r in await registrations(fair_core)] == ["confirmed", "expired"]
+    assert any("hết hạn đăng ký" in m.text for m in await queued(fair_core, "b"))
+    replies = await c.say("/hoicho")
+    assert "chưa có hội chợ nào nhận đăng ký" in texts(replies).lower()
+
+
+async def test_a_double_tap_on_submit_registers_once(fair_core) -> None:
+    await add_fair(fair_core, booths=5)
+    chat = await owner(fair_core, "hoa", TAX_CODES[0])
+    replies = await chat.say("/hoicho")
+    await chat.press(next(x for x in labels(replies) if x.startswith("Đăng ký:")))
+    await chat.say("Nguyễn Thị Hoa")
+    await chat.press("Giữ nguyên")
+    replies = await chat.say("Gốm")
+    submit = next(c.payload for r in replies for c in r.choices if c.label == "Gửi")
+    await chat.say(payload=submit)
+    replies = await chat.say(payload=submit)
+    assert len(await registrations(fair_core)) == 1
+    assert "Đăng ký thành công" not in texts(replies)
+
+
+async def test_one_registration_per_establishment_whoever_registers(fair_core) -> None:
+    await add_fair(fair_core, booths=5)
+    boss = await owner(fair_core, "boss", TAX_CODES[0])
+    clerk = await owner(fair_core, "clerk", TAX_CODES[0])  # same tax code, another account
+    await register(boss)
+    replies = await clerk.say("/hoicho")
+    assert "đã xác nhận" in texts(replies)
+    assert not any(x.startswith("Đăng ký:") for x in labels(replies))
+    fair_id = (await registrations(fair_core))[0].fair_id
+    replies = await clerk.say(payload=f"fr:{fair_id}")
+    assert "đã đăng ký" in texts(replies)
+    # The clerk sees it under "My registrations" and may cancel it for the establishment.
+    replies = await clerk.press("Đăng ký của tôi")
+    assert any(x.startswith("Huỷ:") for x in labels(replies))
+    assert len(await registrations(fair_core)) == 1
+
+
+async def test_someone_else_cannot_cancel_or_accept_for_another_establishment(
+        fair_core) -> None:
+    await add_fair(fair_core, booths=1)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    stranger = await owner(fair_core, "stranger", TAX_CODES[1])
+    await register(a)
+    registration_id = (await registrations(fair_core))[0].id
+    await stranger.say(payload=f"fx:{registration_id}")
+    replies = await stranger.say(payload=f"fxy:{registration_id}")
+    await stranger.say(payload=f"fo:yes:{registration_id}")
+    assert "Đăng ký thành công" not in texts(replies)
+    assert (await registrations(fair_core))[0].status == "confirmed"
+
+
+async def test_more_booths_per_establishment_are_asked_and_counted(fair_core) -> None:
+    await add_fair(fair_core, booths=3, max_booths=2)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    b = await owner(fair_core, "b", TAX_CODES[1])
+    await register(a, booths="2")
+    replies = await register(b, booths="2")  # only one left: waits
+    assert "danh sách chờ" in texts(replies)
+    assert [(r.booths, r.status) for r in await registrations(fair_core)] == [
+        (2, "confirmed"), (2, "waitlisted")]
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+async def test_reminders_go_once_seven_days_and_one_day_before(fair_core, database_url,
+                                                              locales_dir,
+                                                              knowledge_base) -> None:
+    await add_fair(fair_core, booths=2, starts_on=date(2027, 4, 10))
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    await register(a)
+    second_worker = build_core(make_settings(database_url, locales_dir), kb=knowledge_base,
+                               clock=fair_core.clock)
+    try:
+        clock(fair_core).set(datetime(2027, 4, 3, 1, 0, tzinfo=UTC))  # 8:00, 7 days before
+        for _ in range(2):
+            await second_worker.scheduler.run_due()
+            await fair_core.scheduler.run_due()
+        reminders = [m.text for m in await queued(fair_core, "a") if "Nhắc lịch" in m.text]
+        assert reminders == ["Nhắc lịch: còn 7 ngày nữa là «Hội chợ Công Thương Hải Phòng "
+                             "2027» khai mạc (10/4/2027 – 14/4/2027).\nĐịa điểm: Trung tâm "
+                             "Hội chợ Triển lãm Hải Phòng\nCơ sở của anh/chị có 1 gian hàng "
+                             "tại đó."]
+        clock(fair_core).set(datetime(2027, 4, 9, 3, 0, tzinfo=UTC))
+        await second_worker.scheduler.run_due()
+        await fair_core.scheduler.run_due()
+        reminders = [m.text for m in await queued(fair_core, "a") if "Nhắc lịch" in m.text]
+        assert len(reminders) == 2 and "ngày mai" in reminders[1]
+    finally:
+        await second_worker.close()
+
+
+# --- staff -------------------------------------------------------------------------------
+
+async def staff_chat(core: Core) -> ConsoleChat:
+    chat = ConsoleChat(core.dispatcher, user_id="clerk")
+    await chat.say("/start")
+    async with UnitOfWork(core.session_factory) as uow:
+        user = await uow.users.find("console", "clerk")
+        assert user is not None
+        user.role = "staff"
+        await uow.commit()
+    return chat
+
+
+async def test_staff_create_a_fair_with_the_guided_form_and_open_it(fair_core) -> None:
+    staff = await staff_chat(fair_core)
+    replies = await staff.say("/hoicho")
+    replies = await staff.press("Quản lý hội chợ")
+    replies = await staff.press("Tạo hội chợ mới")
+    for answer in ("HC-2027-05", "Hội chợ OCOP Hải Phòng", "OCOP Fair", "Quảng trường Nhà hát",
+                   "Opera House Square", "20/05/2027", "19/05/2027"):
+        replies = await staff.say(answer)
+    assert "Ngày bế mạc không thể trước ngày khai mạc" in texts(replies)
+    for answer in ("24/05/2027", "10/05/2027", "6"):
+        replies = await staff.say(answer)
+    replies = await staff.press("Giữ nguyên")  # 1 booth per establishment
+    replies = await staff.say("70% tiền thuê gian hàng")
+    replies = await staff.press("Bỏ qua")
+    replies = await staff.say("12 triệu")
+    replies = await staff.press("Giữ nguyên")  # 48 hours
+    replies = await staff.press("Giữ nguyên")  # 7, 1
+    replies = await staff.press("Gửi")
+    assert "Đã lưu dạng nháp" in texts(replies)
+    owner_chat = await owner(fair_core, "a", TAX_CODES[0])
+    assert "Hội chợ OCOP" not in texts(await owner_chat.say("/hoicho"))  # a draft
+    replies = await staff.press("Mở đăng ký")
+    assert "Đã mở đăng ký" in texts(replies)
+    shown = texts(await owner_chat.say("/hoicho"))
+    assert "Hội chợ OCOP Hải Phòng" in shown and "12.000.000\xa0₫" in shown
+    assert "70% tiền thuê gian hàng" in shown and "23:59 10/5/2027" in shown
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        fair = await uow.fairs.by_code("HC-2027-05")
+        assert fair is not None and fair.booths == 6
+        jobs = [job.key for job in await uow.jobs.pending(f"fair:{fair.id}:")]
+        assert len(jobs) == 3  # the deadline and two reminders
+        actions = [entry.action for entry in await uow.audit.recent()]
+        assert "fair.create" in actions and "fair.open" in actions
+
+
+async def test_staff_reject_with_a_reason_that_reaches_the_owner_and_frees_the_booth(
+        fair_core) -> None:
+    await add_fair(fair_core, booths=1)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    b = await owner(fair_core, "b", TAX_CODES[1])
+    await register(a)
+    await register(b)
+    staff = await staff_chat(fair_core)
+    await staff.say("/hoicho")
+    await staff.press("Quản lý hội chợ")
+    await staff.press("HC-01")
+    replies = await staff.press("Danh sách đăng ký và danh sách chờ")
+    assert "Cơ sở a" in texts(replies) and "số thứ tự 1" in texts(replies)
+    first_id = (await registrations(fair_core))[0].id
+    replies = await staff.press(f"#{first_id}")
+    assert "Nguyễn Thị Hoa" in texts(replies) and "0912345678" in texts(replies)
+    await staff.press("Từ chối (kèm lý do)")
+    replies = await staff.say("Sản phẩm không thuộc ngành công nghiệp nông thôn")
+    assert "Đã từ chối" in texts(replies)
+    (rejection,) = await queued(fair_core, "a")
+    assert "Lý do: Sản phẩm không thuộc ngành công nghiệp nông thôn" in rejection.text
+    assert [r.status for r in await registrations(fair_core)] == ["rejected", "offered"]
+    replies = await a.press("Đăng ký của tôi")
+    assert "không được chấp nhận: Sản phẩm không thuộc" in texts(replies)
+
+
+async def test_more_booths_promote_the_waitlist_in_order(fair_core) -> None:
+    await add_fair(fair_core, booths=1)
+    for name, code in zip(("a", "b", "c"), TAX_CODES, strict=False):
+        await register(await owner(fair_core, name, code))
+    staff = await staff_chat(fair_core)
+    await staff.say("/hoicho")
+    await staff.press("Quản lý hội chợ")
+    await staff.press("HC-01")
+    await staff.press("Đổi số gian hàng")
+    replies = await staff.say("2")
+    assert "đã mời 1 gian hàng" in texts(replies)
+    assert [r.status for r in await registrations(fair_core)] == [
+        "confirmed", "offered", "waitlisted"]
+    await staff.press("Đổi số gian hàng")
+    replies = await staff.say("0")
+    assert "từ 1 đến 1000" in texts(replies)
+    replies = await staff.say("1")  # below the two booths given
+    assert "nhiều hơn con số này" in texts(replies)
+
+
+async def test_fair_management_is_staff_only(fair_core) -> None:
+    fair_id = await add_fair(fair_core, booths=1)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    await register(a)
+    registration_id = (await registrations(fair_core))[0].id
+    for payload in ("fa", f"fa:r:{registration_id}", f"fs:no:{registration_id}",
+                    f"fs:close:{fair_id}", f"fa:xlsx:{fair_id}"):
+        replies = await a.say(payload=payload)
+        assert "Nguyễn Thị Hoa" not in texts(replies)
+        assert all(r.document is None for r in replies)
+    replies = await a.say("/hoicho")
+    assert "Quản lý hội chợ" not in labels(replies)
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        fair = await uow.fairs.get(fair_id)
+        assert fair is not None and fair.status == FairStatus.OPEN
+
+
+# --- deleting one's data -----------------------------------------------------------------
+
+async def test_deleting_ones_data_cancels_the_registration_and_frees_the_booth(
+        fair_core) -> None:
+    await add_fair(fair_core, booths=1)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    b = await owner(fair_core, "b", TAX_CODES[1])
+    await register(a)
+    await register(b)
+    await a.say("/xoadulieu")
+    await a.say(payload="privacy:delete")
+    remaining = await registrations(fair_core)
+    assert [(r.status, r.answers.get("contact_name")) for r in remaining] == [
+        ("offered", "Nguyễn Thị Hoa")]  # the second's own registration, now offered a booth
+    assert any("Tin vui" in m.text for m in await queued(fair_core, "b"))
+
+
+async def test_a_registration_passes_to_a_colleague_without_the_leavers_contact_details(
+        fair_core) -> None:
+    await add_fair(fair_core, booths=1)
+    boss = await owner(fair_core, "boss", TAX_CODES[0])
+    await owner(fair_core, "clerk", TAX_CODES[0])
+    await register(boss)
+    await boss.say("/xoadulieu")
+    await boss.say(payload="privacy:delete")
+    (registration,) = await registrations(fair_core)
+    assert registration.status == "confirmed"
+    assert registration.answers == {"products": "Nước mắm, mắm tôm"}
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        heir = await uow.users.get(registration.user_id)
+        assert heir is not None and heir.channel_user_id == "clerk"
