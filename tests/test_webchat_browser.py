@@ -252,3 +252,43 @@ async def test_the_shipped_survey_on_a_phone(core, page) -> None:
     await page.locator(".bot").last.get_by_role("button").first.click()
     await expect(last).to_contain_text(shown.split("\n")[0])
     assert page.errors == []
+
+
+async def test_a_business_owner_registers_for_a_fair_on_a_phone(page, core) -> None:
+    from playwright.async_api import expect
+
+    from tests.test_fairs_chat import add_fair
+
+    await add_fair(core, booths=3)
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.get_by_role("button", name="Hồ sơ doanh nghiệp của tôi").click()
+    await page.get_by_role("button", name="Tôi đồng ý").click()
+    for answer, step in (("Cơ sở Nước mắm Cát Hải", "2/5"), ("2010000010", "3/5"),
+                         ("0912 345 678", "4/5"), ("Cát Hải", "5/5")):
+        await page.fill("#input", answer)
+        await page.press("#input", "Enter")
+        await expect(page.locator(".bot").last).to_contain_text(step)
+    await page.get_by_role("button", name="Chế biến nông, lâm, thủy sản và thực phẩm").click()
+    await page.get_by_role("button", name="Trình đơn chính").last.click()
+    await expect(page.locator(".bot").last).to_contain_text("Bạn muốn làm gì?")
+    await page.get_by_role("button", name="Hội chợ triển lãm").last.click()
+    await expect(page.locator(".bot").last).to_contain_text("Còn 3/3 gian hàng")
+    await page.screenshot(path="/tmp/webchat-fairs-list.png")
+    await page.get_by_role("button", name="Đăng ký: Hội chợ Công Thương Hải Phòng 2027").click()
+    await expect(page.locator(".bot").last).to_contain_text("Câu 1/3")
+    await page.fill("#input", "Phạm Văn Hải")
+    await page.press("#input", "Enter")
+    await expect(page.locator(".bot").last).to_contain_text("Câu 2/3")
+    await page.get_by_role("button", name="Giữ nguyên").last.click()
+    await expect(page.locator(".bot").last).to_contain_text("Câu 3/3")
+    await page.fill("#input", "Nước mắm cốt, mắm tôm")
+    await page.press("#input", "Enter")
+    await expect(page.locator(".bot").last).to_contain_text("Phạm Văn Hải")
+    await page.screenshot(path="/tmp/webchat-fairs-review.png")
+    await page.locator(".bot").last.get_by_role("button", name="Gửi").click()
+    await expect(page.locator(".bot").last).to_contain_text("Đăng ký thành công")
+    await page.screenshot(path="/tmp/webchat-fairs-done.png")
+    await page.get_by_role("button", name="Đăng ký của tôi").last.click()
+    await expect(page.locator(".bot").last).to_contain_text("đã xác nhận")
+    await page.screenshot(path="/tmp/webchat-fairs-mine.png")
+    assert page.errors == []
