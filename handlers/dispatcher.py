@@ -158,7 +158,8 @@ class Dispatcher:
             return [Reply(notice, choices=offered)], current
         text = normalize_input(msg.text)
         # A command is never a button's label.
-        payload = msg.payload or (None if text.startswith("/") else _pick_choice(text, offered))
+        payload = msg.payload or (None if text.startswith("/") else _pick_choice(
+            text, offered, by_number=not current.expects_text))
         if not payload and not text:
             notice = _("Your message looks empty. Please type your question or tap a button.")
             return [Reply(notice, choices=offered)], current
@@ -233,22 +234,30 @@ class CurrentChoices:
 
     last: tuple[Choice, ...] = ()
     payloads: frozenset[str] = frozenset()
+    expects_text: bool = False  # the last message asks for a typed answer (see Reply)
 
     @classmethod
     def of(cls, replies: list[Reply]) -> CurrentChoices:
         with_choices = [r for r in replies if r.choices]
-        return cls(with_choices[-1].choices if with_choices else (),
-                   frozenset(c.payload for r in with_choices for c in r.choices))
+        last = with_choices[-1] if with_choices else None
+        return cls(last.choices if last else (),
+                   frozenset(c.payload for r in with_choices for c in r.choices),
+                   bool(last and last.expects_text))
 
     @classmethod
     def from_stored(cls, stored: dict) -> CurrentChoices:
         last = tuple(Choice(c["label"], c["payload"]) for c in stored.get("items", []))
-        return cls(last, frozenset(stored.get("offered", ())) | {c.payload for c in last})
+        return cls(last, frozenset(stored.get("offered", ())) | {c.payload for c in last},
+                   bool(stored.get("text")))
 
     def stored(self) -> dict:
-        items = [{"label": c.label, "payload": c.payload} for c in self.last]
+        stored: dict = {"items": [{"label": c.label, "payload": c.payload} for c in self.last]}
         earlier = sorted(self.payloads - {c.payload for c in self.last})
-        return {"items": items, "offered": earlier} if earlier else {"items": items}
+        if earlier:
+            stored["offered"] = earlier
+        if self.expects_text:
+            stored["text"] = True
+        return stored
 
 
 def storable_incoming(msg: Incoming) -> Incoming:
@@ -273,12 +282,14 @@ def _replies_of_duplicate(msg: Incoming, applied: ProcessedUpdate) -> list[Reply
     return from_stored(applied.replies)
 
 
-def _pick_choice(text: str, offered: tuple[Choice, ...]) -> str | None:
-    """Map "2", "2." or a typed label (diacritics and case ignored) to a choice's payload."""
+def _pick_choice(text: str, offered: tuple[Choice, ...], *, by_number: bool = True
+                 ) -> str | None:
+    """Map "2", "2." or a typed label (diacritics and case ignored) to a choice's payload;
+    not a number where the question asks for a typed answer (then "2" is the answer)."""
     if not offered or not text:
         return None
     number = text.rstrip(".)")
-    if number.isdigit() and 1 <= int(number) <= len(offered):
+    if by_number and number.isdigit() and 1 <= int(number) <= len(offered):
         return offered[int(number) - 1].payload
     folded = fold(text)
     for choice in offered:

@@ -56,6 +56,10 @@ class Reply:
     # The user's data was just deleted: clients drop whatever they keep (the web page's
     # stored conversation) and start afresh.
     forget_user: bool = False
+    # It asks for a typed answer (a number, a name, a date…) and its buttons only navigate:
+    # a typed "2" is the answer, never the second button, and channels without buttons show
+    # them as words to type rather than as a numbered list.
+    expects_text: bool = False
 
     def __post_init__(self) -> None:
         for choice in self.choices:

@@ -474,3 +474,53 @@ async def test_a_registration_passes_to_a_colleague_without_the_leavers_contact_
     async with UnitOfWork(fair_core.session_factory) as uow:
         heir = await uow.users.get(registration.user_id)
         assert heir is not None and heir.channel_user_id == "clerk"
+
+
+async def test_staff_edit_a_fair_and_its_reminders_follow_the_new_dates(fair_core) -> None:
+    fair_id = await add_fair(fair_core, booths=1)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    b = await owner(fair_core, "b", TAX_CODES[1])
+    await register(a)
+    await register(b)
+    staff = await staff_chat(fair_core)
+    await staff.say("/hoicho")
+    await staff.press("Quản lý hội chợ")
+    await staff.press("HC-01")
+    replies = await staff.press("Sửa thông tin")
+    assert "Giữ nguyên" in labels(replies)
+    for _ in range(3):  # names and the place kept
+        replies = await staff.press("Giữ nguyên")
+    replies = await staff.press("Bỏ qua")  # no place in English
+    replies = await staff.say("17/04/2027")  # a week later
+    replies = await staff.say("21/04/2027")
+    replies = await staff.press("Giữ nguyên")  # deadline
+    replies = await staff.say("2")  # one more booth
+    for _ in range(6):
+        replies = await staff.press("Giữ nguyên")
+    replies = await staff.press("Gửi")
+    assert "Đã lưu" in texts(replies)
+    assert [r.status for r in await registrations(fair_core)] == ["confirmed", "offered"]
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        fair = await uow.fairs.get(fair_id)
+        assert fair is not None and (fair.booths, fair.starts_on) == (2, date(2027, 4, 17))
+        keys = sorted(job.key for job in await uow.jobs.pending(f"fair:{fair_id}:remind"))
+        assert keys == [f"fair:{fair_id}:remind:1:2027-04-17",
+                        f"fair:{fair_id}:remind:7:2027-04-17"]
+
+
+async def test_a_fair_closed_by_staff_mid_form_keeps_nothing_half_done(fair_core) -> None:
+    fair_id = await add_fair(fair_core, booths=3)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    replies = await a.say("/hoicho")
+    await a.press(next(x for x in labels(replies) if x.startswith("Đăng ký:")))
+    await a.say("Nguyễn Thị Hoa")
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        fair = await uow.fairs.get(fair_id)
+        assert fair is not None
+        fair.status = FairStatus.CLOSED
+        await uow.commit()
+    replies = await a.press("Giữ nguyên")
+    assert "đã đóng đăng ký" in texts(replies)
+    assert await registrations(fair_core) == []
+    replies = await a.say("Gốm sứ")  # the form is over: this is a question now
+    assert await registrations(fair_core) == []

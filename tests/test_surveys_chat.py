@@ -246,3 +246,19 @@ async def test_answers_can_be_changed_after_submitting_until_closed(chat: Consol
     assert "chưa có khảo sát nào" in texts(await chat.say("/khaosat"))
     replies = await chat.say("", payload="svl:nhu_cau")  # an old button of the list
     assert "Khảo sát này đã đóng" in texts(replies)
+
+
+async def test_a_typed_number_is_the_answer_not_the_button_with_that_number(
+        chat: ConsoleChat, core) -> None:
+    """"1" typed for the number of workers once pressed Back, the only (first) button."""
+    await publish(core, demand_form())
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Thủ công mỹ nghệ")
+    replies = await chat.say("1")
+    assert "Cơ sở cần hỗ trợ gì?" in texts(replies)  # not back at question 1
+    (response,) = await responses(core)
+    assert response.progress["a"]["workers"] == 1
+    # Where the buttons are the answers, a number still picks one.
+    replies = await chat.say("2")
+    assert "✓ Đào tạo nghề" in labels(replies)

@@ -76,7 +76,10 @@ class ConsoleChat:
 
     def _render(self, reply: Reply) -> str:
         lines = [reply.text]
-        lines += [f"  {i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
+        if reply.expects_text:  # a typed number is the answer: the buttons are words to type
+            lines += [f"  [{c.label}]" for c in reply.choices]
+        else:
+            lines += [f"  {i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
         if reply.document:
             lines.append(f"  [{self._save(reply)}]")
         return "\n".join(lines)

@@ -34,6 +34,9 @@ from handlers.identifiers import (
 from handlers.types import Choice, Reply
 
 MAX_COMMUNE_CHOICES = 8
+# Answered by typing: their buttons (Keep, Skip, Back) are navigation only.
+_TYPED = frozenset({QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL,
+                    QuestionType.DATE, QuestionType.PHONE, QuestionType.TAX_CODE})
 MAX_REVIEW_VALUE = 80  # characters of an answer shown on the review screen
 
 _TAX_CODE_PROBLEMS = {
@@ -265,7 +268,8 @@ class FormRunner:
         elif question.type in (QuestionType.ACKNOWLEDGE, QuestionType.NOTE):
             choices.append(Choice(self._("OK"), self._payload("ok")))
         choices += self._navigation(question)
-        return Reply("\n".join(lines), choices=tuple(choices))
+        return Reply("\n".join(lines), choices=tuple(choices),
+                     expects_text=question.type in _TYPED)
 
     def _navigation(self, question: Question) -> list[Choice]:
         choices = []
