@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.channels.telegram import CHANNEL as TELEGRAM
+from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
 from bot.delivery import Deliveries
 from bot.housekeeping import Housekeeping
 from bot.logs import hide_secrets
+from bot.media import MediaLinks
 from bot.outbox_sender import OutboxSender
 from bot.server import build_web_app
 from bot.settings import Settings
@@ -44,6 +45,7 @@ class Core:
     translators: dict[str, Translator]
     dispatcher: Dispatcher
     deliveries: Deliveries
+    media: MediaLinks
 
     async def close(self) -> None:
         await self.deliveries.close()
@@ -71,16 +73,24 @@ def build_core(settings: Settings, *, kb: KnowledgeBase | None = None) -> Core:
                         staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids)
     dispatcher = Dispatcher(session_factory, build_router(), translators, services)
     return Core(settings, engine, session_factory, translators, dispatcher,
-                Deliveries(session_factory))
+                Deliveries(session_factory), MediaLinks(session_factory, settings.public_url))
+
+
+def build_channels(settings: Settings, core: Core) -> list[Channel]:
+    """The messaging channels configured in the settings (the web chat is always there)."""
+    channels: list[Channel] = []
+    if settings.telegram_token:
+        channels.append(TelegramChannel.from_settings(settings, core))
+    return channels
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the web chat, health check and webhooks; run Telegram when configured."""
+    """Serve the web chat, health check and webhooks; run the configured channels."""
     core = build_core(settings)
-    telegram = TelegramChannel.from_settings(settings, core) if settings.telegram_token else None
+    channels = build_channels(settings, core)
     # The cookie secret is read lazily: a database that is down at start must not stop the
     # page, the health check or the recovery once it is back.
-    app = build_web_app(core, telegram=telegram, cookie_secret=settings.web_cookie_secret)
+    app = build_web_app(core, channels=channels, cookie_secret=settings.web_cookie_secret)
     # The access log names the request line, status, size and time, never the client's
     # address, which is personal data (no route of ours carries anything personal in its URL).
     runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT)
@@ -89,11 +99,15 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     logger.info("web chat on http://%s:%s/", host, port)
     housekeeping = Housekeeping(core.session_factory)
     housekeeping.start()
-    outbox = None
-    if telegram:
-        await telegram.start()
-        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.deliver)
-        outbox.start()
+    started: list[Channel] = []
+    senders: list[OutboxSender] = []
+    for channel in channels:
+        await channel.start()
+        started.append(channel)
+        if channel.capabilities.push:
+            sender = OutboxSender(core.session_factory, channel)
+            sender.start()
+            senders.append(sender)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -102,9 +116,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await stop.wait()
     finally:
         await housekeeping.stop()
-        if outbox:
-            await outbox.stop()
-        if telegram:
-            await telegram.stop()
+        for sender in senders:
+            await sender.stop()
+        for channel in reversed(started):
+            await channel.stop()
         await runner.cleanup()
         await core.close()

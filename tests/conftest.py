@@ -180,7 +180,7 @@ async def webhook_bot(tg: FakeTelegram, database_url: str, locales_dir: Path,
                                     telegram_api_base_url=tg.url, telegram_webhook_url=url,
                                     **overrides))
     channel = TelegramChannel.from_settings(core.settings, core)
-    runner = web.AppRunner(build_web_app(core, cookie_secret="x", telegram=channel))
+    runner = web.AppRunner(build_web_app(core, cookie_secret="x", channels=[channel]))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     await channel.start()
