@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo_bot import ZaloBotChannel
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.delivery import Deliveries
 from bot.housekeeping import Housekeeping
 from bot.logs import hide_secrets
@@ -81,6 +83,10 @@ def build_channels(settings: Settings, core: Core) -> list[Channel]:
     channels: list[Channel] = []
     if settings.telegram_token:
         channels.append(TelegramChannel.from_settings(settings, core))
+    if settings.zalo_bot_token:
+        channels.append(ZaloBotChannel.from_settings(settings, core))
+    if settings.zalo_oa_enabled:
+        channels.append(ZaloOAChannel.from_settings(settings, core))
     return channels
 
 

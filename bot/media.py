@@ -22,6 +22,24 @@ logger = logging.getLogger(__name__)
 LINK_LIFETIME = timedelta(hours=24)
 ROUTE = "/media/{token}/{name}"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+_LINK_IN_TEXT = re.compile(r"/media/[^/\s\"]+/[^\s\"]*")
+
+
+class HideMediaLinks(logging.Filter):
+    """Masks media links in the HTTP access log: a link is the key to a file (an export full
+    of personal data) while it lasts."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/media/" in message:
+            record.msg, record.args = _LINK_IN_TEXT.sub("/media/[hidden]", message), None
+        return True
+
+
+def hide_media_links_in_access_log() -> None:
+    access_log = logging.getLogger("aiohttp.access")
+    if not any(isinstance(f, HideMediaLinks) for f in access_log.filters):
+        access_log.addFilter(HideMediaLinks())
 
 
 class MediaLinks:
@@ -53,6 +71,7 @@ class MediaLinks:
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(ROUTE, self.serve)
+        hide_media_links_in_access_log()
 
     async def serve(self, request: web.Request) -> web.Response:
         """GET /media/{token}/{name}: the file while its link lasts, else 404."""

@@ -27,9 +27,10 @@ class Message:
 
 
 def numbered(text: str, choices: tuple[Choice, ...] | list[Choice]) -> str:
-    """The text followed by its choices as a numbered list ("1. Label")."""
-    lines = [text] + [f"{i}. {c.label}" for i, c in enumerate(choices, 1)]
-    return "\n".join(line for line in lines if line)
+    """The text, then its choices as a numbered list ("1. Label") after a blank line, so they
+    stand apart from numbers in the text itself (a survey's review lists its questions)."""
+    listing = "\n".join(f"{i}. {c.label}" for i, c in enumerate(choices, 1))
+    return "\n\n".join(part for part in (text, listing) if part)
 
 
 def render(reply: Reply, capabilities: Capabilities) -> list[Message]:

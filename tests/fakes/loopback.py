@@ -145,3 +145,10 @@ class LoopbackFake:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(min(remaining, 0.05)):
                     await changed.wait()
+
+    async def wait_for_calls(self, method: str, count: int = 1,
+                             timeout: float = 5) -> list[dict[str, Any]]:
+        """Waits until the bot has called `method` at least `count` times."""
+        await self.wait_until(lambda: len(self.calls(method)) >= count, timeout,
+                              lambda: f"expected {count} {method} call(s) within {timeout}s")
+        return self.calls(method)
