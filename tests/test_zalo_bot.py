@@ -230,3 +230,24 @@ def _library_levels():
     yield
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+
+
+async def test_a_revoked_token_fails_for_good(
+    zbot: FakeZaloBot, zalo_bot: Core
+) -> None:
+    channel = _channel(zalo_bot)
+    zbot.token = "3210987654321:ResetInZaloBotCreator"  # the operator reset the token
+    (outcome,) = await channel.deliver(LAN, [Reply("Xin chào")])
+    assert (outcome.kind, outcome.transient) == ("failed", False)
+    assert outcome.error.startswith("401")
+
+
+async def test_an_event_without_a_message_is_acknowledged_and_ignored(
+    zbot: FakeZaloBot, zalo_bot: Core
+) -> None:
+    async with ClientSession() as session, session.post(
+        zbot.webhook_url, json={"ok": True, "result": {"event_name": "bot.added"}},
+        headers={SECRET_HEADER: zbot.webhook_secret}
+    ) as response:
+        assert response.status == 200
+    assert await count(zalo_bot, User) == 0

@@ -18,7 +18,7 @@ from bot.app import Core, build_core
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.logs import QUIET_LIBRARIES, quiet_libraries
 from bot.outbox_sender import OutboxSender
-from handlers.types import Document, Reply
+from handlers.types import Choice, Document, Reply
 from storage.models import ChannelToken, DeliveryStatus, OutboxMessage, ProcessedUpdate, User
 from storage.uow import UnitOfWork
 from tests.conftest import make_settings, zalo_oa_settings
@@ -57,9 +57,8 @@ async def test_a_follower_is_greeted_and_taps_a_query_button(zoa: FakeZaloOA,
 
 async def test_choices_that_do_not_fit_in_buttons_are_numbered(zoa: FakeZaloOA,
                                                               zalo_oa: Core) -> None:
-    outcomes = await channel_of(zalo_oa).deliver(BINH, [Reply("Chọn:", choices=tuple(
-        __import__("handlers.types", fromlist=["Choice"]).Choice(f"Mục {i}", f"x:{i}")
-        for i in range(1, 8)))])
+    choices = tuple(Choice(f"Mục {i}", f"x:{i}") for i in range(1, 8))
+    outcomes = await channel_of(zalo_oa).deliver(BINH, [Reply("Chọn:", choices=choices)])
     assert [o.kind for o in outcomes] == ["sent"]  # no user row: the deletion answer's case
     (message,) = zoa.messages_to(BINH)
     assert "attachment" not in message and "\n7. Mục 7" in message["text"]

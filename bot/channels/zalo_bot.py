@@ -266,9 +266,7 @@ async def _read_event(request: web.Request) -> dict[str, Any] | None:
         data = data["result"]
     if not isinstance(data, dict) or not isinstance(data.get("event_name"), str):
         return None
-    if not isinstance(data.get("message"), dict):
-        return None
-    return data
+    return data  # an event without a message is acknowledged and ignored (to_incoming)
 
 
 def to_incoming(event: dict[str, Any]) -> Incoming | None:
