@@ -17,7 +17,7 @@ class MediaRepository:
     async def add(self, token: str, *, filename: str, mime_type: str, content: bytes,
                   now: datetime, expires_at: datetime) -> None:
         """Store a file under `token`, dropping the files whose links have expired."""
-        await self._session.execute(delete(MediaFile).where(MediaFile.expires_at <= now))
+        await self.forget_expired(now)
         self._session.add(MediaFile(token=token, filename=filename[:200],
                                     mime_type=mime_type[:100], content=content,
                                     created_at=now, expires_at=expires_at))
@@ -27,3 +27,8 @@ class MediaRepository:
         """The file behind a link that has not expired."""
         query = select(MediaFile).where(MediaFile.token == token, MediaFile.expires_at > now)
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def forget_expired(self, now: datetime) -> int:
+        """Delete the files whose links have expired (exports may hold personal data)."""
+        result = await self._session.execute(delete(MediaFile).where(MediaFile.expires_at <= now))
+        return result.rowcount
