@@ -79,7 +79,7 @@ def build_core(settings: Settings, *, kb: KnowledgeBase | None = None) -> Core:
 
 
 def build_channels(settings: Settings, core: Core) -> list[Channel]:
-    """The messaging channels configured in the settings (the web chat is always there)."""
+    """The messaging channels the settings configure (the web chat comes with the server)."""
     channels: list[Channel] = []
     if settings.telegram_token:
         channels.append(TelegramChannel.from_settings(settings, core))
@@ -98,7 +98,8 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     # page, the health check or the recovery once it is back.
     app = build_web_app(core, channels=channels, cookie_secret=settings.web_cookie_secret)
     # The access log names the request line, status, size and time, never the client's
-    # address, which is personal data (no route of ours carries anything personal in its URL).
+    # address, which is personal data (no route of ours carries anything personal in its URL;
+    # media links, keys to their files, are masked there: bot/media.py).
     runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
