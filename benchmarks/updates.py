@@ -201,7 +201,6 @@ async def _control_loop(profile_path: str | None) -> None:
 
 async def serve_bot(args: argparse.Namespace) -> None:
     from bot.app import build_core
-    from bot.channels.telegram import CHANNEL as TELEGRAM
     from bot.outbox_sender import OutboxSender
     from bot.server import build_web_app
     from bot.settings import Settings
@@ -216,13 +215,13 @@ async def serve_bot(args: argparse.Namespace) -> None:
     )
     core = build_core(settings)
     channel = build_channel(settings, core, rate_limiter=args.rate_limiter)
-    app = build_web_app(core, cookie_secret=await core.web_cookie_secret(), telegram=channel)
+    app = build_web_app(core, cookie_secret=await core.web_cookie_secret(), channels=[channel])
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     await channel.start()
     # As bot.app.serve does once Telegram is up: the background outbox delivery.
-    outbox = OutboxSender(core.session_factory, TELEGRAM, channel.deliver)
+    outbox = OutboxSender(core.session_factory, channel)
     outbox.start()
     _say(f"READY {url}")
     try:

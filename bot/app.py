@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.channels.telegram import CHANNEL as TELEGRAM
+from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo_bot import ZaloBotChannel
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.delivery import Clock, Deliveries, utc_now
-from bot.housekeeping import PRUNE_EVERY, PRUNE_LEDGER, prune_ledger
+from bot.housekeeping import PRUNE_EVERY, PRUNE_LEDGER, PRUNE_MEDIA, prune_ledger, prune_media
 from bot.logs import hide_secrets
+from bot.media import MediaLinks
 from bot.outbox_sender import OutboxSender
 from bot.scheduler import Scheduler
 from bot.server import build_web_app
@@ -45,6 +48,7 @@ class Core:
     translators: dict[str, Translator]
     dispatcher: Dispatcher
     deliveries: Deliveries
+    media: MediaLinks
     scheduler: Scheduler
     clock: Clock = utc_now
 
@@ -80,30 +84,48 @@ def build_core(settings: Settings, *, kb: KnowledgeBase | None = None,
     for kind, handler in build_jobs().items():
         scheduler.register(kind, handler)
     scheduler.register(PRUNE_LEDGER, prune_ledger, every=PRUNE_EVERY)
+    scheduler.register(PRUNE_MEDIA, prune_media, every=PRUNE_EVERY)
     return Core(settings, engine, session_factory, translators, dispatcher,
-                Deliveries(session_factory, clock=clock), scheduler, clock)
+                Deliveries(session_factory, clock=clock),
+                MediaLinks(session_factory, settings.public_url), scheduler, clock)
+
+
+def build_channels(settings: Settings, core: Core) -> list[Channel]:
+    """The messaging channels the settings configure (the web chat comes with the server)."""
+    channels: list[Channel] = []
+    if settings.telegram_token:
+        channels.append(TelegramChannel.from_settings(settings, core))
+    if settings.zalo_bot_token:
+        channels.append(ZaloBotChannel.from_settings(settings, core))
+    if settings.zalo_oa_enabled:
+        channels.append(ZaloOAChannel.from_settings(settings, core))
+    return channels
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the web chat, health check and webhooks; run Telegram when configured."""
+    """Serve the web chat, health check and webhooks; run the configured channels."""
     core = build_core(settings)
-    telegram = TelegramChannel.from_settings(settings, core) if settings.telegram_token else None
+    channels = build_channels(settings, core)
     # The cookie secret is read lazily: a database that is down at start must not stop the
     # page, the health check or the recovery once it is back.
-    app = build_web_app(core, telegram=telegram, cookie_secret=settings.web_cookie_secret)
+    app = build_web_app(core, channels=channels, cookie_secret=settings.web_cookie_secret)
     # The access log names the request line, status, size and time, never the client's
-    # address, which is personal data (no route of ours carries anything personal in its URL).
+    # address, which is personal data (no route of ours carries anything personal in its URL;
+    # media links, keys to their files, are masked there: bot/media.py).
     runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     logger.info("web chat on http://%s:%s/", host, port)
     core.scheduler.start()
-    outbox = None
-    if telegram:
-        await telegram.start()
-        outbox = OutboxSender(core.session_factory, TELEGRAM, telegram.deliver,
-                              clock=core.clock)
-        outbox.start()
+    started: list[Channel] = []
+    senders: list[OutboxSender] = []
+    for channel in channels:
+        await channel.start()
+        started.append(channel)
+        if channel.capabilities.push:
+            sender = OutboxSender(core.session_factory, channel, clock=core.clock)
+            sender.start()
+            senders.append(sender)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -112,9 +134,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await stop.wait()
     finally:
         await core.scheduler.stop()
-        if outbox:
-            await outbox.stop()
-        if telegram:
-            await telegram.stop()
+        for sender in senders:
+            await sender.stop()
+        for channel in reversed(started):
+            await channel.stop()
         await runner.cleanup()
         await core.close()

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.rendering import numbered
 from handlers.error_report import anonymous_traceback
 from handlers.stored_replies import to_stored
 from handlers.types import Reply
@@ -31,7 +32,9 @@ class Outcome(StrEnum):
     SENT = "sent"
     RETRY_AFTER = "retry_after"  # flood control: the platform names when to try again
     BLOCKED = "blocked"  # the user blocked the bot or left the platform
-    NOT_ALLOWED = "not_allowed"  # the platform refuses messages to this user (never started)
+    # The platform does not let the bot write to this user now: never started the bot, or
+    # outside Zalo OA's reply window. Not retried; counted.
+    NOT_ALLOWED = "not_allowed"
     FAILED = "failed"  # refused (for good unless `transient`)
 
 
@@ -54,8 +57,7 @@ SENT = DeliveryOutcome(Outcome.SENT)
 
 def as_text(reply: Reply) -> str:
     """A reply as plain text, choices as a numbered list (the user may type the number)."""
-    lines = [reply.text] + [f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
-    return "\n".join(line for line in lines if line)
+    return numbered(reply.text, reply.choices)
 
 
 class Deliveries:

@@ -3,17 +3,19 @@
 Due messages are leased in a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
 several workers share the queue), sent outside any transaction, and marked by how the
 platform answered: sent, later (flood control, or a network or server error with backoff),
-blocked, or failed for good. A sender that dies after leasing a message leaves it to the next
-claim once the lease has run out.
+blocked, not allowed (the platform does not let the bot write to the user now, e.g. outside
+Zalo OA's reply window), or failed for good. One sender serves each channel that pushes.
+A sender that dies after leasing a message leaves it to the next claim once the lease has run
+out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,10 +26,10 @@ from handlers.types import Reply
 from storage.models import DeliveryStatus
 from storage.uow import UnitOfWork
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.channels.base import Channel
 
-# deliver(channel_user_id, message) -> how the platform answered
-Deliver = Callable[[str, Reply], Awaitable[DeliveryOutcome]]
+logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
@@ -44,13 +46,13 @@ class Leased:
 
 
 class OutboxSender:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], channel: str,
-                 deliver: Deliver, *, clock: Clock = utc_now, interval: float = 2.0,
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], channel: Channel,
+                 *, clock: Clock = utc_now, interval: float = 2.0,
                  batch: int = 20, lease: timedelta = LEASE,
                  max_attempts: int = MAX_ATTEMPTS) -> None:
         self._session_factory = session_factory
-        self._channel = channel
-        self._deliver = deliver
+        self._channel = channel.name
+        self._deliver = channel.deliver
         self._clock = clock
         self._interval = interval
         self._batch = batch
@@ -96,7 +98,9 @@ class OutboxSender:
     async def _send(self, leased: list[Leased]) -> None:
         outcomes: list[tuple[Leased, DeliveryOutcome]] = []
         for item in leased:
-            outcome = await self._deliver(item.channel_user_id, item.reply)
+            outcomes_of_item = await self._deliver(item.channel_user_id, [item.reply])
+            outcome = outcomes_of_item[-1] if outcomes_of_item else DeliveryOutcome(
+                Outcome.FAILED, error="nothing sent")
             outcomes.append((item, outcome))
             if outcome.kind is Outcome.RETRY_AFTER:
                 # Flood control holds for the whole bot: the rest waits without trying.
@@ -121,6 +125,11 @@ class OutboxSender:
             await outbox.settle(item.message_id, DeliveryStatus.BLOCKED, now,
                                 last_error=outcome.error)
             await uow.users.set_blocked(self._channel, item.channel_user_id, now)
+        elif outcome.kind is Outcome.NOT_ALLOWED:
+            logger.info("outbox message #%s not allowed (%s)", item.message_id,
+                        outcome.error or outcome.kind)
+            await outbox.settle(item.message_id, DeliveryStatus.NOT_ALLOWED, now,
+                                last_error=outcome.error or outcome.kind)
         elif outcome.transient and item.attempts < self._max_attempts:
             backoff = min(FIRST_BACKOFF * 2 ** (item.attempts - 1), MAX_BACKOFF)
             await outbox.settle(item.message_id, DeliveryStatus.PENDING, now,

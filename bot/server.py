@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -22,17 +22,20 @@ from storage.db import DATABASE_ERRORS
 
 if TYPE_CHECKING:
     from bot.app import Core
-    from bot.channels.telegram import TelegramChannel
+    from bot.channels.base import Channel
 
 logger = logging.getLogger(__name__)
+
+WEB_CHAT = web.AppKey("web_chat", WebChat)
 
 UNAVAILABLE = N_("The service is briefly unavailable. Your saved data is safe; please try "
                  "again in a few minutes.")
 
 
 def build_web_app(core: Core, *, cookie_secret: str | None = None,
-                  telegram: TelegramChannel | None = None) -> web.Application:
-    """The aiohttp app; without a cookie secret it is read from the database when needed."""
+                  channels: Sequence[Channel] = ()) -> web.Application:
+    """The aiohttp app: the web chat, the health check, media links and each channel's
+    routes; without a cookie secret it is read from the database when needed."""
     async def configured_secret() -> str:
         assert cookie_secret is not None
         return cookie_secret
@@ -56,8 +59,10 @@ def build_web_app(core: Core, *, cookie_secret: str | None = None,
         return web.json_response({"status": "ok", "database": "ok"})
 
     app.router.add_get("/healthz", healthz)
-    if telegram is not None and telegram.uses_webhook:
-        app.router.add_post("/webhooks/telegram", telegram.handle_webhook)
+    core.media.add_routes(app)
+    for channel in channels:
+        channel.add_routes(app)
+    app[WEB_CHAT] = webchat
     return app
 
 

@@ -19,13 +19,21 @@ KB_DIR = PROJECT_ROOT / "handlers" / "kb" / "data"
 
 # What Telegram accepts as a webhook secret_token.
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Zalo Bot Platform's secret_token is 8-256 characters; its alphabet is not documented, so
+# we keep to Telegram's.
+ZALO_BOT_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,256}")
 _WEBHOOK_SECRET_LABEL = b"khuyencong-bot telegram webhook secret v1"
+_ZALO_BOT_SECRET_LABEL = b"khuyencong-bot zalo bot webhook secret v1"
+
+ZALO_BOT_API_BASE_URL = "https://bot-api.zaloplatforms.com"
+ZALO_OA_API_BASE_URL = "https://openapi.zalo.me"
+ZALO_OA_OAUTH_BASE_URL = "https://oauth.zaloapp.com"
 
 
-def derive_webhook_secret(token: str) -> str:
+def derive_webhook_secret(token: str, label: bytes = _WEBHOOK_SECRET_LABEL) -> str:
     """A webhook secret that every worker with the same bot token computes alike: HMAC-SHA256
     of a fixed label keyed by the token, base64url without padding (43 characters)."""
-    digest = hmac.new(token.encode(), _WEBHOOK_SECRET_LABEL, hashlib.sha256).digest()
+    digest = hmac.new(token.encode(), label, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -49,12 +57,45 @@ class Settings:
     locales_dir: Path = PROJECT_ROOT / "locales"
     export_dir: Path = Path("exports")
     kb_dir: Path = KB_DIR
+    # The bot's public HTTPS address (https://bot.example.vn): Zalo's webhooks are set to it,
+    # and photos and files for Zalo are served from it under expiring links.
+    public_url: str | None = None
+    zalo_bot_token: str | None = None
+    zalo_bot_webhook_secret: str | None = None
+    zalo_bot_api_base_url: str = ZALO_BOT_API_BASE_URL
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None
+    # Only the first tokens: once in the database, the refreshed ones there are used.
+    zalo_oa_access_token: str | None = None
+    zalo_oa_refresh_token: str | None = None
+    zalo_oa_api_base_url: str = ZALO_OA_API_BASE_URL
+    zalo_oa_oauth_base_url: str = ZALO_OA_OAUTH_BASE_URL
 
     def __post_init__(self) -> None:
         secret = self.telegram_webhook_secret
         if secret is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(secret):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, "
                              "0-9, _ and -")
+        secret = self.zalo_bot_webhook_secret
+        if secret is not None and not ZALO_BOT_SECRET_PATTERN.fullmatch(secret):
+            raise ValueError("ZALO_BOT_WEBHOOK_SECRET must be 8-256 characters of A-Z, a-z, "
+                             "0-9, _ and -")
+        if bool(self.zalo_oa_app_id) != bool(self.zalo_oa_secret_key):
+            raise ValueError("ZALO_OA_APP_ID and ZALO_OA_SECRET_KEY go together")
+
+    @property
+    def zalo_oa_enabled(self) -> bool:
+        return bool(self.zalo_oa_app_id and self.zalo_oa_secret_key)
+
+    @property
+    def zalo_bot_secret(self) -> str | None:
+        """The secret Zalo must send with every webhook request: the configured one, or one
+        derived from the bot token, so the webhook is never open."""
+        if self.zalo_bot_webhook_secret:
+            return self.zalo_bot_webhook_secret
+        if not self.zalo_bot_token:
+            return None
+        return derive_webhook_secret(self.zalo_bot_token, _ZALO_BOT_SECRET_LABEL)
 
     @property
     def webhook_secret(self) -> str | None:
@@ -68,8 +109,12 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log."""
         token = self.telegram_token or ""
+        zalo_token = self.zalo_bot_token or ""
         # The part after the bot id is the secret one; a URL may carry it with ":" escaped.
-        values = (token, token.partition(":")[2], self.webhook_secret, self.web_cookie_secret)
+        values = (token, token.partition(":")[2], self.webhook_secret, self.web_cookie_secret,
+                  zalo_token, zalo_token.partition(":")[2], self.zalo_bot_secret,
+                  self.zalo_oa_secret_key, self.zalo_oa_access_token,
+                  self.zalo_oa_refresh_token)
         return tuple(v for v in values if v)
 
     @classmethod
@@ -94,6 +139,16 @@ class Settings:
             locales_dir=Path(get("LOCALES_DIR") or PROJECT_ROOT / "locales"),
             export_dir=Path(get("EXPORT_DIR") or "exports"),
             kb_dir=Path(get("KB_DIR") or KB_DIR),
+            public_url=(get("PUBLIC_URL") or "").rstrip("/") or None,
+            zalo_bot_token=get("ZALO_BOT_TOKEN"),
+            zalo_bot_webhook_secret=get("ZALO_BOT_WEBHOOK_SECRET"),
+            zalo_bot_api_base_url=get("ZALO_BOT_API_BASE_URL") or ZALO_BOT_API_BASE_URL,
+            zalo_oa_app_id=get("ZALO_OA_APP_ID"),
+            zalo_oa_secret_key=get("ZALO_OA_SECRET_KEY"),
+            zalo_oa_access_token=get("ZALO_OA_ACCESS_TOKEN"),
+            zalo_oa_refresh_token=get("ZALO_OA_REFRESH_TOKEN"),
+            zalo_oa_api_base_url=get("ZALO_OA_API_BASE_URL") or ZALO_OA_API_BASE_URL,
+            zalo_oa_oauth_base_url=get("ZALO_OA_OAUTH_BASE_URL") or ZALO_OA_OAUTH_BASE_URL,
         )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -209,6 +210,9 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"  # waiting, or being sent under a lease
     SENT = "sent"  # the platform accepted it (or the web page acknowledged it)
     BLOCKED = "blocked"  # the user blocked the bot; never retried
+    # The platform does not let the bot write to this user now (e.g. outside Zalo OA's
+    # reply window); never retried, counted by the broadcasts.
+    NOT_ALLOWED = "not_allowed"
     FAILED = "failed"  # refused for good, or out of attempts
 
 
@@ -392,3 +396,41 @@ class FairRegistration(Base):
     offer_expires_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)  # why staff rejected it
     decided_by: Mapped[str | None] = mapped_column(String(96))
+class MediaFile(Base):
+    """A photo or file (a chart, an export) for a channel that takes them only by URL (Zalo),
+    served from our own server under an unguessable link until it expires."""
+
+    __tablename__ = "media_files"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ChannelToken(Base):
+    """A channel's current API tokens (Zalo OA: a 25-hour access token and a single-use
+    refresh token), shared by all workers and replaced under a row lock."""
+
+    __tablename__ = "channel_tokens"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class ReplyWindow(Base):
+    """Zalo OA's reply window of one user: opened by their last message, it allows a number of
+    messages for a while (8 within 48 hours)."""
+
+    __tablename__ = "reply_windows"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    opened_at: Mapped[datetime]
+    replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -8,12 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.app_settings import AppSettingRepository
 from storage.audit import AuditRepository
+from storage.channel_tokens import ChannelTokenRepository, ReplyWindowRepository
 from storage.conversations import ConversationRepository
 from storage.db import WRITE_LOCK
 from storage.establishments import EstablishmentRepository
 from storage.fairs import FairRepository, RegistrationRepository
 from storage.inbound import InboundRepository
 from storage.jobs import JobRepository
+from storage.media import MediaRepository
 from storage.outbox import OutboxRepository
 from storage.profiles import ProfileRepository
 from storage.questions import QuestionRepository, StaffAnswerRepository
@@ -39,6 +41,9 @@ class UnitOfWork:
     jobs: JobRepository
     fairs: FairRepository
     registrations: RegistrationRepository
+    media: MediaRepository
+    channel_tokens: ChannelTokenRepository
+    reply_windows: ReplyWindowRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -64,6 +69,9 @@ class UnitOfWork:
         self.jobs = JobRepository(session)
         self.fairs = FairRepository(session)
         self.registrations = RegistrationRepository(session)
+        self.media = MediaRepository(session)
+        self.channel_tokens = ChannelTokenRepository(session)
+        self.reply_windows = ReplyWindowRepository(session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

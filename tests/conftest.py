@@ -25,6 +25,8 @@ from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.zalo_bot_server import FakeZaloBot
+from tests.fakes.zalo_oa_server import FakeZaloOA
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -197,7 +199,7 @@ async def webhook_bot(tg: FakeTelegram, database_url: str, locales_dir: Path,
                                     telegram_api_base_url=tg.url, telegram_webhook_url=url,
                                     **overrides))
     channel = TelegramChannel.from_settings(core.settings, core)
-    runner = web.AppRunner(build_web_app(core, cookie_secret="x", telegram=channel))
+    runner = web.AppRunner(build_web_app(core, cookie_secret="x", channels=[channel]))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     await channel.start()
@@ -207,3 +209,81 @@ async def webhook_bot(tg: FakeTelegram, database_url: str, locales_dir: Path,
         await channel.stop()
         await runner.cleanup()
         await core.close()
+
+
+@asynccontextmanager
+async def bot_server(database_url: str, locales_dir: Path, *, kb: KnowledgeBase | None = None,
+                     port: int | None = None,
+                     **overrides: object) -> AsyncIterator[tuple[Core, list, str]]:
+    """The bot's own aiohttp server on loopback with the channels the settings configure,
+    started as `khuyencong run` starts them: (core, channels, public URL)."""
+    from aiohttp import web
+
+    from bot.app import build_channels
+    from bot.server import build_web_app
+
+    port = port or free_port()
+    public_url = f"http://127.0.0.1:{port}"
+    core = build_core(make_settings(database_url, locales_dir, public_url=public_url,
+                                    **overrides), kb=kb)
+    channels = build_channels(core.settings, core)
+    runner = web.AppRunner(build_web_app(core, cookie_secret="x", channels=channels))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    started = []
+    try:
+        for channel in channels:
+            await channel.start()
+            started.append(channel)
+        yield core, channels, public_url
+    finally:
+        for channel in reversed(started):
+            await channel.stop()
+        await runner.cleanup()
+        await core.close()
+
+
+@pytest.fixture
+async def zbot() -> AsyncIterator[FakeZaloBot]:
+    """A fake Zalo Bot Platform API on loopback."""
+    async with FakeZaloBot() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def zoa() -> AsyncIterator[FakeZaloOA]:
+    """A fake Zalo OA API and OAuth server on loopback."""
+    async with FakeZaloOA() as fake:
+        yield fake
+
+
+def zalo_bot_settings(fake: FakeZaloBot) -> dict:
+    return {"zalo_bot_token": fake.token, "zalo_bot_api_base_url": fake.url}
+
+
+def zalo_oa_settings(fake: FakeZaloOA) -> dict:
+    return {"zalo_oa_app_id": fake.app_id, "zalo_oa_secret_key": fake.secret_key,
+            "zalo_oa_access_token": fake.access_token,
+            "zalo_oa_refresh_token": fake.refresh_token,
+            "zalo_oa_api_base_url": fake.url, "zalo_oa_oauth_base_url": fake.url}
+
+
+@pytest.fixture
+async def zalo_bot(zbot: FakeZaloBot, sqlite_url: str, locales_dir: Path,
+                   knowledge_base: KnowledgeBase) -> AsyncIterator[Core]:
+    """The bot serving the fake Zalo Bot Platform through its webhook."""
+    async with bot_server(sqlite_url, locales_dir, kb=knowledge_base,
+                          **zalo_bot_settings(zbot)) as (core, channels, _url):
+        core.channels = channels
+        yield core
+
+
+@pytest.fixture
+async def zalo_oa(zoa: FakeZaloOA, sqlite_url: str, locales_dir: Path,
+                  knowledge_base: KnowledgeBase) -> AsyncIterator[Core]:
+    """The bot serving the fake Zalo OA through its webhook."""
+    async with bot_server(sqlite_url, locales_dir, kb=knowledge_base,
+                          **zalo_oa_settings(zoa)) as (core, channels, url):
+        zoa.webhook_url = f"{url}/webhooks/zalo-oa"
+        core.channels = channels
+        yield core

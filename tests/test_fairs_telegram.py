@@ -58,8 +58,7 @@ async def test_a_freed_booth_is_offered_on_telegram_and_taken_with_its_button(
     await press(tg, FIRST, cancel)
     await press(tg, FIRST, "Có, huỷ đăng ký")
 
-    sender = OutboxSender(polling.session_factory, "telegram", polling.telegram.deliver,
-                          interval=0.05)
+    sender = OutboxSender(polling.session_factory, polling.telegram, interval=0.05)
     sender.start()
     try:
         offer = (await tg.wait_for_messages(SECOND, len(tg.messages_to(SECOND)) + 1))[-1]

@@ -49,13 +49,13 @@ async def test_the_ledger_is_pruned_by_a_recurring_job(database_url, locales_dir
             await uow.inbound.record("telegram", "2", NOW - timedelta(hours=1))
             await uow.commit()
         await core.scheduler.ensure_recurring()
-        assert await core.scheduler.run_due() == 1
+        assert await core.scheduler.run_due() == 2  # the ledger's and the media files'
         assert await _count(core, ProcessedUpdate) == 1
         assert await core.scheduler.run_due() == 0  # next run in an hour
         job = await _job(core, PRUNE_LEDGER)
         assert (job.status, job.due_at) == (JobStatus.PENDING, NOW + timedelta(hours=1))
         clock.advance(days=3)
-        assert await core.scheduler.run_due() == 1
+        assert await core.scheduler.run_due() == 2
         assert await _count(core, ProcessedUpdate) == 0
     finally:
         await core.close()
@@ -154,3 +154,25 @@ async def test_two_workers_run_each_due_job_exactly_once(database_url, locales_d
     finally:
         await first.close()
         await second.close()
+
+
+async def test_expired_media_files_are_pruned_by_a_recurring_job(database_url, locales_dir,
+                                                                 knowledge_base) -> None:
+    from storage.models import MediaFile
+
+    core = _core(database_url, locales_dir, knowledge_base, MovableClock(NOW))
+    try:
+        async with UnitOfWork(core.session_factory) as uow:
+            for token, expires_at in (("old", NOW - timedelta(minutes=1)),
+                                      ("fresh", NOW + timedelta(hours=1))):
+                uow._session.add(MediaFile(token=token, filename="x.xlsx", mime_type="x",
+                                           content=b"personal", created_at=NOW,
+                                           expires_at=expires_at))
+            await uow.commit()
+        await core.scheduler.ensure_recurring()
+        await core.scheduler.run_due()
+        async with UnitOfWork(core.session_factory) as uow:
+            tokens = (await uow._session.execute(select(MediaFile.token))).scalars().all()
+        assert tokens == ["fresh"]
+    finally:
+        await core.close()

@@ -136,7 +136,7 @@ async def test_staff_answer_is_pushed_to_a_telegram_user(tg: FakeTelegram, polli
 
     channel = TelegramChannel.from_settings(polling.settings, polling)
     await channel.application.initialize()
-    sender = OutboxSender(polling.session_factory, "telegram", channel.deliver,
+    sender = OutboxSender(polling.session_factory, channel,
                           interval=0.05)
     await tg.user_sends(OWNER, "giá vàng hôm nay")
     await tg.wait_for_messages(OWNER, 1)

@@ -126,7 +126,7 @@ async def test_in_polling_mode_an_unsent_reply_comes_later_through_the_outbox(
     await tg.user_sends(OWNER, "/menu")
     await tg.wait_for_calls("sendMessage", 1)
     assert tg.messages_to(OWNER) == []
-    sender = OutboxSender(polling.session_factory, "telegram", polling.telegram.deliver)
+    sender = OutboxSender(polling.session_factory, polling.telegram)
     for _ in range(100):  # the polled update's handling hands the reply over meanwhile
         if await sender.deliver_once():
             break
@@ -156,7 +156,7 @@ async def outbox(tg: FakeTelegram, database_url: str, locales_dir) -> AsyncItera
         await uow.commit()
 
     def sender() -> OutboxSender:
-        return OutboxSender(core.session_factory, "telegram", channel.deliver, clock=clock)
+        return OutboxSender(core.session_factory, channel, clock=clock)
 
     yield {"core": core, "clock": clock, "sender": sender, "channel": channel}
     await channel.application.shutdown()
@@ -248,8 +248,8 @@ async def test_a_server_error_is_retried_with_backoff_then_given_up(
     tg: FakeTelegram, outbox
 ) -> None:
     tg.fail_next("sendMessage", error_code=500, times=100)
-    sender = OutboxSender(outbox["core"].session_factory, "telegram",
-                          outbox["channel"].deliver, clock=outbox["clock"], max_attempts=3)
+    sender = OutboxSender(outbox["core"].session_factory, outbox["channel"],
+                          clock=outbox["clock"], max_attempts=3)
     assert await sender.deliver_once() == 1
     assert await sender.deliver_once() == 0  # backing off
     outbox["clock"].advance(seconds=30)

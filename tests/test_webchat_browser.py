@@ -242,6 +242,7 @@ async def test_the_shipped_survey_on_a_phone(core, page) -> None:
     await expect(last).to_contain_text(f"Hiện tại: {VALID_TAX_CODE}")
     await expect(last.get_by_role("button", name="Giữ nguyên")).to_be_visible()
     await last.get_by_role("button", name="Giữ nguyên").click()
+    await expect(last).to_contain_text("Câu 3/")
     await page.screenshot(path="/tmp/webchat-survey-third.png")
     # Leave and come back later: the same question.
     shown = await last.inner_text()

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from aiohttp import web
+
+from bot.channels.base import Capabilities
+from bot.channels.rendering import render
+from bot.delivery import SENT, DeliveryOutcome
 from handlers.dispatcher import Dispatcher
 from handlers.text import fold
 from handlers.types import Choice, Incoming, Reply
 
 CHANNEL = "console"
+# A terminal: choices as a numbered list (--json lists them as buttons), text never split.
+CAPABILITIES = Capabilities(max_text_length=1_000_000, photos=False, documents=True,
+                            push=False)
 
 
 class ConsoleChat:
+    """The operator's terminal; a channel without routes whose messages go to `stdout`."""
+
+    name = CHANNEL
+    capabilities = CAPABILITIES
+
     def __init__(self, dispatcher: Dispatcher, *, user_id: str = "local", operator: bool = False,
                  export_dir: Path = Path("exports")) -> None:
         self._dispatcher = dispatcher
@@ -23,6 +37,24 @@ class ConsoleChat:
         self._export_dir = export_dir
         self._choices: list[Choice] = []  # of the latest reply that had any
         self._sequence = 0
+        self._stdout: TextIO = sys.stdout
+
+    def add_routes(self, app: web.Application) -> None:
+        """None: the console runs in the operator's terminal, not on the server."""
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def deliver(self, channel_user_id: str,
+                      replies: Sequence[Reply]) -> list[DeliveryOutcome]:
+        """Print replies in the terminal (there is one user: the operator)."""
+        for reply in replies:
+            self._stdout.write(self._render(reply) + "\n")
+        self._stdout.flush()
+        return [SENT for _ in replies]
 
     async def say(self, text: str = "", *, payload: str | None = None) -> list[Reply]:
         self._sequence += 1
@@ -44,13 +76,12 @@ class ConsoleChat:
         return None
 
     async def run_interactive(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-        for reply in await self.say("/start"):
-            stdout.write(self._render(reply) + "\n")
+        self._stdout = stdout
+        await self.deliver(self._user_id, await self.say("/start"))
         stdout.write("> ")
         stdout.flush()
         for line in stdin:
-            for reply in await self.say(line.rstrip("\n")):
-                stdout.write(self._render(reply) + "\n")
+            await self.deliver(self._user_id, await self.say(line.rstrip("\n")))
             stdout.write("> ")
             stdout.flush()
 
@@ -75,11 +106,7 @@ class ConsoleChat:
                 _emit(stdout, self._reply_json(reply))
 
     def _render(self, reply: Reply) -> str:
-        lines = [reply.text]
-        if reply.expects_text:  # a typed number is the answer: the buttons are words to type
-            lines += [f"  [{c.label}]" for c in reply.choices]
-        else:
-            lines += [f"  {i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
+        lines = [message.text for message in render(reply, self.capabilities)]
         if reply.document:
             lines.append(f"  [{self._save(reply)}]")
         return "\n".join(lines)

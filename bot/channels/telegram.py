@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -21,10 +22,11 @@ from telegram.constants import ChatMemberStatus, MessageLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.channels.text_split import split_text
+from bot.channels.base import Capabilities, RepliesNotSent, answer
+from bot.channels.rendering import render
 from bot.delivery import SENT, DeliveryOutcome, Outcome
 from handlers.error_report import anonymous_traceback
-from handlers.types import Incoming, MessageKind, Reply
+from handlers.types import Choice, Incoming, MessageKind, Reply
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -36,15 +38,21 @@ CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_SECRET_LENGTH = 256
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+CAPABILITIES = Capabilities(
+    max_text_length=MessageLimit.MAX_TEXT_LENGTH,
+    # Every choice as an inline button, one per row, as the bot has always shown them.
+    max_buttons=100, max_button_label=MessageLimit.MAX_TEXT_LENGTH,
+    photos=True, documents=True, edit=True,
+)
 
-
-class RepliesNotSent(Exception):
-    """The replies of an update could not all be sent; the webhook answers 500 so Telegram
-    delivers the update again and the kept replies go out then."""
+__all__ = ["CHANNEL", "RepliesNotSent", "TelegramChannel"]
 
 
 class TelegramChannel:
     """Wraps a PTB Application: polling, or webhook updates fed from our aiohttp server."""
+
+    name = CHANNEL
+    capabilities = CAPABILITIES
 
     def __init__(self, application: Application, core: Core, *, webhook_url: str | None = None,
                  webhook_secret: str | None = None) -> None:
@@ -75,6 +83,10 @@ class TelegramChannel:
     @property
     def uses_webhook(self) -> bool:
         return self._webhook_url is not None
+
+    def add_routes(self, app: web.Application) -> None:
+        if self.uses_webhook:
+            app.router.add_post("/webhooks/telegram", self.handle_webhook)
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -156,27 +168,7 @@ class TelegramChannel:
                 logger.info("callback answer failed: %s", type(error).__name__)
         if incoming is None:
             return
-        replies = await self._core.dispatcher.handle(incoming)
-        deliveries = self._core.deliveries
-        if not replies or deliveries.were_sent(CHANNEL, incoming.update_id):
-            return
-        outcome, sent = await self._send(update.effective_chat.id, replies)
-        if outcome.worth_retrying:
-            unsent = replies[sent:]
-            if redelivered_on_failure:
-                await deliveries.keep_unsent(CHANNEL, incoming.update_id, unsent)
-                raise RepliesNotSent(outcome.error or outcome.kind)
-            logger.info("update %s: %d replies not sent (%s), queued", update.update_id,
-                        len(unsent), outcome.error or outcome.kind)
-            await deliveries.queue(CHANNEL, incoming.user_id, unsent)
-        elif outcome.kind is Outcome.BLOCKED:
-            logger.info("update %s: replies refused, the user blocked the bot",
-                        update.update_id)
-            await deliveries.set_blocked(CHANNEL, incoming.user_id, True)
-        elif outcome.kind is not Outcome.SENT:
-            logger.warning("update %s: replies refused (%s)", update.update_id,
-                           outcome.error or outcome.kind)
-        deliveries.replies_sent(CHANNEL, incoming.update_id)
+        await answer(self._core, self, incoming, redelivered_on_failure=redelivered_on_failure)
 
     async def _on_membership(self, change: ChatMemberUpdated) -> None:
         """A private chat's user blocked the bot (kicked) or unblocked it (member again)."""
@@ -187,21 +179,18 @@ class TelegramChannel:
             await self._core.deliveries.set_blocked(
                 CHANNEL, str(change.chat.id), blocked=status == ChatMemberStatus.BANNED)
 
-    async def deliver(self, channel_user_id: str, reply: Reply) -> DeliveryOutcome:
-        """Send one message outside a reply (the outbox)."""
-        outcome, _sent = await self._send(int(channel_user_id), [reply])
-        return outcome
-
-    async def _send(self, chat_id: int, replies: list[Reply]) -> tuple[DeliveryOutcome, int]:
-        """Send replies in order; returns how it ended and how many were sent whole."""
+    async def deliver(self, channel_user_id: str, replies: Sequence[Reply]
+                      ) -> list[DeliveryOutcome]:
+        """Send replies in order; stops at the first that could not be sent whole."""
         bot = self.application.bot
-        for sent, reply in enumerate(replies):
+        chat_id = int(channel_user_id)
+        outcomes: list[DeliveryOutcome] = []
+        for reply in replies:
             try:
                 # A reply kept for a redelivery may have lost its document and be empty.
-                chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
-                for i, chunk in enumerate(chunks):
-                    markup = _keyboard(reply) if i == len(chunks) - 1 else None
-                    await bot.send_message(chat_id, chunk, reply_markup=markup)
+                for message in render(reply, self.capabilities):
+                    await bot.send_message(chat_id, message.text,
+                                           reply_markup=_keyboard(message.buttons))
                 if reply.document:
                     upload = InputFile(reply.document.content, filename=reply.document.filename)
                     if reply.document.mime_type == "image/png":
@@ -210,8 +199,10 @@ class TelegramChannel:
                     else:
                         await bot.send_document(chat_id, upload)
             except TelegramError as error:
-                return outcome_of(error), sent
-        return SENT, len(replies)
+                outcomes.append(outcome_of(error))
+                return outcomes
+            outcomes.append(SENT)
+        return outcomes
 
     async def _set_commands(self) -> None:
         router = self._core.dispatcher.router
@@ -226,11 +217,11 @@ class TelegramChannel:
                 await self.application.bot.set_my_commands(commands)
 
 
-def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.choices:
+def _keyboard(buttons: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
+    if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(c.label, callback_data=c.payload)] for c in reply.choices]
+        [[InlineKeyboardButton(c.label, callback_data=c.payload)] for c in buttons]
     )
 
 

@@ -11,7 +11,7 @@ import math
 import re
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING
@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from bot.channels.base import Capabilities
+from bot.delivery import DeliveryOutcome, Outcome
 from bot.rate_limit import SlidingWindowLimiter
 from handlers.i18n import DEFAULT_LOCALE, N_
 from handlers.types import Incoming, Reply
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
     from bot.app import Core
 
 CHANNEL = "web"
+# The page shows every choice as a button and any length of text; it fetches queued messages
+# itself (its inbox), so nothing is pushed.
+CAPABILITIES = Capabilities(max_text_length=1_000_000, max_buttons=1000,
+                            max_button_label=1000, photos=True, documents=True, push=False)
 COOKIE = "kc_visitor"
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 MAX_BODY_BYTES = 16 * 1024
@@ -109,6 +115,9 @@ class VisitorCookie:
 
 
 class WebChat:
+    name = CHANNEL
+    capabilities = CAPABILITIES
+
     def __init__(self, core: Core, fetch_secret: Callable[[], Awaitable[str]]) -> None:
         self._core = core
         self._cookie = VisitorCookie(fetch_secret)
@@ -119,6 +128,17 @@ class WebChat:
         # Each visitor's language as of their last answer here, for the texts of refusals
         # without asking the database; bounded like the limiters.
         self._locales: OrderedDict[str, str] = OrderedDict()
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def deliver(self, channel_user_id: str,
+                      replies: Sequence[Reply]) -> list[DeliveryOutcome]:
+        """Nothing is pushed to a web page: it fetches its queued messages (`inbox`)."""
+        return [DeliveryOutcome(Outcome.NOT_ALLOWED, error="the web page fetches its messages")]
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)

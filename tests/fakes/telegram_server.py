@@ -67,10 +67,14 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from aiohttp import ClientError, web
+
+from tests.fakes.loopback import ApiCall, LoopbackFake
+
+__all__ = ["ApiCall", "FakeTelegram"]
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -203,13 +207,6 @@ _FAKE_PHOTO = b"\x89PNG\r\n\x1a\n fake photo bytes"
 _FAKE_STICKER = b"RIFF\x00\x00\x00\x00WEBP fake sticker bytes"
 
 
-class ApiCall(NamedTuple):
-    """One request the bot made: the Bot API method name and its decoded parameters."""
-
-    method: str
-    params: dict[str, Any]
-
-
 @dataclass(frozen=True)
 class Upload:
     """A file the bot uploaded in a multipart request (kept in `ApiCall.params`)."""
@@ -244,7 +241,6 @@ class _InjectedFailure:
     error_code: int
     description: str
     parameters: dict[str, Any] | None
-    times: int
 
 
 class ApiError(Exception):
@@ -366,7 +362,7 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackFake):
     """A Bot API server for one bot, plus controls that play the users' side.
 
     Inspect what the bot did with `sent`, `calls()`, `messages_to()`, `commands`,
@@ -377,6 +373,7 @@ class FakeTelegram:
     def __init__(
         self, token: str = "123456:TEST-TOKEN", bot_username: str = "khuyencong_test_bot"
     ) -> None:
+        super().__init__()
         self.token = token
         self.bot_user: dict[str, Any] = {
             "id": int(token.split(":", 1)[0]),
@@ -389,10 +386,8 @@ class FakeTelegram:
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
-        self.url = ""
 
-        # What the bot did.
-        self.requests: list[ApiCall] = []  # every call, getUpdates included
+        # What the bot did (besides `requests`, every call, getUpdates included).
         self.commands: dict[tuple[Any, ...], list[dict[str, str]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.webhook_deliveries: list[WebhookDelivery] = []
@@ -409,14 +404,9 @@ class FakeTelegram:
         self._webhook: dict[str, Any] | None = None
         self._webhook_error: tuple[int, str] | None = None
         self._blocked: dict[int, str] = {}
-        self._failures: dict[str, list[_InjectedFailure]] = {}
         self._ids = itertools.count(1)
         self._poll_generation = 0
-        self._changed = asyncio.Event()
         self._delivery_lock = asyncio.Lock()
-        self._closing = False
-        self._runner: web.AppRunner | None = None
-        self._session: ClientSession | None = None
 
         handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getMe": self._get_me,
@@ -441,39 +431,11 @@ class FakeTelegram:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self) -> None:
-        """Listens on a free port of 127.0.0.1 and sets `url`."""
-        app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
+    client_max_size = MAX_UPLOAD_BYTES + 1024 * 1024
+
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
-        # handler_cancellation: a long poll whose client hung up stops waiting, as on Telegram.
-        self._runner = web.AppRunner(
-            app, access_log=None, shutdown_timeout=1, handler_cancellation=True
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
-        self._session = ClientSession(timeout=ClientTimeout(total=10))
-
-    async def close(self) -> None:
-        """Ends waiting long polls (they answer []) and stops the server."""
-        self._closing = True
-        self._notify()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
 
     @property
     def bot_id(self) -> int:
@@ -494,14 +456,14 @@ class FakeTelegram:
             return ApiError(413, "Request Entity Too Large").response()
         except ApiError as exc:
             return exc.response()
-        self.requests.append(ApiCall(method, params))
+        self.record(method, params)
         try:
             self._raise_injected_failure(method)
             result = await handler(params)
         except ApiError as exc:
             return exc.response()
         finally:
-            self._notify()
+            self.notify()
         if isinstance(result, _Described):
             return _ok(result.result, result.description)
         return _ok(result)
@@ -515,11 +477,6 @@ class FakeTelegram:
             if stored.file_path == path:
                 return web.Response(body=stored.content)
         return ApiError(404, NOT_FOUND).response()
-
-    def _notify(self) -> None:
-        """Wakes everything waiting for a change (long polls and `wait_for_*`)."""
-        self._changed.set()
-        self._changed = asyncio.Event()
 
     # ------------------------------------------------------------------ error injection
 
@@ -550,18 +507,13 @@ class FakeTelegram:
                 if error_code == 429
                 else _DEFAULT_ERROR_DESCRIPTIONS.get(error_code, f"Error {error_code}")
             )
-        failure = _InjectedFailure(error_code, description, parameters, times)
-        self._failures.setdefault(known[0], []).append(failure)
+        failure = _InjectedFailure(error_code, description, parameters)
+        self.inject_failure(known[0], failure, times)
 
     def _raise_injected_failure(self, method: str) -> None:
-        queue = self._failures.get(method)
-        if not queue:
-            return
-        failure = queue[0]
-        failure.times -= 1
-        if failure.times <= 0:
-            queue.pop(0)
-        raise ApiError(failure.error_code, failure.description, failure.parameters)
+        failure = self.take_failure(method)
+        if failure is not None:
+            raise ApiError(failure.error_code, failure.description, failure.parameters)
 
     def block(self, chat_id: int, description: str = BLOCKED) -> None:
         """Every call aimed at `chat_id` answers 403 with `description` (the user blocked us)."""
@@ -584,7 +536,7 @@ class FakeTelegram:
         self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
         if self._wanted(update):
             self._pending.append(update)
-            self._notify()
+            self.notify()
             if self._webhook is not None:
                 await self.deliver_pending_updates()
         return update["update_id"]
@@ -713,18 +665,17 @@ class FakeTelegram:
                     self._webhook_error = (int(time.time()), delivery.error)
                     break
                 self._pending.pop(0)
-        self._notify()
+        self.notify()
         return deliveries
 
     async def _post_to_webhook(
         self, update: dict[str, Any], webhook: dict[str, Any]
     ) -> WebhookDelivery:
-        assert self._session is not None, "FakeTelegram is not started"
         headers = {}
         if webhook["secret_token"]:
             headers[SECRET_HEADER] = webhook["secret_token"]
         try:
-            async with self._session.post(
+            async with self.session.post(
                 webhook["url"], json=update, headers=headers, ssl=False
             ) as response:
                 await response.read()
@@ -788,28 +739,8 @@ class FakeTelegram:
                     return copy.deepcopy(self.commands[key])
         return []
 
-    async def wait_until(
-        self,
-        predicate: Callable[[], bool],
-        timeout: float = 5,
-        describe: Callable[[], str] | None = None,
-    ) -> None:
-        """Waits until `predicate()` holds, re-checking it whenever the bot makes a call or an
-        update is queued (and every 50 ms). Raises TimeoutError with `describe()` and the
-        methods the bot called."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            changed = self._changed
-            if predicate():
-                return
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                what = describe() if describe else f"condition not met within {timeout}s"
-                raise TimeoutError(f"{what}; calls: {[call.method for call in self.sent]}")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(min(remaining, 0.05)):
-                    await changed.wait()
+    def describe_calls(self) -> str:
+        return str([call.method for call in self.sent])
 
     async def wait_for_messages(
         self,
@@ -1086,7 +1017,7 @@ class FakeTelegram:
             raise ApiError(409, WEBHOOK_ACTIVE)
         self._poll_generation += 1
         generation = self._poll_generation
-        self._notify()  # an older long poll wakes up and answers 409
+        self.notify()  # an older long poll wakes up and answers 409
         if params.get("allowed_updates") is not None:
             self._allowed_updates = list(params["allowed_updates"]) or None
         offset = params.get("offset") or 0

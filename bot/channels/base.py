@@ -1,0 +1,98 @@
+"""What every channel is to the rest of the bot: a name, routes on the shared aiohttp server,
+start and stop, what it can show, and `deliver()`; plus the one way an adapter answers a
+message it received."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from aiohttp import web
+
+from bot.delivery import DeliveryOutcome, Outcome
+from handlers.types import Incoming, Reply
+
+if TYPE_CHECKING:
+    from bot.app import Core
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show. Choices beyond `max_buttons` (0: none) or with longer labels
+    go out as a numbered list; text beyond `max_text_length` is split."""
+
+    max_text_length: int
+    max_buttons: int = 0
+    max_button_label: int = 64
+    photos: bool = False
+    documents: bool = False  # files sent as files (else: a link to our own server)
+    edit: bool = False  # a sent message can be edited
+    # The outbox sender pushes queued messages (staff answers…) through `deliver()`; a
+    # channel that does not push has its clients fetch them (the web page polls its inbox).
+    push: bool = True
+
+
+class Channel(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    def add_routes(self, app: web.Application) -> None:
+        """Add the channel's webhook routes (if any) to the shared server."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def deliver(self, channel_user_id: str,
+                      replies: Sequence[Reply]) -> list[DeliveryOutcome]:
+        """Send replies in order, one outcome per reply tried: every one SENT but possibly
+        the last, which says why sending stopped there (the rest were not tried)."""
+
+
+class RepliesNotSent(Exception):
+    """The replies of an update could not all be sent; a webhook answers 500 so the platform
+    delivers the update again and the kept replies go out then."""
+
+
+def sent_count(outcomes: list[DeliveryOutcome]) -> int:
+    return sum(1 for o in outcomes if o.kind is Outcome.SENT)
+
+
+def last_outcome(outcomes: list[DeliveryOutcome]) -> DeliveryOutcome:
+    return outcomes[-1] if outcomes else DeliveryOutcome(Outcome.SENT)
+
+
+async def answer(core: Core, channel: Channel, incoming: Incoming, *,
+                 redelivered_on_failure: bool,
+                 on_applied: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Apply a received message and send its replies. When they cannot all be sent, the
+    unsent ones are kept for the update's redelivery (the platform redelivers: this raises
+    RepliesNotSent, so the webhook answers 500) or handed to the outbox (nothing will be
+    redelivered). `on_applied` runs between the two (Zalo OA opens the reply window)."""
+    replies = await core.dispatcher.handle(incoming)
+    if on_applied is not None:
+        await on_applied()
+    deliveries = core.deliveries
+    name = channel.name
+    if not replies or deliveries.were_sent(name, incoming.update_id):
+        return
+    outcomes = await channel.deliver(incoming.user_id, replies)
+    outcome, sent = last_outcome(outcomes), sent_count(outcomes)
+    if outcome.worth_retrying:
+        unsent = replies[sent:]
+        if redelivered_on_failure and incoming.update_id is not None:
+            await deliveries.keep_unsent(name, incoming.update_id, unsent)
+            raise RepliesNotSent(outcome.error or outcome.kind)
+        logger.info("%s: %d replies not sent (%s), queued", name, len(unsent),
+                    outcome.error or outcome.kind)
+        await deliveries.queue(name, incoming.user_id, unsent)
+    elif outcome.kind is Outcome.BLOCKED:
+        logger.info("%s: replies refused, the user blocked the bot", name)
+        await deliveries.set_blocked(name, incoming.user_id, True)
+    elif outcome.kind is not Outcome.SENT:
+        logger.warning("%s: replies refused (%s)", name, outcome.error or outcome.kind)
+    deliveries.replies_sent(name, incoming.update_id)
