@@ -418,10 +418,13 @@ async def export_registrations(database_url: str, code: str, fmt: str, output: s
                                translator: Translator) -> int:
     """Export a fair's registrants and waitlist to a file; audit-logged."""
 
+    exported: list[str] = []  # the fair's code as stored
+
     async def write(uow: UnitOfWork, out: Any) -> int:
         fair = await uow.fairs.by_code(code)
         if fair is None:
             raise LookupError(code)
+        exported.append(fair.code)
         return await write_registrations(uow, fair, fmt, out, translator=translator)
 
     try:
@@ -429,7 +432,7 @@ async def export_registrations(database_url: str, code: str, fmt: str, output: s
     except LookupError:
         print(f"no fair with the code {code!r}: see khuyencong fairs list", file=sys.stderr)
         return 1
-    await record_export(database_url, "export.registrations", code,
+    await record_export(database_url, "export.registrations", exported[0],
                         {"format": fmt, "registrations": rows})
     if output != "-":
         print(f"{rows} registrations written to {output}", file=sys.stderr)
