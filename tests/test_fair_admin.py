@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from handlers.fairs import booking
-from handlers.fairs.export import export_registrations
+from handlers.fairs.export import EXPORT_FORMATS, export_registrations
 from handlers.i18n import LOCAL_TZ, load_translators
 from storage.db import create_engine, create_session_factory
 from storage.models import AuditEntry, Fair, FairStatus, Job, OutboxMessage
@@ -26,6 +26,7 @@ from storage.uow import UnitOfWork
 # before their deadlines.
 NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 THANH_DONG = "10507"  # Phường Thành Đông
+EXPORT_XLSX = EXPORT_FORMATS["xlsx"]
 
 HEADER = ["code", "name_vi", "name_en", "place_vi", "place_en", "starts_on", "ends_on",
           "registration_deadline", "booths", "max_booths_per_establishment", "support_vi",
@@ -394,3 +395,25 @@ async def test_an_empty_fair_exports_just_the_header(factory) -> None:
     data, rows = await export(factory, fair, "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert rows == 0 and sheet.max_row == 1 and [c.value for c in sheet[1]] == EN_HEADER
+
+
+async def test_staff_export_from_the_bot_is_a_document_in_their_language(db_core, factory
+                                                                         ) -> None:
+    from bot.channels.console import ConsoleChat
+
+    fair = await fill(factory)
+    staff = ConsoleChat(db_core.dispatcher, user_id="staff", operator=True)
+    (reply,) = await staff.say(payload=f"fa:xlsx:{fair.id}")
+    document = reply.document
+    assert document.filename.startswith("HC/1-") and document.filename.endswith(".xlsx")
+    assert document.mime_type == EXPORT_XLSX
+    sheet = openpyxl.load_workbook(io.BytesIO(document.content)).active
+    assert [c.value for c in sheet[1]][:2] == ["Số đăng ký", "Trạng thái"]
+    assert sheet["G2"].value == "Phường Thành Đông" and sheet.max_row == 7
+    (reply,) = await staff.say(payload=f"fa:csv:{fair.id}")
+    assert reply.document.content.decode("utf-8-sig").splitlines()[6].startswith(
+        "6,trong danh sách chờ,2,1,Cơ sở 6,0000000006,")
+    audit = await all_of(factory, AuditEntry)
+    assert [(e.action, e.details) for e in audit] == [
+        ("export.registrations", {"format": "xlsx", "registrations": 6}),
+        ("export.registrations", {"format": "csv", "registrations": 6})]
