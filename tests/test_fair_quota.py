@@ -181,3 +181,17 @@ async def test_a_cancellation_racing_a_registration_when_no_one_waits(workers) -
         assert newcomer.status in HOLDING
         assert sum(r.booths for r in rows if r.status in HOLDING) == 10
         await assert_consistent(workers[1], fair_id, 10)
+
+
+async def test_an_offered_registration_cancelled_passes_its_offer_on(workers) -> None:
+    fair_id = await new_fair(workers[0], 1)
+    everyone = [pairs[0] for pairs in await people(workers[0], 3)]
+    first, second, third = [await register(workers[0], fair_id, e, u) for e, u in everyone]
+    (offer,) = await cancel(workers[1], first.id)
+    assert offer.registration.id == second.id
+    (passed,) = await cancel(workers[0], second.id)
+    assert passed.registration.id == third.id
+    rows = await registrations(workers[1], fair_id)
+    assert [(r.status, r.offer_expires_at is None) for r in rows] == [
+        ("cancelled", True), ("cancelled", True), ("offered", False)]
+    await assert_consistent(workers[0], fair_id, 1)
