@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("file", help="the workbook (.xlsx)")
     _add_survey_admin_commands(surveys_commands)
 
+    fairs = commands.add_parser("fairs", help="trade fairs and their booths")
+    fairs_commands = fairs.add_subparsers(dest="fairs_command", required=True)
+    fairs_import = fairs_commands.add_parser(
+        "import", help="create or update fairs from a CSV or XLSX file (all or nothing)")
+    fairs_import.add_argument("file", help="the file (.csv or .xlsx), one fair a row")
+    fairs_commands.add_parser("list", help="fairs, their booths and waitlists")
+
     _add_export_parser(commands)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -72,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.surveys_command == "check":
             return _surveys_check(args.file)
         return asyncio.run(_survey_admin(settings, args))
+    if args.command == "fairs":
+        return asyncio.run(_fair_admin(settings, args))
+    if args.command == "export" and args.export_command == "registrations":
+        return asyncio.run(_export_registrations(settings, args))
     if args.command == "export":
         return asyncio.run(_export_survey(settings, args))
     if args.command == "ask":
@@ -142,59 +153,65 @@ def _add_export_parser(commands: argparse._SubParsersAction) -> None:
                              "question names and stored codes")
     survey.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="the file to write; - for standard output")
+    registrations = export_commands.add_parser(
+        "registrations", help="a fair's registrants and waitlist as CSV or Excel")
+    registrations.add_argument("--fair", required=True, metavar="CODE", help="the fair's code")
+    registrations.add_argument("--format", choices=("csv", "xlsx"),
+                               help="default: xlsx for a FILE ending in .xlsx, else csv")
+    registrations.add_argument("--lang", choices=("vi", "en"), default="vi",
+                               help="headers and statuses in Vietnamese (default) or English")
+    registrations.add_argument("-o", "--output", required=True, metavar="FILE",
+                               help="the file to write; - for standard output")
 
 
 async def _export_survey(settings: Settings, args: argparse.Namespace) -> int:
     """Export a survey's responses; every export is recorded in the audit log."""
-    from datetime import UTC, datetime
-    from pathlib import Path
-
+    from bot.admin_cli import export_to, record_export
     from handlers.i18n import load_translators
     from handlers.survey_export import ExportFormat, LabelStyle, export_survey
-    from storage.db import create_engine, create_session_factory
-    from storage.uow import UnitOfWork
 
-    fmt = ExportFormat(args.format or ("xlsx" if args.output.lower().endswith(".xlsx")
-                                       else "csv"))
+    fmt = ExportFormat(args.format or _format_of(args.output))
     labels = LabelStyle(args.labels)
     translator = None if labels is LabelStyle.CODES else \
         load_translators(settings.locales_dir)[labels]
-    # Read on a read-only engine, so a long export never holds up the bot's writes.
-    reader = create_engine(settings.database_url, read_only=True)
     try:
-        async with UnitOfWork(create_session_factory(reader)) as uow:
-            if args.output == "-":
-                rows = await export_survey(uow, args.code, fmt, labels, sys.stdout.buffer,
-                                           translator=translator)
-            else:
-                # Written aside and renamed: no half-written export is ever left behind.
-                target = Path(args.output)
-                partial = target.with_name(target.name + ".part")
-                try:
-                    with partial.open("wb") as out:
-                        rows = await export_survey(uow, args.code, fmt, labels, out,
-                                                   translator=translator)
-                    partial.replace(target)
-                finally:
-                    partial.unlink(missing_ok=True)
+        rows = await export_to(settings.database_url, args.output, lambda uow, out: export_survey(
+            uow, args.code, fmt, labels, out, translator=translator))
     except LookupError:
         print(f"no survey with the code {args.code!r}", file=sys.stderr)
         return 1
-    finally:
-        await reader.dispose()
-    engine = create_engine(settings.database_url)
-    try:
-        async with UnitOfWork(create_session_factory(engine)) as uow:
-            await uow.audit.record(actor="cli", action="export.survey", target=args.code,
-                                   now=datetime.now(UTC),
-                                   details={"format": fmt.value, "labels": labels.value,
-                                            "rows": rows})
-            await uow.commit()
-    finally:
-        await engine.dispose()
+    await record_export(settings.database_url, "export.survey", args.code,
+                        {"format": fmt.value, "labels": labels.value, "rows": rows})
     if args.output != "-":
         print(f"{rows} responses written to {args.output}", file=sys.stderr)
     return 0
+
+
+async def _fair_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import fair_admin
+
+    if args.fairs_command == "import":
+        from handlers.i18n import load_translators
+
+        return await fair_admin.import_fairs(settings.database_url, args.file,
+                                             load_translators(settings.locales_dir))
+    return await fair_admin.list_fairs(settings.database_url)
+
+
+async def _export_registrations(settings: Settings, args: argparse.Namespace) -> int:
+    """Export a fair's registrations; every export is recorded in the audit log."""
+    from bot import fair_admin
+    from handlers.i18n import load_translators
+
+    translator = load_translators(settings.locales_dir)[args.lang]
+    return await fair_admin.export_registrations(
+        settings.database_url, args.fair, args.format or _format_of(args.output), args.output,
+        translator)
+
+
+def _format_of(output: str) -> str:
+    """An export's format when none is given: xlsx for a FILE ending in .xlsx, else csv."""
+    return "xlsx" if output.lower().endswith(".xlsx") else "csv"
 
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:

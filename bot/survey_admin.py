@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from bot.admin_cli import cli_actor, print_table, with_uow
 from handlers.forms.model import form_to_json
 from handlers.forms.xlsform import XLSFormError, load_xlsform
-from storage.db import create_engine, create_session_factory
 from storage.models import ResponseStatus, SurveyStatus
 from storage.uow import UnitOfWork
-
-
-def cli_actor() -> str:
-    """How the audit log names the operator at the terminal."""
-    return f"cli:{os.environ.get('USER') or 'operator'}"[:96]
 
 
 async def import_survey(database_url: str, file: str, *, open_new: bool = False) -> int:
@@ -62,7 +54,7 @@ async def import_survey(database_url: str, file: str, *, open_new: bool = False)
               f"{survey.status}")
         return 0
 
-    return await _with_uow(database_url, run)
+    return await with_uow(database_url, run)
 
 
 async def set_survey_status(database_url: str, code: str, status: SurveyStatus) -> int:
@@ -84,7 +76,7 @@ async def set_survey_status(database_url: str, code: str, status: SurveyStatus) 
         print(f"{code} is now {status}")
         return 0
 
-    return await _with_uow(database_url, run)
+    return await with_uow(database_url, run)
 
 
 async def list_surveys(database_url: str) -> int:
@@ -101,24 +93,12 @@ async def list_surveys(database_url: str) -> int:
         if len(rows) == 1:
             print("no survey imported yet: khuyencong surveys import FILE")
             return 0
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            cells = [cell.rjust(w) if i >= 4 else cell.ljust(w)
-                     for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
-            print("  ".join(cells).rstrip())
+        print_table(rows, numbers_from=4)
         return 0
 
-    return await _with_uow(database_url, run)
+    return await with_uow(database_url, run)
 
 
 def _versions(count: int) -> str:
     return "1 version" if count == 1 else f"{count} versions"
 
-
-async def _with_uow(database_url: str, run: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:
-    engine = create_engine(database_url)
-    try:
-        async with UnitOfWork(create_session_factory(engine)) as uow:
-            return await run(uow)
-    finally:
-        await engine.dispose()

@@ -8,23 +8,27 @@ flat however many responses there are.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import json
 import re
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, BinaryIO
 
-import xlsxwriter
-
 from handlers.communes import CommuneDirectory
+from handlers.exports import (
+    FORMULA_START,
+    Cell,
+    StreamingSheet,
+    csv_time,
+    inert,
+    local_time,
+    sheet_name,
+    write_csv,
+    xlsx_workbook,
+)
 from handlers.forms.model import Form, Question, QuestionType, form_from_json
 from handlers.i18n import LOCAL_TZ, N_, Translator
 from handlers.sectors import SECTORS
@@ -90,10 +94,6 @@ _QUESTION_KINDS = {QuestionType.INTEGER: _Kind.NUMBER, QuestionType.DECIMAL: _Ki
                    QuestionType.SELECT_MULTIPLE: _Kind.CHOICES,
                    QuestionType.COMMUNE: _Kind.CHOICE, QuestionType.PHONE: _Kind.SHORT,
                    QuestionType.TAX_CODE: _Kind.SHORT}
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection).
-_FORMULA_START = frozenset("=+-@\t\r")
-
-Cell = str | int | float | date | None
 
 
 async def export_survey(uow: UnitOfWork, code: str, fmt: ExportFormat, labels: LabelStyle,
@@ -266,12 +266,12 @@ class _Values:
     def __init__(self, lang: str | None, *, csv: bool) -> None:
         self._lang = lang
         self._csv = csv
-        self.text: Callable[[str], str] = _inert if csv else str
+        self.text: Callable[[str], str] = inert if csv else str
 
     def texts(self, column: Sequence[str | None]) -> list[list[Cell]]:
         if not self._csv:
             return [list(column)]
-        starts = _FORMULA_START
+        starts = FORMULA_START
         return [[v if not v or v[0] not in starts else "'" + v for v in column]]
 
     def mapped(self, shown: Mapping[Any, str]) -> Converter:
@@ -302,7 +302,7 @@ class _Values:
         """Numbers as numbers (in CSV, the digits as stored), anything else as text."""
         if self._csv:
             # Only a leading "-" (or "+") needs a look: a negative number stays as it is.
-            starts = _FORMULA_START
+            starts = FORMULA_START
             return [[v if not v or v[0] not in starts else _number_or_text(v, self.text)
                      for v in column]]
         try:
@@ -334,10 +334,10 @@ class _Values:
     def times(self, column: Sequence[datetime | str | None]) -> list[list[Cell]]:
         """Times (datetimes, or ISO text in UTC from SQLite) as local times in Vietnam: naive
         datetimes for Excel, text for CSV."""
-        local = [None if v is None else _utc(v).astimezone(LOCAL_TZ) for v in column]
+        local = [None if v is None else local_time(v) for v in column]
         if self._csv:
-            return [[None if v is None else v.isoformat(" ", "seconds")[:19] for v in local]]
-        return [[None if v is None else v.replace(tzinfo=None, microsecond=0) for v in local]]
+            return [[None if v is None else csv_time(v) for v in local]]
+        return [local]
 
     def stamps(self, column: Sequence[str | None]) -> list[list[Cell]]:
         """Metadata times, kept as local ISO text with the offset ("…T08:01:30+07:00")."""
@@ -365,13 +365,6 @@ def _stamp(value: str) -> str:
     return moment.replace(tzinfo=None).isoformat("T", "seconds")
 
 
-def _utc(moment: datetime | str) -> datetime:
-    """SQLite keeps UTC times as text without their offset."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _datetime_or_text(value: str) -> Cell:
     try:
         return datetime.fromisoformat(value)
@@ -384,7 +377,7 @@ def _number_or_text(value: str, text: Callable[[str], str]) -> Cell:
     else as text."""
     if not _NUMBER.fullmatch(value):
         return text(value)
-    if text is _inert:
+    if text is inert:
         return value
     return float(value) if any(c in value for c in ".eE") else int(value)
 
@@ -405,12 +398,6 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _inert(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (a leading quote, as OWASP
-    advises)."""
-    return "'" + value if value and value[0] in _FORMULA_START else value
-
-
 def _date(value: str) -> Cell:
     try:
         return date.fromisoformat(value)
@@ -419,50 +406,19 @@ def _date(value: str) -> Cell:
 
 
 async def _write_csv(table: _Table, batches: Any, out: BinaryIO) -> int:
-    # UTF-8 with a byte-order mark: how Excel knows the file is UTF-8 (Vietnamese).
-    out.write(codecs.BOM_UTF8)
-    rows = 0
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([column.header for column in table.columns])
-    async for batch in batches:
-        writer.writerows(table.rows(batch))
-        rows += len(batch)
-        out.write(buffer.getvalue().encode("utf-8", "replace"))
-        buffer.seek(0)
-        buffer.truncate()
-    out.write(buffer.getvalue().encode("utf-8", "replace"))
-    return rows
+    async def rows() -> AsyncIterator[list[tuple[Cell, ...]]]:
+        async for batch in batches:
+            yield list(table.rows(batch))
+
+    return await write_csv([column.header for column in table.columns], rows(), out)
 
 
 async def _write_xlsx(table: _Table, batches: Any, out: BinaryIO, *, sheet: str) -> int:
-    # XlsxWriter streams rows to temporary files (constant_memory) and zips them at close;
-    # the zip needs a seekable file, which `out` (a pipe, say) may not be.
-    with tempfile.TemporaryFile() as target:
-        workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
-        worksheet = workbook.add_worksheet(_sheet_name(sheet))
-        bold = workbook.add_format({"bold": True})
-        time_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        for index, column in enumerate(table.columns):
-            worksheet.set_column(index, index, _WIDTHS[column.kind])
-        worksheet.freeze_panes(1, 0)
-        for index, column in enumerate(table.columns):
-            worksheet.write_string(0, index, column.header, bold)
-
-        write_string, write_number = worksheet.write_string, worksheet.write_number
-        write_datetime = worksheet.write_datetime
-
-        def write_time(r: int, c: int, value: datetime) -> None:
-            write_datetime(r, c, value, time_format)
-
-        def write_date(r: int, c: int, value: date) -> None:
-            write_datetime(r, c, value, date_format)
-
-        writers: dict[type, Callable[[int, int, Any], Any]] = {
-            str: write_string, int: write_number, float: write_number, datetime: write_time,
-            date: write_date}
-        rows = 0
+    with xlsx_workbook(out) as workbook:
+        worksheet = StreamingSheet(
+            workbook, sheet_name(sheet, "survey"),
+            [(column.header, _WIDTHS[column.kind]) for column in table.columns])
+        write = worksheet.write
         # Counted while the rows stream by, for the sheet of charts.
         counted = [chart.column for chart in table.charts if chart.column is not None] + [
             column for chart in table.charts for _o, column in chart.options
@@ -470,19 +426,12 @@ async def _write_xlsx(table: _Table, batches: Any, out: BinaryIO, *, sheet: str)
         counts: dict[int, Counter] = {column: Counter() for column in counted}
         async for batch in batches:
             for row in table.rows(batch):
-                rows += 1
-                for col, value in enumerate(row):
-                    if value is not None:
-                        writers[type(value)](rows, col, value)
+                write(row)
                 for column in counted:
                     counts[column][row[column]] += 1
-        if rows:
-            worksheet.autofilter(0, 0, rows, len(table.columns) - 1)
-        _add_charts(workbook, table, counts, bold)
-        workbook.close()
-        target.seek(0)
-        shutil.copyfileobj(target, out, 1 << 20)
-    return rows
+        worksheet.finish()
+        _add_charts(workbook, table, counts, worksheet.bold)
+    return worksheet.rows
 
 
 def _add_charts(workbook: Any, table: _Table, counts: dict[int, Counter], bold: Any) -> None:
@@ -490,8 +439,8 @@ def _add_charts(workbook: Any, table: _Table, counts: dict[int, Counter], bold: 
     chart of them (numbers, not formulas: every spreadsheet shows them without recalculating)."""
     if not table.charts:
         return
-    sheet_name = _sheet_name(table.charts_sheet)
-    sheet = workbook.add_worksheet(sheet_name)
+    charts_sheet = sheet_name(table.charts_sheet, "charts")
+    sheet = workbook.add_worksheet(charts_sheet)
     sheet.set_column(0, 0, 40)
     sheet.set_column(1, 1, 10)
     top = 0
@@ -504,8 +453,8 @@ def _add_charts(workbook: Any, table: _Table, counts: dict[int, Counter], bold: 
             sheet.write_number(top + offset, 1, count)
         last = top + len(chart_spec.options)
         chart = workbook.add_chart({"type": "bar"})
-        chart.add_series({"categories": [sheet_name, top + 1, 0, last, 0],
-                          "values": [sheet_name, top + 1, 1, last, 1],
+        chart.add_series({"categories": [charts_sheet, top + 1, 0, last, 0],
+                          "values": [charts_sheet, top + 1, 1, last, 1],
                           "data_labels": {"value": True}})
         chart.set_title({"name": chart_spec.title, "name_font": {"size": 11}})
         chart.set_legend({"none": True})
@@ -513,8 +462,3 @@ def _add_charts(workbook: Any, table: _Table, counts: dict[int, Counter], bold: 
         sheet.insert_chart(top, 3, chart, {"x_scale": 1.3, "y_scale": 1.0})
         top = max(last + 2, top + CHART_ROWS)
 
-
-def _sheet_name(code: str) -> str:
-    """An Excel sheet name: at most 31 characters, none of []:*?/\\."""
-    name = "".join("_" if c in "[]:*?/\\" else c for c in code)[:31]
-    return name or "survey"

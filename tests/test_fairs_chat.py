@@ -149,9 +149,9 @@ async def test_when_booths_run_out_the_next_ones_wait_in_order_and_get_offers(fa
 
     # The first cancels: its booth is offered to the second, for 48 hours.
     replies = await first.press("Đăng ký của tôi")
-    replies = await first.press(next(x for x in labels(replies) if x.startswith("Huỷ:")))
-    replies = await first.press("Có, huỷ đăng ký")
-    assert "Đã huỷ đăng ký" in texts(replies)
+    replies = await first.press(next(x for x in labels(replies) if x.startswith("Hủy:")))
+    replies = await first.press("Có, hủy đăng ký")
+    assert "Đã hủy đăng ký" in texts(replies)
     statuses = [r.status for r in await registrations(fair_core)]
     assert statuses == ["cancelled", "offered", "waitlisted"]
     (offer,) = await queued(fair_core, "second")
@@ -274,7 +274,7 @@ async def test_one_registration_per_establishment_whoever_registers(fair_core) -
     assert "đã đăng ký" in texts(replies)
     # The clerk sees it under "My registrations" and may cancel it for the establishment.
     replies = await clerk.press("Đăng ký của tôi")
-    assert any(x.startswith("Huỷ:") for x in labels(replies))
+    assert any(x.startswith("Hủy:") for x in labels(replies))
     assert len(await registrations(fair_core)) == 1
 
 

@@ -54,9 +54,9 @@ async def test_a_freed_booth_is_offered_on_telegram_and_taken_with_its_button(
     assert "số thứ tự 1" in waiting["text"]
 
     mine = await press(tg, FIRST, "Đăng ký của tôi")
-    cancel = next(label for label, _ in buttons(mine) if label.startswith("Huỷ:"))
+    cancel = next(label for label, _ in buttons(mine) if label.startswith("Hủy:"))
     await press(tg, FIRST, cancel)
-    await press(tg, FIRST, "Có, huỷ đăng ký")
+    await press(tg, FIRST, "Có, hủy đăng ký")
 
     sender = OutboxSender(polling.session_factory, polling.telegram, interval=0.05)
     sender.start()

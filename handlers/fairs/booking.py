@@ -90,6 +90,7 @@ async def cancel(uow: UnitOfWork, registration_id: int, now: datetime) -> list[N
         raise BookingRefused(NOT_ACTIVE, registration)
     held = registration.status in HOLDING
     _set(registration, RegistrationStatus.CANCELLED, now)
+    registration.offer_expires_at = None  # an offer it had ends with it
     return await promote(uow, fair, now) if held else []
 
 
@@ -121,6 +122,7 @@ async def reject(uow: UnitOfWork, registration_id: int, *, reason: str, actor: s
         raise BookingRefused(NOT_ACTIVE, registration)
     held = registration.status in HOLDING
     _set(registration, RegistrationStatus.REJECTED, now)
+    registration.offer_expires_at = None
     registration.reason, registration.decided_by = reason, actor
     notices = [Notice(NoticeKind.REJECTED, registration)]
     return notices + (await promote(uow, fair, now) if held else [])

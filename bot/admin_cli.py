@@ -1,0 +1,76 @@
+"""What the operator's commands share (`surveys …`, `fairs …`, `export …`): how the audit log
+names them, one unit of work per command, a table on the terminal, an export written aside."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from storage.db import create_engine, create_session_factory
+from storage.uow import UnitOfWork
+
+
+def cli_actor() -> str:
+    """How the audit log names the operator at the terminal."""
+    return f"cli:{os.environ.get('USER') or 'operator'}"[:96]
+
+
+async def with_uow(database_url: str, run: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:
+    """Run `run` in one unit of work on its own engine (it commits what it keeps)."""
+    engine = create_engine(database_url)
+    try:
+        async with UnitOfWork(create_session_factory(engine)) as uow:
+            return await run(uow)
+    finally:
+        await engine.dispose()
+
+
+def print_table(rows: Sequence[Sequence[str]], *, numbers_from: int) -> None:
+    """Rows (the first is the header) in aligned columns; columns from `numbers_from` on are
+    right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [cell.rjust(w) if i >= numbers_from else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        print("  ".join(cells).rstrip())
+
+
+async def export_to(database_url: str, output: str,
+                    write: Callable[[UnitOfWork, BinaryIO], Awaitable[int]]) -> int:
+    """Run an export into `output` (a file, or - for standard output); returns its rows.
+
+    It reads on a read-only engine, so a long export never holds up the bot's writes, and a
+    file is written aside and renamed: no half-written export is ever left behind.
+    """
+    reader = create_engine(database_url, read_only=True)
+    try:
+        async with UnitOfWork(create_session_factory(reader)) as uow:
+            if output == "-":
+                return await write(uow, sys.stdout.buffer)
+            target = Path(output)
+            partial = target.with_name(target.name + ".part")
+            try:
+                with partial.open("wb") as out:
+                    rows = await write(uow, out)
+                partial.replace(target)
+            finally:
+                partial.unlink(missing_ok=True)
+            return rows
+    finally:
+        await reader.dispose()
+
+
+async def record_export(database_url: str, action: str, target: str,
+                        details: dict[str, Any]) -> None:
+    """Audit-log an export done at the terminal."""
+
+    async def run(uow: UnitOfWork) -> None:
+        await uow.audit.record(actor="cli", action=action, target=target,
+                               now=datetime.now(UTC), details=details)
+        await uow.commit()
+
+    await with_uow(database_url, run)

@@ -1,0 +1,134 @@
+"""What every export for staff shares (survey responses, fair registrations): CSV in UTF-8
+with a byte-order mark and formulas made inert, and Excel sheets streamed with XlsxWriter
+(bold frozen header, autofilter, typed cells, local times as real date cells).
+
+Rows come in batches and are written as they come, so memory stays flat however many rows
+there are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import shutil
+import tempfile
+from collections.abc import AsyncIterable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any, BinaryIO
+
+import xlsxwriter
+
+from handlers.i18n import LOCAL_TZ
+
+Cell = str | int | float | date | None
+
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_START = frozenset("=+-@\t\r")
+
+
+def inert(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (a leading quote, as OWASP
+    advises)."""
+    return "'" + value if value and value[0] in FORMULA_START else value
+
+
+def local_time(moment: datetime | str) -> datetime:
+    """A time from the database (aware, or ISO text in UTC from SQLite) as a naive local time
+    in Vietnam, to the second: what a spreadsheet shows and sorts."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, microsecond=0)
+
+
+def csv_time(moment: datetime) -> str:
+    """A naive local time as CSV text ("2026-12-06 08:30:00")."""
+    return moment.isoformat(" ", "seconds")
+
+
+def sheet_name(name: str, default: str = "export") -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join("_" if c in "[]:*?/\\" else c for c in name)[:31]
+    return cleaned or default
+
+
+async def write_csv(header: Sequence[str], batches: AsyncIterable[Sequence[Sequence[Cell]]],
+                    out: BinaryIO) -> int:
+    """Write the header and every batch of rows (cells already as CSV text, made inert);
+    returns how many rows."""
+    # UTF-8 with a byte-order mark: how Excel knows the file is UTF-8 (Vietnamese).
+    out.write(codecs.BOM_UTF8)
+    rows = 0
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    async for batch in batches:
+        writer.writerows(batch)
+        rows += len(batch)
+        out.write(buffer.getvalue().encode("utf-8", "replace"))
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue().encode("utf-8", "replace"))
+    return rows
+
+
+@contextmanager
+def xlsx_workbook(out: BinaryIO) -> Iterator[Any]:
+    """An XlsxWriter workbook that streams its rows (constant_memory), copied to `out` when
+    the block ends without an error."""
+    # XlsxWriter streams rows to temporary files and zips them at close; the zip needs a
+    # seekable file, which `out` (a pipe, say) may not be.
+    with tempfile.TemporaryFile() as target:
+        workbook = xlsxwriter.Workbook(target, {"constant_memory": True})
+        try:
+            yield workbook
+        finally:
+            workbook.close()
+        target.seek(0)
+        shutil.copyfileobj(target, out, 1 << 20)
+
+
+class StreamingSheet:
+    """A worksheet written top to bottom: a bold, frozen header row with column widths, then
+    rows of typed cells (text, numbers, naive local datetimes and dates as date cells), then
+    an autofilter over what was written (`finish`)."""
+
+    def __init__(self, workbook: Any, name: str, columns: Sequence[tuple[str, float]]) -> None:
+        self.workbook = workbook
+        self.worksheet = worksheet = workbook.add_worksheet(name)
+        self.bold = workbook.add_format({"bold": True})
+        self.rows = 0
+        self._width = len(columns)
+        for index, (header, width) in enumerate(columns):
+            worksheet.set_column(index, index, width)
+            worksheet.write_string(0, index, header, self.bold)
+        worksheet.freeze_panes(1, 0)
+        time_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        write_datetime = worksheet.write_datetime
+
+        def write_time(r: int, c: int, value: datetime) -> None:
+            write_datetime(r, c, value, time_format)
+
+        def write_date(r: int, c: int, value: date) -> None:
+            write_datetime(r, c, value, date_format)
+
+        write_number = worksheet.write_number
+        self._writers: dict[type, Callable[[int, int, Any], Any]] = {
+            str: worksheet.write_string, int: write_number, float: write_number,
+            datetime: write_time, date: write_date}
+
+    def write(self, row: Sequence[Cell]) -> None:
+        """Append one row (None leaves a cell empty)."""
+        self.rows += 1
+        rows, writers = self.rows, self._writers
+        for col, value in enumerate(row):
+            if value is not None:
+                writers[type(value)](rows, col, value)
+
+    def finish(self) -> None:
+        if self.rows:
+            self.worksheet.autofilter(0, 0, self.rows, self._width - 1)
