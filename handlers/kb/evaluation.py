@@ -47,7 +47,9 @@ def evaluate(
 
     top1: share of in-scope questions answered with the expected entry; top3: expected entry
     among the answer and alternatives; out_of_scope_refused: share of out-of-scope questions
-    with no answer; confident_right: share of confident answers that are right.
+    with no answer; confident_right: share of confident answers that are right; direct: share
+    of in-scope questions answered confidently with the expected entry (no "did you mean");
+    confidently_wrong: share of in-scope questions answered confidently with another entry.
     """
     results = [(q, kb.search(q.text, q.lang)) for q in questions]
     misses = [Miss(q, r) for q, r in results if not _right(q, r)]
@@ -75,6 +77,8 @@ def _figures(results: list[tuple[EvalQuestion, SearchResult]]) -> dict[str, Any]
     confident = [(q, r) for q, r in results if r.confident]
     return {
         "questions": len(results),
+        "direct": _share(r.confident and _right(q, r) for q, r in in_scope),
+        "confidently_wrong": _share(r.confident and not _right(q, r) for q, r in in_scope),
         "top1": _share(_right(q, r) for q, r in in_scope),
         "top3": _share(q.expect in _top_ids(r, 3) for q, r in in_scope),
         "out_of_scope_refused": _share(r.answer is None for r in out_of_scope),

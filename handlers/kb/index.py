@@ -92,6 +92,9 @@ class SearchResult:
     confident: bool  # False: plausible but weak, ask "did you mean" with the alternatives
     score: float  # of the best entry, in [0, 1]
     alternatives: list[tuple[Entry, float]]  # the next best entries with their scores
+    small_talk: str | None = None  # "alo", "cảm ơn"...: its kind (see scope.py), no answer
+    outside: str | None = None  # a question the centre does not handle: its area, no answer
+    lang: str = ""  # the language the question is written in, when it was searched
 
 
 class _Phrasing:
@@ -252,7 +255,7 @@ class SearchIndex:
                 if _best_score(found) * CLAUSE_SHARE > _best_score(ranked):
                     ranked = [(number, s * CLAUSE_SHARE) for number, s in found]
         if _best_score(ranked) < REFUSE_BELOW:
-            return SearchResult(None, False, round(_best_score(ranked), 4), [])
+            return SearchResult(None, False, round(_best_score(ranked), 4), [], lang=lang)
         best, score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         alternatives = [
@@ -261,7 +264,8 @@ class SearchIndex:
             if s >= ALTERNATIVE_FROM
         ]
         confident = score >= CONFIDENT_FROM and score - runner_up >= CONFIDENT_MARGIN
-        return SearchResult(self.entries[best], confident, round(score, 4), alternatives)
+        return SearchResult(self.entries[best], confident, round(score, 4), alternatives,
+                            lang=lang)
 
     def _ranked(self, words: Words, lang: str, limit: int) -> list[tuple[int, float]]:
         """The best entries for a question's words with their scores, best first."""
