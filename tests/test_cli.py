@@ -32,7 +32,7 @@ def test_chat_json_reads_actions_and_prints_one_line_per_message(
     assert lines[0]["text"].startswith("Xin chào")
     assert lines[0]["document"] is None
     assert {"label": "Hồ sơ doanh nghiệp của tôi", "data": "profile"} in lines[0]["buttons"]
-    assert "Bạn có đồng ý không?" in lines[1]["text"]
+    assert "Anh/chị có đồng ý không?" in lines[1]["text"]
     assert "1/5" in lines[3]["text"]
     assert "error" in lines[4] and "error" in lines[5]
 

@@ -85,7 +85,7 @@ async def test_a_visitor_chats_in_vietnamese_on_a_phone(page) -> None:
     await expect(page.locator(".bot").first).to_contain_text("Xin chào")
     await expect(page.locator("#send")).to_have_text("Gửi")
     await page.get_by_role("button", name="Hồ sơ doanh nghiệp của tôi").click()
-    await expect(page.locator(".bot").last).to_contain_text("Bạn có đồng ý không?")
+    await expect(page.locator(".bot").last).to_contain_text("Anh/chị có đồng ý không?")
     await page.get_by_role("button", name="Tôi đồng ý").click()
     await expect(page.locator(".bot").last).to_contain_text("1/5")
     await page.fill("#input", "Công ty TNHH Quang Hải")
@@ -155,19 +155,19 @@ async def test_a_staff_answer_is_shown_once_and_acknowledged(open_page, server_u
 
     page = await open_page(server_url, fake_clock=True)
     await expect(page.locator(".bot").first).to_contain_text("Xin chào")
-    await page.fill("#input", "giá vàng hôm nay")
+    await page.fill("#input", "lịch nghỉ tết của trung tâm")
     await page.press("#input", "Enter")
     await page.get_by_role("button", name="Chuyển cho cán bộ").click()
     await expect(page.locator(".bot")).to_have_count(3)
     staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
     await staff.say("/cauhoi")
     await staff.say("", payload="qastaff:answer:1")
-    await staff.say("Chúng tôi không theo dõi giá vàng.")
+    await staff.say("Trung tâm nghỉ Tết từ 27 tháng Chạp.")
     # The acknowledgement is lost once: the next poll offers the answer again.
     await page.route("**/api/inbox/ack", lambda route: route.abort())
     async with page.expect_request("**/api/inbox/ack"):
         await page.clock.run_for(16_000)
-    answer = page.locator(".bot", has_text="không theo dõi giá vàng")
+    answer = page.locator(".bot", has_text="nghỉ Tết từ 27 tháng Chạp")
     await expect(answer).to_have_count(1)
     await page.unroute("**/api/inbox/ack")
     async with page.expect_response("**/api/inbox/ack"):
@@ -228,7 +228,7 @@ async def test_the_shipped_survey_on_a_phone(core, page) -> None:
         await page.press("#input", "Enter")
         await expect(page.locator(".user").last).to_have_text(answer)
     await page.get_by_role("button", name="Tiểu thủ công nghiệp, thủ công mỹ nghệ").click()
-    await expect(last).to_contain_text("Hồ sơ cơ sở của bạn")
+    await expect(last).to_contain_text("Hồ sơ cơ sở của anh/chị")
 
     await page.fill("#input", "/khaosat")
     await page.press("#input", "Enter")

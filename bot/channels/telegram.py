@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import html
 import json
 import logging
 from datetime import timedelta
@@ -17,7 +18,7 @@ from telegram import (
     InputFile,
     Update,
 )
-from telegram.constants import ChatMemberStatus, MessageLimit
+from telegram.constants import ChatMemberStatus, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -198,7 +199,14 @@ class TelegramChannel:
         for sent, reply in enumerate(replies):
             try:
                 # A reply kept for a redelivery may have lost its document and be empty.
-                chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []
+                formatted = _html(reply)
+                if formatted is not None:
+                    await bot.send_message(chat_id, formatted, reply_markup=_keyboard(reply),
+                                           parse_mode=ParseMode.HTML)
+                    chunks = []
+                else:
+                    chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH) \
+                        if reply.text else []
                 for i, chunk in enumerate(chunks):
                     markup = _keyboard(reply) if i == len(chunks) - 1 else None
                     await bot.send_message(chat_id, chunk, reply_markup=markup)
@@ -224,6 +232,28 @@ class TelegramChannel:
             if locale == "vi":
                 # Vietnamese is also the list for users of any other language.
                 await self.application.bot.set_my_commands(commands)
+
+
+def _html(reply: Reply) -> str | None:
+    """The reply as Telegram HTML (title in bold, links clickable) when it has a title or links
+    and fits one message; None to send the plain text."""
+    if not (reply.titled or reply.links) or not reply.text:
+        return None
+    title, newline, body = reply.text.partition("\n") if reply.titled else ("", "", reply.text)
+    pieces = [f"<b>{html.escape(title)}</b>{newline}"] if reply.titled else []
+    rest = body
+    links = [link for link in reply.links if link.url.startswith(("https://", "http://"))]
+    while rest:
+        found = [(rest.find(link.label), link) for link in links if link.label in rest]
+        if not found:
+            pieces.append(html.escape(rest))
+            break
+        at, link = min(found, key=lambda item: item[0])
+        pieces.append(html.escape(rest[:at]))
+        pieces.append(f'<a href="{html.escape(link.url)}">{html.escape(link.label)}</a>')
+        rest = rest[at + len(link.label):]
+    text = "".join(pieces)
+    return text if len(text) <= MessageLimit.MAX_TEXT_LENGTH else None
 
 
 def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
