@@ -18,6 +18,8 @@ class EvalQuestion:
     text: str
     lang: str
     expect: str | None  # the entry that answers it; None when out of scope
+    group: str | None = None  # the kind of question (e.g. vi_no_diacritics, off_topic), if given
+    no_entry: bool = False  # in scope, but no entry answers it yet: left out of the figures
 
 
 @dataclass(frozen=True)
@@ -29,32 +31,44 @@ class Miss:
         got = self.result.answer.id if self.result.answer else None
         others = ", ".join(f"{e.id} {s:.2f}" for e, s in self.result.alternatives)
         sure = "confident" if self.result.confident else "unsure"
-        return (f"[{self.question.lang}] {self.question.text!r}: expected {self.question.expect}, "
+        kind = "/".join(filter(None, (self.question.lang, self.question.group)))
+        return (f"[{kind}] {self.question.text!r}: expected {self.question.expect}, "
                 f"got {got} {self.result.score:.2f} {sure}; then {others or '-'}")
 
 
 def load_eval_set(path: str | Path) -> list[EvalQuestion]:
-    """The questions of an evaluation file (`questions: [{q, lang, expect}]`)."""
+    """The questions of an evaluation file (`questions: [{q, lang, expect, group, no_entry}]`;
+    group and no_entry are optional)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return [EvalQuestion(str(item["q"]), item.get("lang", "vi"), item.get("expect"))
+    return [EvalQuestion(str(item["q"]), item.get("lang", "vi"), item.get("expect"),
+                         item.get("group"), bool(item.get("no_entry", False)))
             for item in data["questions"]]
 
 
 def evaluate(
     kb: KnowledgeBase, questions: Iterable[EvalQuestion]
 ) -> tuple[dict[str, Any], list[Miss]]:
-    """Quality figures over all questions and per language, and the questions gone wrong.
+    """Quality figures over all questions, per language and per group, and the questions gone
+    wrong.
 
     top1: share of in-scope questions answered with the expected entry; top3: expected entry
     among the answer and alternatives; out_of_scope_refused: share of out-of-scope questions
-    with no answer; confident_right: share of confident answers that are right.
+    with no answer; confident_right: share of confident answers that are right. Questions
+    marked no_entry (no entry answers them yet) are not searched nor counted anywhere; their
+    number is no_entry_skipped. by_group has only the questions that name a group.
     """
-    results = [(q, kb.search(q.text, q.lang)) for q in questions]
+    questions = list(questions)
+    results = [(q, kb.search(q.text, q.lang)) for q in questions if not q.no_entry]
     misses = [Miss(q, r) for q, r in results if not _right(q, r)]
     figures = _figures(results)
+    figures["no_entry_skipped"] = sum(q.no_entry for q in questions)
     figures["by_lang"] = {
         lang: _figures([(q, r) for q, r in results if q.lang == lang])
         for lang in sorted({q.lang for q, _ in results})
+    }
+    figures["by_group"] = {
+        group: _figures([(q, r) for q, r in results if q.group == group])
+        for group in sorted({q.group for q, _ in results if q.group is not None})
     }
     return figures, misses
 
