@@ -106,6 +106,8 @@ class ScopeRules:
             for kind in ("bye", "thanks", "greeting", "ok"):  # "ok cảm ơn" is thanks
                 if kind in kinds:
                     return Scope(small_talk=kind)
+            if kinds:  # "hihi"
+                return Scope(small_talk="ok")
         signals = self._signals.found_in(exact, folded)
         if _ANCHOR in signals:
             return QUESTION
