@@ -144,3 +144,12 @@ async def test_browse_by_topic(chat: ConsoleChat) -> None:
 async def test_low_confidence_asks_did_you_mean(chat: ConsoleChat) -> None:
     replies = await chat.say("hỗ trợ")
     assert "Có phải anh/chị muốn hỏi" in texts(replies) or "Nguồn:" in texts(replies)
+
+
+def test_a_kept_reply_keeps_its_title_and_links() -> None:
+    from handlers.stored_replies import from_stored, to_stored
+    from handlers.types import Choice, Link, Reply
+
+    reply = Reply("Tiêu đề\n\nNguồn: báo", choices=(Choice("Menu", "menu"),), titled=True,
+                  links=(Link("báo", "https://example.org/a"),))
+    assert from_stored(to_stored([reply])) == [reply]

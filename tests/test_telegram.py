@@ -36,6 +36,16 @@ async def test_polling_conversation_with_inline_buttons(tg: FakeTelegram, pollin
     assert "2/5" in (await tg.wait_for_messages(OWNER, 5))[-1]["text"]
 
 
+async def test_an_answer_has_a_bold_title_and_sources_as_links(tg: FakeTelegram, polling) -> None:
+    await tg.user_sends(OWNER, "mua máy được hỗ trợ bao nhiêu tiền")
+    (answer,) = await tg.wait_for_messages(OWNER, 1)
+    sent = tg.calls("sendMessage")[-1]
+    assert sent["parse_mode"] == "HTML"
+    assert sent["text"].startswith("<b>Mua máy được hỗ trợ bao nhiêu tiền?</b>\n")
+    assert '<a href="https://congnghieptieudung.vn/' in sent["text"]
+    assert "congnghieptieudung.vn" in answer["text"] and "https://" not in answer["text"]
+
+
 async def test_command_menu_is_set_in_vietnamese_and_english(tg: FakeTelegram, polling) -> None:
     vi = [c["command"] for c in tg.visible_commands(OWNER, "vi")]
     assert {"start", "hoso", "xoadulieu", "lang", "help"} <= set(vi)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from collections.abc import AsyncIterator
@@ -98,6 +99,34 @@ async def test_a_visitor_chats_in_vietnamese_on_a_phone(page) -> None:
     await page.fill("#input", "123")
     await page.press("#input", "Enter")
     await expect(page.locator(".bot").last).to_contain_text("Mã số thuế chưa đúng")
+
+
+async def test_a_long_answer_is_shown_from_its_start_with_a_bold_title_and_links(page) -> None:
+    """Issue 12: on a phone, a long answer opened at its end, under raw URLs."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    for _ in range(3):  # a conversation long enough to scroll
+        await page.fill("#input", "xin chào")
+        await page.press("#input", "Enter")
+        await expect(page.locator(".user")).to_have_count(_ + 1)
+    await page.fill("#input", "mua máy được hỗ trợ bao nhiêu tiền")
+    await page.press("#input", "Enter")
+    answer = page.locator(".bot", has=page.locator("strong.title")).last
+    await expect(answer.locator("strong.title")).to_have_text(
+        "Mua máy được hỗ trợ bao nhiêu tiền?")
+    link = answer.locator("a").first
+    await expect(link).to_have_attribute("href", re.compile(r"^https://"))
+    assert "http" not in await answer.evaluate(
+        "el => Array.from(el.childNodes).filter(n => n.nodeType === 3)"
+        ".map(n => n.textContent).join('')")
+    # The top of the answer is in view: reading starts with its title.
+    box, view = await answer.bounding_box(), await page.locator("#log").bounding_box()
+    assert box["height"] > view["height"] * 0.5
+    assert view["y"] <= box["y"] <= view["y"] + 40
+    await page.screenshot(path="/tmp/webchat-long-answer.png")
+    await page.locator("#log").evaluate("el => el.scrollTop = el.scrollHeight")
+    await page.screenshot(path="/tmp/webchat-long-answer-end.png")
 
 
 async def test_switching_to_english_changes_the_page_too(page) -> None:
