@@ -223,17 +223,23 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     answer = result.answer
     if args.json:
         print(json.dumps({
-            "answer": answer and {"id": answer.id, "title": answer.title.get(args.lang),
-                                  "text": answer.text.get(args.lang), "source": answer.source},
+            "answer": answer and {
+                "id": answer.id, "title": answer.title.get(args.lang),
+                "text": answer.text.get(args.lang), "source": answer.source,
+                "sources": [{"name": c.label, "url": c.url or None} for c in answer.citations]},
             "confident": result.confident,
             "score": round(result.score, 4),
             "alternatives": [{"id": e.id, "title": e.title.get(args.lang), "score": round(s, 4)}
                              for e, s in result.alternatives],
-        }, ensure_ascii=False))
+            "small_talk": result.small_talk,
+            "outside": result.outside,
+        }, ensure_ascii=False))  # Vietnamese as text, not \u escapes
     elif answer is None:
         print("(no answer)")
     else:
-        print(f"{answer.title.get(args.lang)}\n\n{answer.text.get(args.lang)}\n\n{answer.source}")
+        sources = "\n".join(f"- {c.label}" + (f" <{c.url}>" if c.url else "")
+                            for c in answer.citations)
+        print(f"{answer.title.get(args.lang)}\n\n{answer.text.get(args.lang)}\n\n{sources}")
     return 0
 
 

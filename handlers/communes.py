@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ DATA_FILE = Path(__file__).parent / "data" / "hai_phong_communes.yaml"
 # TRANSLATORS: kinds of commune-level unit; "đặc khu" is a special administrative zone.
 KIND_NAMES = {"xa": N_("commune"), "phuong": N_("ward"), "dac_khu": N_("special zone")}
 _KIND_PREFIXES = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu"}
+# Closeness of a typed name to a unit's name (difflib's ratio) from which it is suggested.
+SUGGEST_FROM = 0.8
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,31 @@ class CommuneDirectory:
             accented = [c for c in exact if c.name.lower() in text.lower()]
             return accented or exact
         return [c for c in candidates if query in fold(c.name)]
+
+    def suggest(self, text: str, limit: int = 5) -> list[Commune]:
+        """Units whose name is close to what the user typed ("hai duongg", "an thanhh"): for a
+        "did you mean" when search finds nothing. Closest first."""
+        query, kind = self._query(text)
+        if len(query) < 3:
+            return []
+        candidates = [c for c in self._communes if kind is None or c.kind == kind]
+        scored = []
+        for commune in candidates:
+            name = fold(commune.name)
+            ratio = difflib.SequenceMatcher(None, query, name).ratio()
+            # A typo in one word of a two-word name still leaves the other word right.
+            same_words = len(set(query.split()) & set(name.split()))
+            if ratio >= SUGGEST_FROM or (same_words and ratio >= SUGGEST_FROM - 0.15):
+                scored.append((ratio + 0.05 * same_words, commune.name, commune))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [commune for _score, _name, commune in scored[:limit]]
+
+    @staticmethod
+    def _query(text: str) -> tuple[str, str | None]:
+        """The folded name typed, without a leading kind, and that kind."""
+        query = fold(text)
+        for key, prefix in _KIND_PREFIXES.items():
+            folded_prefix = fold(prefix)
+            if query.startswith(folded_prefix + " "):
+                return query[len(folded_prefix) + 1 :].strip(), key
+        return query.strip(), None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.identifiers import PersonalData, find_personal_data
 from handlers.kb.model import Entry, Status
 from handlers.routing import Router
-from handlers.types import Choice, Incoming, Reply
+from handlers.start import main_menu
+from handlers.types import Choice, Incoming, Link, Reply
 
 router = Router()
 
@@ -21,6 +24,47 @@ _STATUS_NOTES = {
                           "replaced. Ask the centre for the rule in force."),
 }
 
+# Small talk (see handlers/kb/scope.yaml) gets a short friendly word and the menu.
+_SMALL_TALK = {
+    "greeting": N_("Hello! Ask me about industrial-promotion support in your own words, or "
+                   "choose below."),
+    "thanks": N_("You're welcome! Ask me anything else about industrial-promotion support."),
+    "ok": N_("All right. If you have another question, just type it."),
+    "bye": N_("Goodbye, and good luck with your business! Come back any time."),
+}
+
+# Questions the centre does not handle: what it does not do, and who does where that is
+# public knowledge. Staff cannot answer them either, so no hand-over is offered.
+_OUTSIDE = {
+    "tax": N_("Taxes (declaring, paying, tax rates, invoices, refunds) are not handled by the "
+              "industrial-promotion centre. Please ask the tax office that manages your "
+              "business."),
+    "bank": N_("Bank loans and their interest rates are not handled by the "
+               "industrial-promotion centre. Please ask the bank you want to borrow from. If "
+               "you mean interest support for moving a polluting workshop into an industrial "
+               "cluster, ask me about that."),
+    "social_insurance": N_("Social, health and unemployment insurance are not handled by the "
+                           "industrial-promotion centre. Please ask the social insurance "
+                           "agency (BHXH) where your business pays contributions."),
+    "business_registration": N_("Registering, changing or closing a business is not handled "
+                                "by the industrial-promotion centre. Please ask the business "
+                                "registration office: for enterprises, the city's Business "
+                                "Registration Office; for household businesses, the "
+                                "commune or ward People's Committee."),
+    "land": N_("Land (land-use certificates, land rent, prices, compensation) is not handled "
+               "by the industrial-promotion centre. Please ask the People's Committee of the "
+               "commune or ward where the land is."),
+    "covid": N_("Covid-19 support packages are not handled by the industrial-promotion "
+                "centre. The tax office, the social insurance agency (BHXH) or your commune or "
+                "ward People's Committee can tell you about them."),
+    "prices": N_("Market prices (gold, fuel, materials, exchange rates) are not something the "
+                 "industrial-promotion centre follows, so I cannot answer that."),
+    "other": N_("That is outside what I can help with."),
+}
+_REMIT = N_("I answer questions about industrial-promotion (khuyến công) support for "
+            "rural-industry establishments in Hai Phong: machinery, fairs, training, product "
+            "awards, brands, cleaner production and how to apply.")
+
 
 @router.free_text
 async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
@@ -28,8 +72,17 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
     kb = ctx.services.kb
     await kb.reload_in_background_if_changed()
     await ctx.services.staff_answers.sync(ctx.uow)
-    lang = ctx.user.locale
-    result = kb.search(msg.text, lang=lang)
+    result = kb.search(msg.text, lang=ctx.user.locale)
+    switch = None
+    if result.lang == "en" != ctx.user.locale and "en" in ctx.translators:
+        # Asked in English in a Vietnamese chat: answered in English, with a way to stay there.
+        ctx = dataclasses.replace(ctx, i18n=ctx.translators["en"])
+        switch = Choice(ctx._("Continue in English"), "lang:en")
+    lang = result.lang or ctx.user.locale
+    if result.small_talk:
+        return [main_menu(ctx, ctx._(_SMALL_TALK[result.small_talk]))]
+    if result.outside:
+        return [Reply(ctx._(_OUTSIDE[result.outside])), main_menu(ctx, ctx._(_REMIT))]
     ctx.conversation.draft[LAST_QUESTION] = msg.text
     if result.answer is None:
         question = await ctx.uow.questions.add(
@@ -46,17 +99,24 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
         return [Reply(
             ctx._("Did you mean one of these?"),
             choices=(*(Choice(_title(e, lang), f"kb:{e.id}") for e in candidates[:4]),
-                     Choice(ctx._("None of these: ask staff"), "qa:staff")),
+                     Choice(ctx._("None of these: ask staff"), "qa:staff"),
+                     *([switch] if switch else [])),
         )]
     related = [entry for entry, _score in result.alternatives]
-    return [show_entry(ctx, result.answer, related)]
+    reply = show_entry(ctx, result.answer, related, lang=lang)
+    if switch:
+        reply = dataclasses.replace(reply, choices=(*reply.choices, switch))
+    return [reply]
 
 
-def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None) -> Reply:
+def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None,
+               lang: str | None = None) -> Reply:
     """An entry with its source, review date and caveats; related entries as choices."""
-    lang = ctx.user.locale
-    lines = [entry.title.get(lang), "", entry.text.get(lang), ""]
-    lines.append(ctx._("Source: {source}").format(source=entry.source))
+    lang = lang or ctx.user.locale
+    lines = [entry.title.get(lang), "", entry.text.get(lang).strip(), ""]
+    citations = entry.citations
+    lines.append(ctx._("Source: {source}").format(
+        source="; ".join(citation.label for citation in citations)))
     if entry.reviewed:
         lines.append(ctx._("Last reviewed: {date}").format(date=ctx.i18n.date(entry.reviewed)))
     if entry.status in _STATUS_NOTES:
@@ -70,7 +130,8 @@ def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None) -
             seen.add(other.id)
             choices.append(Choice(_title(other, lang), f"kb:{other.id}"))
     choices.append(Choice(ctx._("Ask staff"), "qa:staff"))
-    return Reply("\n".join(lines), choices=tuple(choices))
+    links = tuple(Link(c.label, c.url) for c in citations if c.url)
+    return Reply("\n".join(lines), choices=tuple(choices), titled=True, links=links)
 
 
 @router.payload("kb", always_valid=True)

@@ -63,7 +63,8 @@ def help_reply(ctx: Context) -> Reply:
                    "these commands:")]
     for cmd in ctx.router.visible_commands(staff=ctx.is_staff, admin=ctx.is_admin):
         lines.append(f"/{cmd.name} — {ctx._(cmd.description)}")
-    return Reply("\n".join(lines))
+    lines += ["", ctx._("What would you like to do?")]
+    return main_menu(ctx, "\n".join(lines))
 
 
 @router.command("huy", "cancel", description=N_("Cancel what you are doing"))

@@ -1,14 +1,15 @@
 """Replies as JSON, kept with an update's ledger row until they were sent.
 
-Text, choices and the forget-user flag are kept. A document is not: exports can be large and
-full of personal data, so a re-sent reply carries its text only (the user can ask again).
+Text, choices, the title flag, links and the forget-user flag are kept. A document is not:
+exports can be large and full of personal data, so a re-sent reply carries its text only (the
+user can ask again).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from handlers.types import Choice, Reply
+from handlers.types import Choice, Link, Reply
 
 
 def to_stored(replies: list[Reply]) -> list[dict[str, Any]]:
@@ -17,6 +18,10 @@ def to_stored(replies: list[Reply]) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"text": reply.text}
         if reply.choices:
             item["choices"] = [[c.label, c.payload] for c in reply.choices]
+        if reply.titled:
+            item["titled"] = True
+        if reply.links:
+            item["links"] = [[link.label, link.url] for link in reply.links]
         if reply.forget_user:
             item["forget_user"] = True
         stored.append(item)
@@ -27,8 +32,9 @@ def from_stored(stored: list[dict[str, Any]] | None) -> list[Reply]:
     replies = []
     for item in stored or ():
         choices = tuple(Choice(label, payload) for label, payload in item.get("choices", ()))
-        replies.append(Reply(item["text"], choices=choices,
-                             forget_user=bool(item.get("forget_user"))))
+        links = tuple(Link(label, url) for label, url in item.get("links", ()))
+        replies.append(Reply(item["text"], choices=choices, titled=bool(item.get("titled")),
+                             links=links, forget_user=bool(item.get("forget_user"))))
     return replies
 
 

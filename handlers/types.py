@@ -49,10 +49,21 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A name in a reply's text that channels able to show links make clickable."""
+
+    label: str  # as it appears in the text
+    url: str
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     choices: tuple[Choice, ...] = field(default=())
     document: Document | None = None
+    # The first line of text is a title: bold where the channel can show it.
+    titled: bool = False
+    links: tuple[Link, ...] = field(default=())
     # The user's data was just deleted: clients drop whatever they keep (the web page's
     # stored conversation) and start afresh.
     forget_user: bool = False

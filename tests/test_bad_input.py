@@ -27,9 +27,9 @@ async def at_tax_code_step(chat: ConsoleChat) -> None:
 
 
 @pytest.mark.parametrize("message, expected", [
-    ("", "Tin nhắn của bạn đang trống"),
-    ("   ", "Tin nhắn của bạn đang trống"),
-    ("\u200b\u200d\ufeff", "Tin nhắn của bạn đang trống"),
+    ("", "Tin nhắn của anh/chị đang trống"),
+    ("   ", "Tin nhắn của anh/chị đang trống"),
+    ("\u200b\u200d\ufeff", "Tin nhắn của anh/chị đang trống"),
     ("x" * 5000, "Tin nhắn quá dài (5.000 ký tự)"),
     ("😀🎉👍", "Mã số thuế chưa đúng"),
     ("Мой ИНН 0100109106", "Mã số thuế chưa đúng"),

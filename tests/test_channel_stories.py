@@ -134,7 +134,7 @@ async def test_answer_a_survey(someone: ChannelUser, everywhere: Everywhere) -> 
     await someone.pick("Xong")
     summary = await someone.pick("Bỏ qua", by="label")
     assert "Vui lòng kiểm tra lại" in summary and "Đào tạo nghề" in summary
-    assert "Cảm ơn bạn" in await someone.pick("Gửi")
+    assert "Cảm ơn anh/chị" in await someone.pick("Gửi")
     (response,) = await responses(everywhere.core)
     assert response.status == ResponseStatus.SUBMITTED
     assert response.progress["a"]["needs"] == ["training"]
@@ -161,7 +161,7 @@ async def test_the_same_tax_code_on_telegram_and_zalo_is_one_establishment(
     await on_telegram.pick("Đào tạo nghề")
     await on_telegram.pick("Xong")
     await on_telegram.pick("Bỏ qua")
-    assert "Cảm ơn bạn" in await on_telegram.pick("Gửi")
+    assert "Cảm ơn anh/chị" in await on_telegram.pick("Gửi")
     await on_zalo.say("/khaosat")
     refused = await on_zalo.pick(on_zalo.choices()[0][0], by="number")
     assert "đã trả lời khảo sát này" in refused

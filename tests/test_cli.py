@@ -32,7 +32,7 @@ def test_chat_json_reads_actions_and_prints_one_line_per_message(
     assert lines[0]["text"].startswith("Xin chào")
     assert lines[0]["document"] is None
     assert {"label": "Hồ sơ doanh nghiệp của tôi", "data": "profile"} in lines[0]["buttons"]
-    assert "Bạn có đồng ý không?" in lines[1]["text"]
+    assert "Anh/chị có đồng ý không?" in lines[1]["text"]
     assert "1/5" in lines[3]["text"]
     assert "error" in lines[4] and "error" in lines[5]
 
@@ -51,3 +51,15 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
     assert (tmp_path / "fresh.db").stat().st_size > 0
+
+
+def test_ask_json_prints_vietnamese_as_text_with_short_sources(
+    sqlite_url: str, locales_dir: Path
+) -> None:
+    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
+    result = khuyencong("ask", "--json", "mua máy được hỗ trợ bao nhiêu tiền", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "\\u" not in result.stdout and "hỗ trợ" in result.stdout
+    answer = json.loads(result.stdout)["answer"]
+    assert answer["sources"][0] == {"name": "Thông tư 28/2018/TT-BTC, Điều 8 khoản 4", "url": None}
+    assert all(s["url"] is None or s["url"].startswith("http") for s in answer["sources"])

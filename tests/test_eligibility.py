@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.console import ConsoleChat
-from tests.test_first_conversation import texts
+from tests.test_first_conversation import labels, texts
 
 
 async def start_check(chat: ConsoleChat) -> None:
@@ -20,6 +20,17 @@ async def test_household_business_in_a_commune_is_eligible(chat: ConsoleChat) ->
     assert "có vẻ thuộc đối tượng được hỗ trợ" in result
     assert "Xã An Thành thuộc địa bàn được hỗ trợ" in result
     assert "Nghị định 235/2025/NĐ-CP" in result
+
+
+async def test_a_commune_typed_with_a_typo_gets_suggestions(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    replies = await chat.say("an thanhh")
+    assert "Tôi không tìm thấy \"an thanhh\"" in texts(replies)
+    assert labels(replies)[0] == "Xã An Thành"
+    await chat.press("Xã An Thành")
+    replies = await chat.press("Chế biến nông, lâm, thủy sản và thực phẩm")
+    assert "Xã An Thành thuộc địa bàn được hỗ trợ" in texts(replies)
 
 
 async def test_large_enterprise_is_probably_not_eligible(chat: ConsoleChat) -> None:
@@ -56,4 +67,4 @@ async def test_typing_instead_of_tapping_repeats_the_question(chat: ConsoleChat)
     await start_check(chat)
     replies = await chat.say("toi la cong ty")
     assert "bấm chọn một câu trả lời" in texts(replies)
-    assert "Cơ sở của bạn thuộc loại hình nào?" in texts(replies)
+    assert "Cơ sở của anh/chị thuộc loại hình nào?" in texts(replies)

@@ -14,7 +14,7 @@ def vi(text: str) -> Text:
 
 
 FORM = Form(code="thu", version="1", title=vi("Khảo sát thử"), questions=(
-    Question("intro", QuestionType.NOTE, vi("Cảm ơn bạn đã tham gia.")),
+    Question("intro", QuestionType.NOTE, vi("Cảm ơn anh/chị đã tham gia.")),
     Question("kind", QuestionType.SELECT_ONE, vi("Loại sản phẩm?"), required=True,
              options=(Option("food", vi("Thực phẩm"), {"group": "a"}),
                       Option("craft", vi("Thủ công"), {"group": "b"}))),
@@ -38,7 +38,7 @@ async def test_the_less_common_paths(chat: ConsoleChat, core) -> None:
     await publish(core, FORM)
     await with_profile(chat)
     replies = await chat.press(labels(await chat.say("/khaosat"))[0])
-    assert "Cảm ơn bạn đã tham gia." in texts(replies)  # a note is shown with the first
+    assert "Cảm ơn anh/chị đã tham gia." in texts(replies)  # a note is shown with the first
     assert "Quay lại" not in labels(replies)
     replies = await chat.press("Thủ công")
     assert labels(replies)[:1] == ["Gốm"] and "Bánh đa" not in labels(replies)

@@ -31,7 +31,7 @@ async def profile_of(core, user_id: str):
 
 async def test_nothing_is_stored_without_consent(chat: ConsoleChat, core) -> None:
     replies = await chat.say("/hoso")
-    assert "Bạn có đồng ý không?" in texts(replies)
+    assert "Anh/chị có đồng ý không?" in texts(replies)
     replies = await chat.press("Tôi không đồng ý")
     assert "không lưu" in texts(replies)
     await chat.say("Công ty ABC")  # not a profile answer any more
@@ -50,7 +50,7 @@ async def test_full_profile_is_saved_and_shown(chat: ConsoleChat, core) -> None:
     assert core.dispatcher._services.communes.get(profile.commune).name == "An Thành"
     shown = texts(await chat.say("/hoso"))
     assert "Xã An Thành, Hải Phòng" in shown and VALID_TAX_CODE in shown
-    assert "Bạn đồng ý cho lưu các thông tin này ngày" in shown
+    assert "Anh/chị đồng ý cho lưu các thông tin này ngày" in shown
 
 
 async def test_invalid_tax_code_and_phone_are_asked_again(chat: ConsoleChat) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Core
 from bot.channels.console import ConsoleChat
 from storage.uow import UnitOfWork
@@ -29,9 +31,59 @@ async def test_english_question_gets_an_english_answer(chat: ConsoleChat) -> Non
     assert "Source:" in texts(replies) and "booth" in texts(replies).lower()
 
 
-async def test_out_of_scope_question_is_kept_and_can_go_to_staff(chat: ConsoleChat,
+async def test_answer_has_a_bold_title_and_short_clickable_sources(chat: ConsoleChat) -> None:
+    [answer] = [r for r in await chat.say("mua máy được hỗ trợ bao nhiêu tiền") if r.titled]
+    title, blank, _rest = answer.text.split("\n", 2)
+    assert title and not blank
+    source_line = next(line for line in answer.text.splitlines() if line.startswith("Nguồn:"))
+    assert "Thông tư 28/2018/TT-BTC, Điều 8" in source_line
+    assert "http" not in answer.text and "github" not in answer.text
+    assert all(link.label in source_line and link.url.startswith(("https://", "http://"))
+               for link in answer.links)
+
+
+@pytest.mark.parametrize("question, who", [
+    ("hạn nộp thuế khi nào", "cơ quan thuế"),
+    ("thue khoan ho kinh doanh nam nay", "cơ quan thuế"),
+    ("lãi suất vay ngân hàng bao nhiêu", "ngân hàng nơi mình định vay"),
+    ("muc dong bhxh cho cong nhan", "Bảo hiểm xã hội (BHXH)"),
+    ("thủ tục đăng ký kinh doanh hộ cá thể", "UBND xã, phường"),
+    ("hỗ trợ covid cho hộ kinh doanh năm 2021", "Covid-19"),
+    ("giá vàng hôm nay", "giá cả thị trường"),
+])
+async def test_a_question_the_centre_does_not_handle_says_who_does(
+        chat: ConsoleChat, core: Core, question: str, who: str) -> None:
+    replies = await chat.say(question)
+    assert who in texts(replies)
+    assert "không thuộc phạm vi" in texts(replies) or "không theo dõi" in texts(replies)
+    assert not any("cán bộ" in label for label in labels(replies))  # staff cannot answer it
+    assert "Hỏi về chương trình hỗ trợ" in labels(replies)  # the menu
+    async with UnitOfWork(core.session_factory) as uow:
+        assert await uow.questions.waiting() == []
+
+
+@pytest.mark.parametrize("said", ["xin chào", "alo", "cảm ơn", "ok", "👍", "tạm biệt", "hi",
+                                  "thanks", "ok cam on ad nhe", "Chào bạn!"])
+async def test_small_talk_gets_a_friendly_word_and_the_menu(chat: ConsoleChat, said: str) -> None:
+    replies = await chat.say(said)
+    assert len(replies) == 1 and len(replies[0].text) < 160
+    assert "chưa có thông tin" not in replies[0].text
+    assert not any("cán bộ" in label for label in labels(replies))
+    assert "Hỏi về chương trình hỗ trợ" in labels(replies)
+
+
+async def test_a_question_in_english_in_a_vietnamese_chat_is_answered_in_english(
+        chat: ConsoleChat) -> None:
+    replies = await chat.say("does the state pay for a booth at a trade fair")
+    assert "Source:" in texts(replies) and "booth" in texts(replies).lower()
+    assert "Continue in English" in labels(replies)
+    replies = await chat.press("Continue in English")
+    assert "What would you like to do?" in texts(replies)
+
+
+async def test_unanswered_question_is_kept_and_can_go_to_staff(chat: ConsoleChat,
                                                                  core: Core) -> None:
-    replies = await chat.say("giá vàng hôm nay bao nhiêu")
+    replies = await chat.say("lịch nghỉ tết của trung tâm")
     assert "tôi chưa có thông tin" in texts(replies)
     async with UnitOfWork(core.session_factory) as uow:
         assert [q.status for q, _u in await uow.questions.waiting()] == ["unanswered"]
@@ -44,7 +96,7 @@ async def test_out_of_scope_question_is_kept_and_can_go_to_staff(chat: ConsoleCh
 async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
     chat: ConsoleChat, core: Core
 ) -> None:
-    replies = await chat.say("xưởng mộc của tôi có được vay vốn ưu đãi mua xe tải không")
+    replies = await chat.say("xưởng mộc của tôi có được hỗ trợ mua xe tải chở hàng không")
     # Whatever the bot answered, every answer offers a way to staff.
     to_staff = next(label for label in labels(replies) if "cán bộ" in label)
     assert "đã chuyển câu hỏi" in texts(await chat.press(to_staff))
@@ -53,10 +105,10 @@ async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
     assert "1 câu hỏi đang chờ" in texts(replies)
     assert "xưởng mộc của tôi" in texts(replies)
     await staff.press(labels(replies)[0])
-    replies = await staff.say("Khuyến công không hỗ trợ mua xe tải; bạn hỏi ngân hàng.")
+    replies = await staff.say("Khuyến công không hỗ trợ mua xe tải chở hàng.")
     assert "đang được gửi tới người hỏi" in texts(replies)
     replies = await staff.press("Thêm vào cơ sở tri thức")
-    assert "«xưởng mộc của tôi có được vay vốn ưu đãi mua xe tải không»" in texts(replies)
+    assert "«xưởng mộc của tôi có được hỗ trợ mua xe tải chở hàng không»" in texts(replies)
     replies = await staff.press("Thêm với câu hỏi này")
     assert "Đã thêm vào cơ sở tri thức" in texts(replies)
 
@@ -66,7 +118,7 @@ async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
     assert "không hỗ trợ mua xe tải" in replies[0].text
     # Another owner now gets it straight from the knowledge base.
     other = ConsoleChat(core.dispatcher, user_id="owner-9")
-    replies = await other.say("xuong moc co duoc vay von uu dai mua xe tai khong")
+    replies = await other.say("xuong moc co duoc ho tro mua xe tai cho hang khong")
     assert "không hỗ trợ mua xe tải" in texts(replies)
     async with UnitOfWork(core.session_factory) as uow:
         actions = [e.action for e in await uow.audit.recent()]
@@ -91,4 +143,13 @@ async def test_browse_by_topic(chat: ConsoleChat) -> None:
 
 async def test_low_confidence_asks_did_you_mean(chat: ConsoleChat) -> None:
     replies = await chat.say("hỗ trợ")
-    assert "Có phải bạn muốn hỏi" in texts(replies) or "Nguồn:" in texts(replies)
+    assert "Có phải anh/chị muốn hỏi" in texts(replies) or "Nguồn:" in texts(replies)
+
+
+def test_a_kept_reply_keeps_its_title_and_links() -> None:
+    from handlers.stored_replies import from_stored, to_stored
+    from handlers.types import Choice, Link, Reply
+
+    reply = Reply("Tiêu đề\n\nNguồn: báo", choices=(Choice("Menu", "menu"),), titled=True,
+                  links=(Link("báo", "https://example.org/a"),))
+    assert from_stored(to_stored([reply])) == [reply]

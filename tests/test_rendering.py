@@ -36,11 +36,11 @@ def test_choices_are_buttons_where_they_fit_and_a_numbered_list_elsewhere() -> N
     from bot.channels.rendering import render
     from handlers.types import Choice, Reply
 
-    reply = Reply("Bạn muốn làm gì?", choices=(Choice("Hỏi đáp", "qa"), Choice("Hồ sơ", "p")))
+    reply = Reply("Anh/chị muốn làm gì?", choices=(Choice("Hỏi đáp", "qa"), Choice("Hồ sơ", "p")))
     (with_buttons,) = render(reply, Capabilities(max_text_length=2000, max_buttons=5))
-    assert with_buttons.text == "Bạn muốn làm gì?" and len(with_buttons.buttons) == 2
+    assert with_buttons.text == "Anh/chị muốn làm gì?" and len(with_buttons.buttons) == 2
     (numbered,) = render(reply, Capabilities(max_text_length=2000, max_buttons=0))
-    assert numbered.text == "Bạn muốn làm gì?\n\n1. Hỏi đáp\n2. Hồ sơ" and not numbered.buttons
+    assert numbered.text == "Anh/chị muốn làm gì?\n\n1. Hỏi đáp\n2. Hồ sơ" and not numbered.buttons
     (too_many,) = render(reply, Capabilities(max_text_length=2000, max_buttons=1))
     assert "\n2. Hồ sơ" in too_many.text
     long_reply = Reply("Nội dung. " * 300, choices=reply.choices)

@@ -50,7 +50,7 @@ async def test_duplicate_delivered_to_two_workers_at_once_is_applied_once(
     workers = [build_core(make_settings(database_url, locales_dir)) for _ in range(2)]
     try:
         results = await asyncio.gather(*(
-            w.dispatcher.handle(text("8", "giá vàng hôm nay", update_id="2001"))
+            w.dispatcher.handle(text("8", "lịch nghỉ tết của trung tâm", update_id="2001"))
             for w in workers
         ))
         async with UnitOfWork(workers[0].session_factory) as uow:

@@ -320,7 +320,7 @@ async def test_voiding_a_response_frees_the_establishments_slot(
     assert (entry.actor, entry.target, entry.details) == (
         "console:staff", "nhu_cau", {"response_id": mine.id, "was": "submitted"})
     assert note.user_id == mine.user_id
-    assert "đã hủy câu trả lời của bạn cho khảo sát «Khảo sát nhu cầu hỗ trợ»" in note.text
+    assert "đã hủy câu trả lời của anh/chị cho khảo sát «Khảo sát nhu cầu hỗ trợ»" in note.text
 
     # The respondent is told, and their establishment may answer again.
     replies = await owner.say("/khaosat")

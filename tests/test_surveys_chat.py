@@ -184,7 +184,7 @@ async def test_a_second_person_of_the_same_establishment(chat: ConsoleChat, core
     colleague = ConsoleChat(core.dispatcher, user_id="owner-2")
     await with_profile(colleague)  # the same tax code, another person
     replies = await colleague.press(labels(await colleague.say("/khaosat"))[0])
-    assert "Cơ sở của bạn đã trả lời khảo sát này vào ngày" in texts(replies)
+    assert "Cơ sở của anh/chị đã trả lời khảo sát này vào ngày" in texts(replies)
     assert "15" not in texts(replies) and "Hội chợ" not in texts(replies)  # never the content
     await colleague.press("Gửi ghi chú cho cán bộ")
     replies = await colleague.say("Bổ sung: chúng tôi cần thêm đào tạo.")
@@ -231,7 +231,7 @@ async def test_answers_can_be_changed_after_submitting_until_closed(chat: Consol
     await chat.press("Bỏ qua")
     await chat.press("Gửi")
     replies = await chat.press(labels(await chat.say("/khaosat"))[0])
-    assert "Bạn đã gửi khảo sát này" in texts(replies)
+    assert "Anh/chị đã gửi khảo sát này" in texts(replies)
     replies = await chat.press("Sửa một câu trả lời")
     await chat.press(next(label for label in labels(replies) if "Số lao động" in label))
     replies = await chat.say("7")

@@ -56,7 +56,7 @@ async def test_a_survey_answered_with_telegram_buttons(tg: FakeTelegram, polling
     await tg.user_presses(OWNER, dict(buttons(ticked))["Xong"], message_id=ticked["message_id"])
     assert "tin nhắn trước" in (await tg.wait_for_messages(OWNER, count + 1))[-1]["text"]
     thanks = await press(tg, "Gửi")
-    assert "Cảm ơn bạn" in thanks["text"]
+    assert "Cảm ơn anh/chị" in thanks["text"]
     (response,) = await responses(polling)
     assert response.status == ResponseStatus.SUBMITTED
     assert response.progress["a"]["needs"] == ["training"]

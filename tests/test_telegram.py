@@ -27,13 +27,23 @@ async def test_polling_conversation_with_inline_buttons(tg: FakeTelegram, pollin
 
     await tg.user_presses(OWNER, "profile")
     consent = (await tg.wait_for_messages(OWNER, 2))[-1]
-    assert "Bạn có đồng ý không?" in consent["text"]
+    assert "Anh/chị có đồng ý không?" in consent["text"]
     assert tg.calls("answerCallbackQuery"), "the button's progress indicator must stop"
 
     await tg.user_presses(OWNER, "profile:consent")
     await tg.wait_for_messages(OWNER, 4)
     await tg.user_sends(OWNER, "Công ty TNHH Cơ khí Toàn Phát")
     assert "2/5" in (await tg.wait_for_messages(OWNER, 5))[-1]["text"]
+
+
+async def test_an_answer_has_a_bold_title_and_sources_as_links(tg: FakeTelegram, polling) -> None:
+    await tg.user_sends(OWNER, "mua máy được hỗ trợ bao nhiêu tiền")
+    (answer,) = await tg.wait_for_messages(OWNER, 1)
+    sent = tg.calls("sendMessage")[-1]
+    assert sent["parse_mode"] == "HTML"
+    assert sent["text"].startswith("<b>Mua máy được hỗ trợ bao nhiêu tiền?</b>\n")
+    assert '<a href="https://congnghieptieudung.vn/' in sent["text"]
+    assert "congnghieptieudung.vn" in answer["text"] and "https://" not in answer["text"]
 
 
 async def test_command_menu_is_set_in_vietnamese_and_english(tg: FakeTelegram, polling) -> None:
@@ -57,7 +67,7 @@ async def test_429_is_waited_out_and_the_reply_still_arrives(tg: FakeTelegram, p
     tg.fail_next("sendMessage", error_code=429, retry_after=1)
     await tg.user_sends(OWNER, "/menu")
     (menu,) = await tg.wait_for_messages(OWNER, 1, timeout=10)
-    assert menu["text"] == "Bạn muốn làm gì?"
+    assert menu["text"] == "Anh/chị muốn làm gì?"
     assert len(tg.calls("sendMessage")) == 2  # refused once, then retried
 
 
@@ -66,7 +76,7 @@ async def test_a_blocked_user_does_not_break_the_bot(tg: FakeTelegram, polling) 
     await tg.user_sends(OWNER, "/menu")  # the bot's answer is refused with 403
     await tg.wait_for_calls("sendMessage", 1)
     await tg.user_sends(222, "/menu")
-    assert (await tg.wait_for_messages(222, 1))[0]["text"] == "Bạn muốn làm gì?"
+    assert (await tg.wait_for_messages(222, 1))[0]["text"] == "Anh/chị muốn làm gì?"
 
 
 @pytest.fixture
@@ -127,7 +137,7 @@ async def test_webhook_acknowledges_only_after_the_update_is_applied(
     monkeypatch.undo()
     await tg.deliver_pending_updates()
     assert tg.last_webhook_status == 200
-    assert (await tg.wait_for_messages(OWNER, 1))[0]["text"] == "Bạn muốn làm gì?"
+    assert (await tg.wait_for_messages(OWNER, 1))[0]["text"] == "Anh/chị muốn làm gì?"
 
 
 async def test_staff_answer_is_pushed_to_a_telegram_user(tg: FakeTelegram, polling) -> None:
@@ -138,7 +148,7 @@ async def test_staff_answer_is_pushed_to_a_telegram_user(tg: FakeTelegram, polli
     await channel.application.initialize()
     sender = OutboxSender(polling.session_factory, channel,
                           interval=0.05)
-    await tg.user_sends(OWNER, "giá vàng hôm nay")
+    await tg.user_sends(OWNER, "lịch nghỉ tết của trung tâm")
     await tg.wait_for_messages(OWNER, 1)
     await tg.user_presses(OWNER, "qa:fwd:1")
     await tg.wait_for_messages(OWNER, 2)
@@ -146,7 +156,7 @@ async def test_staff_answer_is_pushed_to_a_telegram_user(tg: FakeTelegram, polli
     staff = ConsoleChat(polling.dispatcher, user_id="can-bo", operator=True)
     await staff.say("/cauhoi")
     await staff.say("", payload="qastaff:answer:1")
-    await staff.say("Bot không theo dõi giá vàng; bạn xem trang của ngân hàng.")
+    await staff.say("Trung tâm nghỉ Tết từ 27 tháng Chạp.")
     sender.start()
     try:
         pushed = (await tg.wait_for_messages(OWNER, 3))[-1]
@@ -154,7 +164,7 @@ async def test_staff_answer_is_pushed_to_a_telegram_user(tg: FakeTelegram, polli
         await sender.stop()
         await channel.application.shutdown()
     assert "Cán bộ Trung tâm đã trả lời" in pushed["text"]
-    assert "không theo dõi giá vàng" in pushed["text"]
+    assert "nghỉ Tết từ 27 tháng Chạp" in pushed["text"]
     # Delivered once: the user's next message does not repeat it.
     await tg.user_sends(OWNER, "/menu")
-    assert (await tg.wait_for_messages(OWNER, 4))[-1]["text"] == "Bạn muốn làm gì?"
+    assert (await tg.wait_for_messages(OWNER, 4))[-1]["text"] == "Anh/chị muốn làm gì?"

@@ -56,7 +56,7 @@ async def test_without_a_configured_secret_the_webhook_uses_one_derived_from_the
     assert len(call["secret_token"]) == 43
     await tg.user_sends(OWNER, "/menu")  # Telegram sends it along: accepted
     assert tg.last_webhook_status == 200
-    assert (await tg.wait_for_messages(OWNER, 1))[0]["text"] == "Bạn muốn làm gì?"
+    assert (await tg.wait_for_messages(OWNER, 1))[0]["text"] == "Anh/chị muốn làm gì?"
 
 
 @pytest.mark.parametrize("secret", [None, "wrong", "sécret-ĐÚNG", "a" * 300,
@@ -101,7 +101,7 @@ async def test_a_reply_lost_to_a_telegram_error_arrives_once_with_the_redelivery
     assert tg.messages_to(OWNER) == [] and len(tg.pending_updates) == 1
     await tg.deliver_pending_updates()  # Telegram tries again
     assert tg.last_webhook_status == 200
-    assert [m["text"] for m in tg.messages_to(OWNER)] == ["Bạn muốn làm gì?"]
+    assert [m["text"] for m in tg.messages_to(OWNER)] == ["Anh/chị muốn làm gì?"]
 
     await webhook.deliveries.close()  # the batched "sent" mark reaches the database
     async with UnitOfWork(webhook.session_factory) as uow:
@@ -132,7 +132,7 @@ async def test_in_polling_mode_an_unsent_reply_comes_later_through_the_outbox(
             break
         await asyncio.sleep(0.02)
     (menu,) = tg.messages_to(OWNER)
-    assert menu["text"].startswith("Bạn muốn làm gì?")
+    assert menu["text"].startswith("Anh/chị muốn làm gì?")
     assert "\n1. " in menu["text"]  # its buttons as a numbered list: typing 1, 2… picks one
     assert await sender.deliver_once() == 0
 

@@ -15,7 +15,7 @@ from storage.uow import UnitOfWork
 from tests.test_first_conversation import labels, texts
 from tests.test_profile import VALID_TAX_CODE, fill_profile, profile_of
 
-PRIVATE_QUESTION = "Tôi là Nguyễn Văn Riêng SĐT 0987654321 hỏi giá điện cho xưởng sản xuất"
+PRIVATE_QUESTION = "Tôi là Nguyễn Văn Riêng SĐT 0987654321 hỏi lịch nghỉ tết cho xưởng sản xuất"
 
 
 async def dump_database(core) -> str:
@@ -37,7 +37,7 @@ async def ask_and_get_staff_answer(core, asker: ConsoleChat, question: str) -> C
     staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
     replies = await staff.say("/cauhoi")
     await staff.press(labels(replies)[0])
-    await staff.say("Giá điện sản xuất theo biểu giá của EVN; Trung tâm không hỗ trợ tiền điện.")
+    await staff.say("Trung tâm nghỉ Tết từ 27 tháng Chạp đến hết mùng 6.")
     return staff
 
 
@@ -53,7 +53,7 @@ async def test_staff_queue_flags_personal_data_and_kb_needs_a_rewrite(core) -> N
     assert "⚠ Có dữ liệu cá nhân (số điện thoại)" in queue
 
     await staff.press("Trả lời câu #1")
-    await staff.say("Giá điện sản xuất theo biểu giá của EVN; Trung tâm không hỗ trợ tiền điện.")
+    await staff.say("Trung tâm nghỉ Tết từ 27 tháng Chạp đến hết mùng 6.")
     replies = await staff.press("Thêm vào cơ sở tri thức")
     assert "0987654321" in texts(replies)  # staff see exactly what would be shown…
     assert "Thêm với câu hỏi này" not in labels(replies)  # …and cannot publish it as is
@@ -62,21 +62,22 @@ async def test_staff_queue_flags_personal_data_and_kb_needs_a_rewrite(core) -> N
     assert "Đã thêm" not in texts(replies)
 
     await staff.press("Viết lại câu hỏi")
-    replies = await staff.say("Giá điện cho sản xuất là bao nhiêu?")
-    assert "«Giá điện cho sản xuất là bao nhiêu?»" in texts(replies)
+    replies = await staff.say("Lịch nghỉ Tết của Trung tâm thế nào?")
+    assert "«Lịch nghỉ Tết của Trung tâm thế nào?»" in texts(replies)
     assert "Đã thêm vào cơ sở tri thức" in texts(await staff.press("Thêm với câu hỏi này"))
 
     other = ConsoleChat(core.dispatcher, user_id="someone-else")
-    shown = texts(await other.say("giá điện cho sản xuất là bao nhiêu"))
-    assert "Trung tâm không hỗ trợ tiền điện" in shown
+    shown = texts(await other.say("lịch nghỉ tết của trung tâm thế nào"))
+    assert "nghỉ Tết từ 27 tháng Chạp" in shown
     assert "Riêng" not in shown and "0987654321" not in shown
 
 
 async def test_a_clean_question_is_shown_to_staff_before_it_is_added(core) -> None:
     asker = ConsoleChat(core.dispatcher, user_id="asker")
-    staff = await ask_and_get_staff_answer(core, asker, "giá điện sản xuất hiện nay thế nào")
+    staff = await ask_and_get_staff_answer(core, asker,
+                                           "lịch nghỉ tết của trung tâm năm nay thế nào")
     replies = await staff.press("Thêm vào cơ sở tri thức")
-    assert "«giá điện sản xuất hiện nay thế nào»" in texts(replies)
+    assert "«lịch nghỉ tết của trung tâm năm nay thế nào»" in texts(replies)
     assert labels(replies)[0] == "Thêm với câu hỏi này"
     assert "Không thêm" in labels(replies)
     async with UnitOfWork(core.session_factory) as uow:
@@ -108,7 +109,7 @@ async def test_deleting_my_data_leaves_no_trace_of_what_i_typed_or_my_id(db_core
     staff = ConsoleChat(dispatcher, user_id="can-bo", operator=True)
     await staff.say("/cauhoi")
     await staff.press("Trả lời câu #1")
-    await staff.say("Xin xem biểu giá điện của EVN.")  # queued in the outbox for the asker
+    await staff.say("Trung tâm nghỉ Tết từ 27 tháng Chạp.")  # queued in the outbox for the asker
     grant = ConsoleChat(dispatcher, user_id="admin", operator=True)
     await grant.say(f"/capquyen telegram:{user_id}")  # an audit entry naming the user
 
@@ -120,7 +121,7 @@ async def test_deleting_my_data_leaves_no_trace_of_what_i_typed_or_my_id(db_core
     assert replies[-1].forget_user
 
     after = await dump_database(db_core)
-    for personal in (user_id, "Riêng", "0987654321", VALID_TAX_CODE, "giá điện"):
+    for personal in (user_id, "Riêng", "0987654321", VALID_TAX_CODE, "lịch nghỉ tết"):
         assert personal not in after, personal
     async with UnitOfWork(db_core.session_factory) as uow:
         entries = await uow.audit.recent()
@@ -134,7 +135,7 @@ async def test_deleting_my_data_leaves_no_trace_of_what_i_typed_or_my_id(db_core
 
 async def test_revoked_staff_cannot_finish_an_answer(core) -> None:
     asker = ConsoleChat(core.dispatcher, user_id="asker")
-    replies = await asker.say("giá vàng hôm nay bao nhiêu")
+    replies = await asker.say("lịch nghỉ tết của trung tâm")
     await asker.press(labels(replies)[0])  # pass it to staff
     admin = ConsoleChat(core.dispatcher, user_id="admin", operator=True)
     clerk = ConsoleChat(core.dispatcher, user_id="clerk")
@@ -169,7 +170,7 @@ async def test_old_delete_button_after_keep_does_not_delete(chat: ConsoleChat, c
     assert "thuộc một tin nhắn trước" in texts(replies)
     assert await profile_of(core, "owner-1") is not None
     # Reading buttons from old messages still work.
-    assert "Bạn muốn làm gì?" in texts(await chat.say("", payload="menu"))
+    assert "Anh/chị muốn làm gì?" in texts(await chat.say("", payload="menu"))
 
 
 # --- 9. what no column can hold never reaches the database ----------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from collections.abc import AsyncIterator
@@ -85,7 +86,7 @@ async def test_a_visitor_chats_in_vietnamese_on_a_phone(page) -> None:
     await expect(page.locator(".bot").first).to_contain_text("Xin chào")
     await expect(page.locator("#send")).to_have_text("Gửi")
     await page.get_by_role("button", name="Hồ sơ doanh nghiệp của tôi").click()
-    await expect(page.locator(".bot").last).to_contain_text("Bạn có đồng ý không?")
+    await expect(page.locator(".bot").last).to_contain_text("Anh/chị có đồng ý không?")
     await page.get_by_role("button", name="Tôi đồng ý").click()
     await expect(page.locator(".bot").last).to_contain_text("1/5")
     await page.fill("#input", "Công ty TNHH Quang Hải")
@@ -98,6 +99,34 @@ async def test_a_visitor_chats_in_vietnamese_on_a_phone(page) -> None:
     await page.fill("#input", "123")
     await page.press("#input", "Enter")
     await expect(page.locator(".bot").last).to_contain_text("Mã số thuế chưa đúng")
+
+
+async def test_a_long_answer_is_shown_from_its_start_with_a_bold_title_and_links(page) -> None:
+    """Issue 12: on a phone, a long answer opened at its end, under raw URLs."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    for _ in range(3):  # a conversation long enough to scroll
+        await page.fill("#input", "xin chào")
+        await page.press("#input", "Enter")
+        await expect(page.locator(".user")).to_have_count(_ + 1)
+    await page.fill("#input", "mua máy được hỗ trợ bao nhiêu tiền")
+    await page.press("#input", "Enter")
+    answer = page.locator(".bot", has=page.locator("strong.title")).last
+    await expect(answer.locator("strong.title")).to_have_text(
+        "Mua máy được hỗ trợ bao nhiêu tiền?")
+    link = answer.locator("a").first
+    await expect(link).to_have_attribute("href", re.compile(r"^https://"))
+    assert "http" not in await answer.evaluate(
+        "el => Array.from(el.childNodes).filter(n => n.nodeType === 3)"
+        ".map(n => n.textContent).join('')")
+    # The top of the answer is in view: reading starts with its title.
+    box, view = await answer.bounding_box(), await page.locator("#log").bounding_box()
+    assert box["height"] > view["height"] * 0.5
+    assert view["y"] <= box["y"] <= view["y"] + 40
+    await page.screenshot(path="/tmp/webchat-long-answer.png")
+    await page.locator("#log").evaluate("el => el.scrollTop = el.scrollHeight")
+    await page.screenshot(path="/tmp/webchat-long-answer-end.png")
 
 
 async def test_switching_to_english_changes_the_page_too(page) -> None:
@@ -155,19 +184,19 @@ async def test_a_staff_answer_is_shown_once_and_acknowledged(open_page, server_u
 
     page = await open_page(server_url, fake_clock=True)
     await expect(page.locator(".bot").first).to_contain_text("Xin chào")
-    await page.fill("#input", "giá vàng hôm nay")
+    await page.fill("#input", "lịch nghỉ tết của trung tâm")
     await page.press("#input", "Enter")
     await page.get_by_role("button", name="Chuyển cho cán bộ").click()
     await expect(page.locator(".bot")).to_have_count(3)
     staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
     await staff.say("/cauhoi")
     await staff.say("", payload="qastaff:answer:1")
-    await staff.say("Chúng tôi không theo dõi giá vàng.")
+    await staff.say("Trung tâm nghỉ Tết từ 27 tháng Chạp.")
     # The acknowledgement is lost once: the next poll offers the answer again.
     await page.route("**/api/inbox/ack", lambda route: route.abort())
     async with page.expect_request("**/api/inbox/ack"):
         await page.clock.run_for(16_000)
-    answer = page.locator(".bot", has_text="không theo dõi giá vàng")
+    answer = page.locator(".bot", has_text="nghỉ Tết từ 27 tháng Chạp")
     await expect(answer).to_have_count(1)
     await page.unroute("**/api/inbox/ack")
     async with page.expect_response("**/api/inbox/ack"):
@@ -228,7 +257,7 @@ async def test_the_shipped_survey_on_a_phone(core, page) -> None:
         await page.press("#input", "Enter")
         await expect(page.locator(".user").last).to_have_text(answer)
     await page.get_by_role("button", name="Tiểu thủ công nghiệp, thủ công mỹ nghệ").click()
-    await expect(last).to_contain_text("Hồ sơ cơ sở của bạn")
+    await expect(last).to_contain_text("Hồ sơ cơ sở của anh/chị")
 
     await page.fill("#input", "/khaosat")
     await page.press("#input", "Enter")
@@ -271,7 +300,7 @@ async def test_a_business_owner_registers_for_a_fair_on_a_phone(page, core) -> N
         await expect(page.locator(".bot").last).to_contain_text(step)
     await page.get_by_role("button", name="Chế biến nông, lâm, thủy sản và thực phẩm").click()
     await page.get_by_role("button", name="Trình đơn chính").last.click()
-    await expect(page.locator(".bot").last).to_contain_text("Bạn muốn làm gì?")
+    await expect(page.locator(".bot").last).to_contain_text("Anh/chị muốn làm gì?")
     await page.get_by_role("button", name="Hội chợ triển lãm").last.click()
     await expect(page.locator(".bot").last).to_contain_text("Còn 3/3 gian hàng")
     await page.screenshot(path="/tmp/webchat-fairs-list.png")

@@ -77,7 +77,7 @@ async def test_a_bare_event_is_read_too(zbot: FakeZaloBot, zalo_bot: Core) -> No
         zbot.webhook_url, json=event, headers={SECRET_HEADER: zbot.webhook_secret}
     ) as response:
         assert response.status == 200
-    assert texts(zbot)[0].startswith("Bạn muốn làm gì?")
+    assert texts(zbot)[0].startswith("Anh/chị muốn làm gì?")
 
 
 async def test_stickers_and_protected_users_get_a_polite_reply(zbot: FakeZaloBot,
@@ -154,7 +154,7 @@ async def test_quota_exceeded_goes_to_the_outbox_and_is_retried_later(
     await _settle(zalo_bot)
     sender = OutboxSender(zalo_bot.session_factory, _channel(zalo_bot))
     assert await sender.deliver_once() == 1
-    assert texts(zbot)[0].startswith("Bạn muốn làm gì?\n\n1. ")
+    assert texts(zbot)[0].startswith("Anh/chị muốn làm gì?\n\n1. ")
 
 
 async def test_forbidden_is_not_allowed_and_not_retried(zbot: FakeZaloBot,

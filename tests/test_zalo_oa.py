@@ -49,7 +49,7 @@ async def test_a_follower_is_greeted_and_taps_a_query_button(zoa: FakeZaloOA,
     assert "\n6. Hồ sơ doanh nghiệp của tôi" in greeting["text"] and not buttons(greeting)
     assert await zoa.user_sends(BINH, "6") == 200
     consent = zoa.messages_to(BINH)[-1]
-    assert "Bạn có đồng ý không?" in consent["text"]
+    assert "Anh/chị có đồng ý không?" in consent["text"]
     assert buttons(consent) == ["Tôi đồng ý", "Tôi không đồng ý"]
     assert await zoa.user_taps(BINH, "Tôi đồng ý") == 200
     assert "1/5" in texts(zoa)[-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import html
 import json
 import logging
 from collections.abc import Sequence
@@ -18,12 +19,12 @@ from telegram import (
     InputFile,
     Update,
 )
-from telegram.constants import ChatMemberStatus, MessageLimit
+from telegram.constants import ChatMemberStatus, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channels.base import Capabilities, RepliesNotSent, answer
-from bot.channels.rendering import render
+from bot.channels.rendering import buttons_fit, render
 from bot.delivery import SENT, DeliveryOutcome, Outcome
 from handlers.error_report import anonymous_traceback
 from handlers.types import Choice, Incoming, MessageKind, Reply
@@ -188,9 +189,15 @@ class TelegramChannel:
         for reply in replies:
             try:
                 # A reply kept for a redelivery may have lost its document and be empty.
-                for message in render(reply, self.capabilities):
-                    await bot.send_message(chat_id, message.text,
-                                           reply_markup=_keyboard(message.buttons))
+                formatted = _html(reply)
+                if formatted is not None and buttons_fit(reply.choices, self.capabilities):
+                    # Title in bold and sources as links: one message, its buttons under it.
+                    await bot.send_message(chat_id, formatted, parse_mode=ParseMode.HTML,
+                                           reply_markup=_keyboard(reply.choices))
+                else:
+                    for message in render(reply, self.capabilities):
+                        await bot.send_message(chat_id, message.text,
+                                               reply_markup=_keyboard(message.buttons))
                 if reply.document:
                     upload = InputFile(reply.document.content, filename=reply.document.filename)
                     if reply.document.mime_type == "image/png":
@@ -215,6 +222,28 @@ class TelegramChannel:
             if locale == "vi":
                 # Vietnamese is also the list for users of any other language.
                 await self.application.bot.set_my_commands(commands)
+
+
+def _html(reply: Reply) -> str | None:
+    """The reply as Telegram HTML (title in bold, links clickable) when it has a title or links
+    and fits one message; None to send the plain text."""
+    if not (reply.titled or reply.links) or not reply.text:
+        return None
+    title, newline, body = reply.text.partition("\n") if reply.titled else ("", "", reply.text)
+    pieces = [f"<b>{html.escape(title)}</b>{newline}"] if reply.titled else []
+    rest = body
+    links = [link for link in reply.links if link.url.startswith(("https://", "http://"))]
+    while rest:
+        found = [(rest.find(link.label), link) for link in links if link.label in rest]
+        if not found:
+            pieces.append(html.escape(rest))
+            break
+        at, link = min(found, key=lambda item: item[0])
+        pieces.append(html.escape(rest[:at]))
+        pieces.append(f'<a href="{html.escape(link.url)}">{html.escape(link.label)}</a>')
+        rest = rest[at + len(link.label):]
+    text = "".join(pieces)
+    return text if len(text) <= MessageLimit.MAX_TEXT_LENGTH else None
 
 
 def _keyboard(buttons: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:

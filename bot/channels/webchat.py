@@ -288,4 +288,5 @@ def reply_json(reply: Reply) -> dict:
                     "url": f"data:{reply.document.mime_type};base64,{data}"}
     return {"text": reply.text,
             "buttons": [{"label": c.label, "data": c.payload} for c in reply.choices],
-            "document": document, "forget": reply.forget_user}
+            "document": document, "forget": reply.forget_user, "titled": reply.titled,
+            "links": [{"label": link.label, "url": link.url} for link in reply.links]}

@@ -381,6 +381,11 @@ class FormRunner:
             noted = Reply(self._("Noted: {place}.").format(place=found[0].full_name))
             step = self._answer(question, found[0].code)
             return Step([noted, *step.replies], step.completed)
+        if not found and (close := communes.suggest(text)):
+            choices = [Choice(c.full_name, self._payload("c", c.code)) for c in close]
+            return Step([Reply(self._("I could not find \"{text}\". Did you mean one of "
+                                      "these?").format(text=text),
+                               choices=(*choices, *self._navigation(question)))])
         if not found:
             return Step([self._refusal(question, self._(
                 "I could not find \"{text}\" among Hai Phong's 114 communes, wards and special "

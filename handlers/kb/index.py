@@ -82,8 +82,25 @@ CANDIDATES_SHARE = 20
 # "did you mean" choices (a lead of 0.15 made it 97.5-100% right but only 66-76% answered).
 REFUSE_BELOW = 0.295
 CONFIDENT_FROM = 0.4
-CONFIDENT_MARGIN = 0.1
+CONFIDENT_MARGIN = 0.05
 ALTERNATIVE_FROM = 0.2  # runners-up offered as "did you mean" choices
+
+# What a question asks for, by its question words (folded): an entry whose title and sample
+# questions ask for the same is preferred ("mô hình trình diễn hỗ trợ tối đa bao nhiêu" wants
+# the amount, not the definition). Among the best entries, one whose phrasings ask for it less
+# often than the best of them loses up to TYPE_WEIGHT of its score.
+QUESTION_TYPES = {
+    "amount": ("bao nhieu", "bn", "may phan tram", "bao nhieu phan tram", "toi da", "muc ho tro",
+               "bao nhieu tien", "how much", "how many", "what percentage", "maximum", "percent"),
+    "time": ("khi nao", "bao gio", "bao lau", "luc nao", "thoi han", "han chot", "han nop",
+             "when", "how long", "deadline"),
+    "place": ("o dau", "cho nao", "dia chi", "where", "address"),
+    "definition": ("la gi", "nghia la", "what is", "what are", "what does", "meaning"),
+    "who": ("ai duoc", "doi tuong nao", "ai phe duyet", "ai duyet", "co quan nao", "who"),
+    "how": ("the nao", "nhu the nao", "lam sao", "ra sao", "thu tuc", "cac buoc", "how do",
+            "how to", "how can", "steps", "procedure"),
+}
+TYPE_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,9 @@ class SearchResult:
     confident: bool  # False: plausible but weak, ask "did you mean" with the alternatives
     score: float  # of the best entry, in [0, 1]
     alternatives: list[tuple[Entry, float]]  # the next best entries with their scores
+    small_talk: str | None = None  # "alo", "cảm ơn"...: its kind (see scope.py), no answer
+    outside: str | None = None  # a question the centre does not handle: its area, no answer
+    lang: str = ""  # the language the question is written in, when it was searched
 
 
 class _Phrasing:
@@ -208,6 +228,7 @@ class SearchIndex:
         self._rare_idf = math.log(1 + (len(self.entries) - 0.5) / 1.5)  # a term of one entry
         self._phrasings: dict[int, list[_Phrasing]] = {}  # see _phrasings_of
         self._postings: dict[int, dict[str, list[int]]] = {}  # see _phrasing_postings
+        self._types: dict[int, dict[str, float]] = {}  # see _type_shares
 
     def _information_of(self, term: str) -> float:
         """What a term of a question tells: its weight times its idf."""
@@ -252,7 +273,7 @@ class SearchIndex:
                 if _best_score(found) * CLAUSE_SHARE > _best_score(ranked):
                     ranked = [(number, s * CLAUSE_SHARE) for number, s in found]
         if _best_score(ranked) < REFUSE_BELOW:
-            return SearchResult(None, False, round(_best_score(ranked), 4), [])
+            return SearchResult(None, False, round(_best_score(ranked), 4), [], lang=lang)
         best, score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         alternatives = [
@@ -261,7 +282,8 @@ class SearchIndex:
             if s >= ALTERNATIVE_FROM
         ]
         confident = score >= CONFIDENT_FROM and score - runner_up >= CONFIDENT_MARGIN
-        return SearchResult(self.entries[best], confident, round(score, 4), alternatives)
+        return SearchResult(self.entries[best], confident, round(score, 4), alternatives,
+                            lang=lang)
 
     def _ranked(self, words: Words, lang: str, limit: int) -> list[tuple[int, float]]:
         """The best entries for a question's words with their scores, best first."""
@@ -269,7 +291,36 @@ class SearchIndex:
         scores = self._scores([self._corrected(run) for run in analysed], lang)
         pool = heapq.nlargest(max(limit + 1, TOPIC_POOL), scores.items(),
                               key=lambda item: (item[1], -item[0]))
-        return self._by_topic_clarity(pool)
+        return self._by_topic_clarity(self._by_question_type(pool, words))
+
+    def _by_question_type(self, pool: list[tuple[int, float]],
+                          words: Words) -> list[tuple[int, float]]:
+        """The best entries, those asking less for what the question asks for demoted."""
+        wanted = _question_types(words)
+        if not wanted or not pool:
+            return pool
+        rescored = []
+        best = {kind: max(self._type_shares(n).get(kind, 0.0) for n, _ in pool) for kind in wanted}
+        for number, score in pool:
+            shares = self._type_shares(number)
+            for kind, top in best.items():
+                if top:
+                    score *= 1 - TYPE_WEIGHT * (1 - shares.get(kind, 0.0) / top)
+            rescored.append((number, score))
+        return rescored
+
+    def _type_shares(self, number: int) -> dict[str, float]:
+        """For each kind of question, the share of entry `number`'s phrasings asking it."""
+        shares = self._types.get(number)
+        if shares is None:
+            entry = self.entries[number]
+            phrasings = [entry.title.vi, entry.title.en, *entry.questions.vi, *entry.questions.en]
+            counts: Counter[str] = Counter()
+            for text in phrasings:
+                counts.update(_question_types(words_of(text)))
+            shares = self._types[number] = {
+                kind: count / len(phrasings) for kind, count in counts.items()}
+        return shares
 
     def _by_topic_clarity(self, pool: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """The best entries re-scored by how much of the best scores their topic gathers.
@@ -446,6 +497,23 @@ def _spellings(accented: Words, vocabulary: Vocabulary) -> dict[str, frozenset[s
     for folded, exact in vocabulary.phrases(accented):
         spellings[folded].add(exact)
     return {folded: frozenset(exact) for folded, exact in spellings.items()}
+
+
+_TYPE_PHRASES = {tuple(phrase.split()): kind
+                 for kind, phrases in QUESTION_TYPES.items() for phrase in phrases}
+_TYPE_LONGEST = max(map(len, _TYPE_PHRASES))
+
+
+def _question_types(words: Words) -> set[str]:
+    """The kinds of answer a question's words ask for (see QUESTION_TYPES)."""
+    folded = [folded_word[word] for word in words]
+    found = set()
+    for size in range(1, _TYPE_LONGEST + 1):
+        for start in range(len(folded) - size + 1):
+            kind = _TYPE_PHRASES.get(tuple(folded[start : start + size]))
+            if kind:
+                found.add(kind)
+    return found
 
 
 def _best_score(ranked: list[tuple[int, float]]) -> float:

@@ -14,10 +14,15 @@ from handlers.kb.analysis import Vocabulary
 from handlers.kb.index import SearchIndex, SearchResult
 from handlers.kb.loader import KnowledgeError, load_knowledge
 from handlers.kb.model import Entry, Knowledge, Topic
+from handlers.kb.scope import ScopeRules
 
 logger = logging.getLogger(__name__)
 
 _Signature = tuple[tuple[str, int, int], ...]
+
+# A question in an area the centre does not handle (tax, bank loans...) is still answered when
+# it matches an entry this well: a staff answer added for just that question, say.
+OUTSIDE_OVERRULED = 0.85
 
 
 @dataclass(frozen=True)
@@ -44,11 +49,13 @@ class KnowledgeBase:
         *,
         directory: Path | None = None,
         vocabulary: Vocabulary | None = None,
+        scope: ScopeRules | None = None,
         check_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._directory = directory
         self._vocabulary = vocabulary or Vocabulary.from_file()
+        self._scope = scope or ScopeRules.from_file()
         self._check_interval = check_interval
         self._clock = clock
         self._checked_at = clock()
@@ -76,8 +83,16 @@ class KnowledgeBase:
         return kb
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
-        """The best answer to `text` with up to `limit` alternatives (see SearchResult)."""
-        return self._content.index.search(text, lang, limit)
+        """The best answer to `text` with up to `limit` alternatives (see SearchResult);
+        none for small talk and for questions the centre does not handle."""
+        scope = self._scope.classify(text)
+        if scope.small_talk:
+            return SearchResult(None, False, 0.0, [], small_talk=scope.small_talk)
+        result = self._content.index.search(text, lang, limit)
+        if scope.outside and not (result.confident and result.score >= OUTSIDE_OVERRULED):
+            return SearchResult(None, False, result.score, [], outside=scope.outside,
+                                lang=result.lang)
+        return result
 
     def get(self, entry_id: str) -> Entry | None:
         return self._content.by_id.get(entry_id)

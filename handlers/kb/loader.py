@@ -12,7 +12,16 @@ from typing import Any
 
 import yaml
 
-from handlers.kb.model import LANGUAGES, Entry, Knowledge, Localized, Status, Topic
+from handlers.kb.model import (
+    LANGUAGES,
+    Citation,
+    Entry,
+    Knowledge,
+    Localized,
+    Status,
+    Topic,
+    citations_of,
+)
 
 TOPICS_FILE = "topics.yaml"
 ENTRY_FIELDS = frozenset({
@@ -249,6 +258,10 @@ def _entry(raw: dict[str, Any], entry_id: str, file: str, report: Report) -> Ent
     if not isinstance(source, str) or not source.strip():
         report(f"{name} has no source")
         source = ""
+    for citation in citations_of(source):
+        problem = _citation_problem(citation)
+        if problem:
+            report(f"{name}: source '{citation.label}' {problem}")
     return Entry(
         id=entry_id,
         topic=topic.strip(),
@@ -262,6 +275,21 @@ def _entry(raw: dict[str, Any], entry_id: str, file: str, report: Report) -> Ent
         related=_ids(raw.get("related"), name, "related", report),
         file=file,
     )
+
+
+# Users see sources; these are notes for the writers, not sources.
+_PLACEHOLDERS = re.compile(r"\([A-Z]{2,3}-\d+\)|nguồn của dự án|github\.com", re.IGNORECASE)
+
+
+def _citation_problem(citation: Citation) -> str | None:
+    """What is wrong with a source as users would see it, if anything."""
+    if _PLACEHOLDERS.search(citation.label) or _PLACEHOLDERS.search(citation.url):
+        return "is an internal note or a personal copy: name the official text instead"
+    if "://" in citation.label:
+        return "is a bare address: write it as [short name](address)"
+    if citation.url and not citation.url.startswith(("https://", "http://")):
+        return "has an address that is not a web address"
+    return None
 
 
 def _clean(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -39,6 +40,30 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A source as users see it: a short name ("Thông tư 28/2018/TT-BTC, Điều 8"), with the
+    address of the text when there is one."""
+
+    label: str
+    url: str = ""
+
+
+# In a source, items are separated by ";"; an item with an address is written
+# "[short name](https://...)", as in Markdown.
+_CITATION = re.compile(r"^\[(?P<label>[^\]]+)\]\((?P<url>[^()\s]+)\)$")
+
+
+def citations_of(source: str) -> tuple[Citation, ...]:
+    """The items of a source, with their addresses."""
+    found = []
+    for item in (part.strip() for part in source.split(";")):
+        if item:
+            match = _CITATION.match(item)
+            found.append(Citation(match["label"], match["url"]) if match else Citation(item))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
 class Entry:
     """One answer of the knowledge base, with the questions it answers."""
 
@@ -53,6 +78,10 @@ class Entry:
     reviewed: date | None = None
     related: tuple[str, ...] = ()
     file: str = ""  # the content file it came from; empty for entries added at run time
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return citations_of(self.source)
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,40 @@
     document.documentElement.lang = locale;
   }
 
+  // Text with the names of its links made clickable (only http(s) addresses).
+  function linkedText(parent, text, links) {
+    let rest = text;
+    while (rest) {
+      let first = null, at = -1;
+      (links || []).forEach(function (l) {
+        const i = l.label ? rest.indexOf(l.label) : -1;
+        if (i >= 0 && (at < 0 || i < at) && /^https?:\/\//.test(l.url)) { at = i; first = l; }
+      });
+      if (!first) { parent.appendChild(document.createTextNode(rest)); return; }
+      if (at > 0) parent.appendChild(document.createTextNode(rest.slice(0, at)));
+      const a = document.createElement("a");
+      a.href = first.url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.textContent = first.label;
+      parent.appendChild(a);
+      rest = rest.slice(at + first.label.length);
+    }
+  }
+
   function render(entry, live) {
     const div = document.createElement("div");
     div.className = "msg " + entry.from + (entry.notice ? " notice" : "");
-    div.textContent = entry.text;
+    let body = entry.text || "";
+    if (entry.titled) {
+      const end = body.indexOf("\n");
+      const title = document.createElement("strong");
+      title.className = "title";
+      title.textContent = end < 0 ? body : body.slice(0, end);
+      div.appendChild(title);
+      body = end < 0 ? "" : body.slice(end + 1);
+    }
+    linkedText(div, body, entry.links);
     if (entry.document) {
       const link = document.createElement("a");
       link.href = entry.document.url;
@@ -54,7 +84,14 @@
       div.appendChild(box);
     }
     log.appendChild(div);
-    log.scrollTop = log.scrollHeight;
+    return div;
+  }
+
+  // A new reply taller than the view is shown from its start, which is where reading begins;
+  // a short one brings the view to the end.
+  function reveal(first) {
+    const bottom = log.scrollHeight - log.clientHeight;
+    log.scrollTop = first ? Math.min(first.offsetTop - log.offsetTop - 8, bottom) : bottom;
   }
 
   function remember(entry) {
@@ -63,20 +100,28 @@
   }
 
   function showReply(r) {
-    const entry = {from: "bot", text: r.text, buttons: r.buttons, document: r.document};
+    const entry = {from: "bot", text: r.text, buttons: r.buttons, document: r.document,
+                   titled: r.titled, links: r.links};
     remember(entry);
-    render(entry, true);
+    return render(entry, true);
+  }
+
+  // Shows new replies; the first of them starts the view when they are long.
+  function showReplies(replies) {
+    const shownNow = replies.map(showReply);
+    reveal(shownNow[0]);
   }
 
   // The server says why it refused (too fast, briefly unavailable): a bot message, not kept.
   function showRefusal(data) {
     if (data && data.message) {
-      render({from: "bot", text: data.message, notice: true}, false);
+      reveal(render({from: "bot", text: data.message, notice: true}, false));
     } else {
       const err = document.createElement("div");
       err.className = "error";
       err.textContent = ui().offline;
       log.appendChild(err);
+      reveal(null);
     }
   }
 
@@ -99,7 +144,7 @@
     log.querySelectorAll(".choices button").forEach(function (b) { b.disabled = true; });
     if (label) {
       const mine = {from: "user", text: label};
-      remember(mine); render(mine, false);
+      remember(mine); render(mine, false); reveal(null);
     }
     body.id = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now() + Math.random()));
     return serially(async function () {
@@ -115,13 +160,14 @@
       if (data.replies.some(function (r) { return r.forget; })) {
         forget();
         data.replies.forEach(function (r) { render({from: "bot", text: r.text}, false); });
+        reveal(null);
         applyUi();
         return;
       }
       locale = data.locale || locale;
       sessionStorage.setItem("kc-locale", locale);
       applyUi();
-      data.replies.forEach(showReply);
+      showReplies(data.replies);
     });
   }
 
@@ -142,9 +188,7 @@
         if (!response.ok) return;
         const replies = (await response.json()).replies;
         if (!replies.length) return;
-        replies.forEach(function (r) {
-          if (shown.indexOf(r.id) < 0) showReply(r);
-        });
+        showReplies(replies.filter(function (r) { return shown.indexOf(r.id) < 0; }));
         shown = shown.concat(replies.map(function (r) { return r.id; })).slice(-100);
         sessionStorage.setItem(SHOWN, JSON.stringify(shown));
         await post("/api/inbox/ack", {ids: replies.map(function (r) { return r.id; })});
@@ -155,5 +199,6 @@
 
   applyUi();
   transcript.forEach(function (entry, i) { render(entry, i === transcript.length - 1); });
+  reveal(null);
   if (!transcript.length) send({text: "/start"}, null);
 })();

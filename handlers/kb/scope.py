@@ -1,0 +1,117 @@
+"""What a message is before it is a question for the knowledge base: small talk ("alo",
+"cảm ơn", 👍), or a question about something the centre does not handle (tax, bank loans,
+social insurance...), read from the phrases of scope.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from handlers.text import fold, words
+
+SCOPE_FILE = Path(__file__).with_name("scope.yaml")
+EXACT = "="  # a phrase matched only as written with diacritics
+MAX_SMALL_TALK_WORDS = 12
+_ANCHOR, _UNLESS = "", "unless:"  # labels of anchors and of an area's exceptions
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a message is: small talk of some kind, a question outside the centre's remit (in
+    some area), or neither (None, None): a question for the knowledge base."""
+
+    small_talk: str | None = None  # greeting | thanks | ok | bye
+    outside: str | None = None  # tax | bank | social_insurance | ... | other
+
+
+QUESTION = Scope()
+
+
+class _Phrases:
+    """Labelled phrases found as whole words in a text, folded or as written."""
+
+    def __init__(self, labelled: Iterable[tuple[str, Iterable[str]]]) -> None:
+        self._folded: dict[tuple[str, ...], set[str]] = {}
+        self._exact: dict[tuple[str, ...], set[str]] = {}
+        for label, phrases in labelled:
+            for phrase in phrases:
+                if phrase.startswith(EXACT):
+                    key, table = tuple(words(phrase[1:])), self._exact
+                else:
+                    key, table = tuple(fold(word) for word in words(phrase)), self._folded
+                if key:
+                    table.setdefault(key, set()).add(label)
+        self._longest = max(map(len, [*self._folded, *self._exact]), default=0)
+
+    def found_in(self, exact: list[str], folded: list[str]) -> set[str]:
+        """The labels of the phrases found anywhere in the words."""
+        found: set[str] = set()
+        for size in range(1, self._longest + 1):
+            for start in range(len(exact) - size + 1):
+                found.update(self._folded.get(tuple(folded[start : start + size]), ()))
+                found.update(self._exact.get(tuple(exact[start : start + size]), ()))
+        return found
+
+    def cover(self, folded: list[str]) -> bool:
+        """Whether the folded words are made only of these phrases (longest first)."""
+        i = 0
+        while i < len(folded):
+            for size in range(min(self._longest, len(folded) - i), 0, -1):
+                if tuple(folded[i : i + size]) in self._folded:
+                    i += size
+                    break
+            else:
+                return False
+        return True
+
+
+class ScopeRules:
+    """The rules of scope.yaml, applied to what a user typed."""
+
+    def __init__(
+        self,
+        small_talk: Mapping[str, Iterable[str]],
+        filler: Iterable[str],
+        anchors: Iterable[str],
+        outside: Mapping[str, Iterable[str]],
+        unless: Mapping[str, Iterable[str]],
+    ) -> None:
+        self._small_talk = _Phrases(small_talk.items())
+        self._chatter = _Phrases([*small_talk.items(), ("", filler)])
+        self._areas = list(outside)  # in the order of the file: the first found wins
+        self._signals = _Phrases([*outside.items(), (_ANCHOR, anchors),
+                                  *((_UNLESS + area, ps) for area, ps in unless.items())])
+
+    @classmethod
+    def from_file(cls, path: Path = SCOPE_FILE) -> ScopeRules:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for values in [*data["small_talk"].values(), data["filler"], data["anchors"],
+                       *data["outside"].values(), *data["unless"].values()]:
+            for value in values:
+                if not isinstance(value, str):  # YAML reads yes, no, on, off as booleans
+                    raise ValueError(f"{path.name}: {value!r} is not text; put it in quotes")
+        return cls(data["small_talk"], data["filler"], data["anchors"], data["outside"],
+                   data["unless"])
+
+    def classify(self, text: str) -> Scope:
+        exact = words(text)
+        folded = [fold(word) for word in exact]
+        if not folded:  # only emoji or punctuation: 👍, "..."
+            return Scope(small_talk="ok") if text.strip() and "?" not in text else QUESTION
+        if len(folded) <= MAX_SMALL_TALK_WORDS and self._chatter.cover(folded):
+            kinds = self._small_talk.found_in(exact, folded)
+            for kind in ("bye", "thanks", "greeting", "ok"):  # "ok cảm ơn" is thanks
+                if kind in kinds:
+                    return Scope(small_talk=kind)
+            if kinds:  # "hihi"
+                return Scope(small_talk="ok")
+        signals = self._signals.found_in(exact, folded)
+        if _ANCHOR in signals:
+            return QUESTION
+        for area in self._areas:
+            if area in signals and _UNLESS + area not in signals:
+                return Scope(outside=area)
+        return QUESTION
