@@ -166,3 +166,24 @@ async def test_the_same_tax_code_on_telegram_and_zalo_is_one_establishment(
     refused = await on_zalo.pick(on_zalo.choices()[0][0], by="number")
     assert "đã trả lời khảo sát này" in refused
     assert [r.status for r in await responses(everywhere.core)] == [ResponseStatus.SUBMITTED]
+
+
+async def test_register_for_a_fair(someone: ChannelUser, everywhere: Everywhere) -> None:
+    from tests.test_fairs_chat import add_fair, registrations
+
+    await add_fair(everywhere.core, booths=5)
+    await fill_profile(someone)
+    listing = await someone.say("/hoicho")
+    assert "Hội chợ Công Thương Hải Phòng 2027" in listing and "Còn 5/5 gian hàng" in listing
+    register = next(label for label, _ in someone.choices() if label.startswith("Đăng ký:"))
+    assert "Câu 1/3" in await someone.pick(register)
+    assert "Câu 2/3" in await someone.say("Phạm Văn Hải")
+    assert "Câu 3/3" in await someone.say("0912 345 678")
+    summary = await someone.say("Nước mắm cốt Cát Hải")
+    assert "Phạm Văn Hải" in summary and "0912345678" in summary
+    assert "Đăng ký thành công" in await someone.pick("Gửi")
+    (registration,) = await registrations(everywhere.core)
+    assert (registration.status, registration.answers["products"]) == (
+        "confirmed", "Nước mắm cốt Cát Hải")
+    mine = await someone.pick("Đăng ký của tôi")
+    assert "đã xác nhận" in mine

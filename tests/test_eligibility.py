@@ -66,5 +66,5 @@ async def test_the_result_can_be_passed_to_staff(chat: ConsoleChat, core) -> Non
 async def test_typing_instead_of_tapping_repeats_the_question(chat: ConsoleChat) -> None:
     await start_check(chat)
     replies = await chat.say("toi la cong ty")
-    assert "bấm chọn một câu trả lời" in texts(replies)
+    assert "chọn một câu trả lời" in texts(replies)
     assert "Cơ sở của anh/chị thuộc loại hình nào?" in texts(replies)
