@@ -10,6 +10,7 @@ from handlers.identifiers import PersonalData, find_personal_data
 from handlers.kb.model import Entry, Status
 from handlers.routing import Router
 from handlers.start import main_menu
+from handlers.text import row_id
 from handlers.types import Choice, Incoming, Link, Reply
 
 router = Router()
@@ -181,8 +182,8 @@ async def question_button(msg: Incoming, ctx: Context) -> list[Reply]:
                                     now=ctx.now)
         ctx.conversation.draft.pop(LAST_QUESTION, None)
         return [_forwarded(ctx)]
-    if action == "fwd" and value.isdigit():
-        question = await ctx.uow.questions.get_for_update(int(value))
+    if action == "fwd" and row_id(value) is not None:
+        question = await ctx.uow.questions.get_for_update(row_id(value))
         if question is None or question.user_id != ctx.user.id:
             return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
         if question.status == "unanswered":
@@ -247,9 +248,10 @@ def _personal_data_warning(ctx: Context, found: set[PersonalData]) -> str:
 @router.payload("qastaff", staff=True)
 async def staff_question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, value = msg.payload.removeprefix("qastaff:").partition(":")
-    if not value.isdigit():
+    question_id = row_id(value)
+    if question_id is None:
         return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
-    question = await ctx.uow.questions.get_for_update(int(value))
+    question = await ctx.uow.questions.get_for_update(question_id)
     if question is None:
         return [Reply(ctx._("That question no longer exists (the asker may have deleted "
                             "their data)."))]

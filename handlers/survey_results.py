@@ -14,6 +14,7 @@ from handlers.i18n import LOCAL_TZ, N_
 from handlers.routing import Router
 from handlers.survey_charts import BarChart, render_bar_charts
 from handlers.survey_export import ExportFormat, LabelStyle, export_survey
+from handlers.text import row_id
 from handlers.types import Choice, Document, Incoming, Reply
 from storage.models import ResponseStatus, Survey, SurveyStatus
 
@@ -25,7 +26,6 @@ VOID = "svvoid"  # svvoid:ask:SURVEY_ID, then svvoid:ok:RESPONSE_ID or svvoid:ke
 VOID_FLOW = "survey_void"
 MAX_CHARTS = 10
 MAX_BARS = 20  # more options than this: the rest in one bar
-MAX_ID_DIGITS = 9  # an integer column's ids; a longer number is none of ours
 EXPORTS = {"xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
            "csv": ("CSV", "text/csv")}
 
@@ -231,11 +231,11 @@ async def type_response_number(msg: Incoming, ctx: Context) -> list[Reply]:
     """The number typed, checked and shown for confirmation (a new number may be typed)."""
     code = ctx.conversation.draft.get("survey_code", "")
     number = msg.text.strip().lstrip("#")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         return [Reply(ctx._("Please type the response number, for example 12 (/huy to "
                             "cancel)."))]
-    response = await ctx.uow.responses.get(int(number)) if len(number) <= MAX_ID_DIGITS \
-        else None
+    response_id = row_id(number)
+    response = await ctx.uow.responses.get(response_id) if response_id is not None else None
     if response is None or response.survey_code != code:
         return [Reply(ctx._("Survey {code} has no response #{id}. Type another number, or /huy "
                             "to cancel.").format(code=code, id=number))]
@@ -261,9 +261,8 @@ async def type_response_number(msg: Incoming, ctx: Context) -> list[Reply]:
 
 
 async def _survey_of(ctx: Context, survey_id: str) -> Survey | None:
-    if not survey_id.isdigit() or len(survey_id) > MAX_ID_DIGITS:
-        return None
-    return await ctx.uow.surveys.get(int(survey_id))
+    id_ = row_id(survey_id)
+    return await ctx.uow.surveys.get(id_) if id_ is not None else None
 
 
 def _title(survey: Survey, ctx: Context, lang: str | None = None) -> str:

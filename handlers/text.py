@@ -52,3 +52,14 @@ def strip_invisible(text: str) -> str:
     if not text or text.isascii():  # nothing to do, and the knowledge base has many such texts
         return text or ""
     return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+
+
+MAX_ID_DIGITS = 9  # ids in buttons are integer columns' values; a longer number is none of ours
+
+
+def row_id(raw: str | None) -> int | None:
+    """The id a button or a staff member names, or None for anything that is no id of ours
+    (letters, "²" and other digits Python's int() refuses, numbers past the column's range)."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS:
+        return int(raw)
+    return None

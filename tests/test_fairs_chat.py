@@ -524,3 +524,16 @@ async def test_a_fair_closed_by_staff_mid_form_keeps_nothing_half_done(fair_core
     assert await registrations(fair_core) == []
     replies = await a.say("Gốm sứ")  # the form is over: this is a question now
     assert await registrations(fair_core) == []
+
+
+@pytest.mark.parametrize("forged", [
+    "fo:yes:99999999999999999999", "fo:no:²", "fx:-1", "fxy:1e3", "fr:٣", "fr:", "fmy:x",
+    "fa:f:99999999999999999999", "fa:r:²", "fs:ok:99999999999", "fs:close:٣"])
+async def test_forged_ids_in_buttons_get_a_polite_answer_on_every_backend(
+        fair_core, forged: str) -> None:
+    """Ids past an integer column's range, or digits int() refuses, must not reach the
+    database (PostgreSQL refuses them with an error)."""
+    await add_fair(fair_core, booths=1)
+    staff = await staff_chat(fair_core)
+    replies = await staff.say(payload=forged)
+    assert replies and "hệ thống vừa gặp lỗi" not in texts(replies)

@@ -24,6 +24,7 @@ from handlers.forms.runner import Step as FormStep
 from handlers.i18n import LOCAL_TZ, N_
 from handlers.identifiers import mask_tax_code
 from handlers.routing import Router
+from handlers.text import row_id
 from handlers.types import Choice, Document, Incoming, Reply
 from storage.fairs import booths_left
 from storage.models import ACTIVE, Fair, FairStatus, RegistrationStatus
@@ -175,7 +176,8 @@ async def admin_button(msg: Incoming, ctx: Context) -> list[Reply]:
                                        "reminder_days": "7, 1"})
     if action == "r":
         return await _registration_detail(ctx, arg)
-    fair = await ctx.uow.fairs.get(int(arg)) if arg.isdigit() else None
+    fair_id = row_id(arg)
+    fair = await ctx.uow.fairs.get(fair_id) if fair_id is not None else None
     if fair is None:
         return [Reply(ctx._(_STALE))]
     if action == "f":
@@ -263,7 +265,9 @@ async def _registrations(ctx: Context, fair: Fair) -> Reply:
 
 
 async def _registration_detail(ctx: Context, raw_id: str) -> list[Reply]:
-    registration = await ctx.uow.registrations.get(int(raw_id)) if raw_id.isdigit() else None
+    registration_id = row_id(raw_id)
+    registration = await ctx.uow.registrations.get(registration_id) \
+        if registration_id is not None else None
     if registration is None:
         return [Reply(ctx._(_STALE))]
     fair = await ctx.uow.fairs.get(registration.fair_id)
@@ -313,7 +317,7 @@ async def _export(ctx: Context, fair: Fair, fmt: str) -> Reply:
 @router.payload("fs", staff=True)
 async def change_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, arg = (msg.payload or "").removeprefix("fs:").partition(":")
-    if not arg.isdigit():
+    if row_id(arg) is None:
         return [Reply(ctx._(_STALE))]
     if action in ("open", "close"):
         return await _open_or_close(ctx, int(arg), action == "open")

@@ -13,6 +13,7 @@ from handlers.forms.runner import FormRunner, Progress, msgid
 from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
 from handlers.routing import Router
+from handlers.text import row_id
 from handlers.types import Choice, Incoming, Reply
 from storage.fairs import booths_left, is_taking_registrations
 from storage.models import ACTIVE, Fair, FairRegistration, FairStatus, RegistrationStatus
@@ -309,10 +310,10 @@ async def _registrations(ctx: Context) -> list[FairRegistration]:
 async def _own_registration(ctx: Context, payload: str | None, prefix: str
                             ) -> FairRegistration | None:
     """The registration a button names, if the user speaks for it."""
-    raw = (payload or "").removeprefix(prefix)
-    if not raw.isdigit():
+    registration_id = row_id((payload or "").removeprefix(prefix))
+    if registration_id is None:
         return None
-    registration = await ctx.uow.registrations.get(int(raw))
+    registration = await ctx.uow.registrations.get(registration_id)
     if registration is None:
         return None
     if registration.user_id == ctx.user.id:
@@ -349,8 +350,8 @@ def _closed_reply(ctx: Context, fair: Fair | None) -> Reply:
 
 
 async def _fair_from(payload: str | None, prefix: str, ctx: Context) -> Fair | None:
-    raw = (payload or "").removeprefix(prefix)
-    return await ctx.uow.fairs.get(int(raw)) if raw.isdigit() else None
+    fair_id = row_id((payload or "").removeprefix(prefix))
+    return await ctx.uow.fairs.get(fair_id) if fair_id is not None else None
 
 
 def _runner(ctx: Context, fair: Fair) -> FormRunner:
