@@ -112,8 +112,18 @@ async def test_deleting_my_data_leaves_no_trace_of_what_i_typed_or_my_id(db_core
     await staff.say("Trung tâm nghỉ Tết từ 27 tháng Chạp.")  # queued in the outbox for the asker
     grant = ConsoleChat(dispatcher, user_id="admin", operator=True)
     await grant.say(f"/capquyen telegram:{user_id}")  # an audit entry naming the user
+    # A fair registration with a contact person and phone typed by the user.
+    from tests.test_fairs_chat import add_fair
+
+    fair_id = await add_fair(db_core, booths=3)
+    await say(payload=f"fr:{fair_id}")
+    await say("Nguyễn Văn Riêng")
+    await say("0987654321")
+    await say("Bàn ghế gỗ")
+    await say(payload="fg:submit")
 
     before = await dump_database(db_core)
+    assert "Bàn ghế gỗ" in before
     assert user_id in before and "Riêng" in before
 
     await say("/xoadulieu")
@@ -121,7 +131,8 @@ async def test_deleting_my_data_leaves_no_trace_of_what_i_typed_or_my_id(db_core
     assert replies[-1].forget_user
 
     after = await dump_database(db_core)
-    for personal in (user_id, "Riêng", "0987654321", VALID_TAX_CODE, "lịch nghỉ tết"):
+    for personal in (user_id, "Riêng", "0987654321", VALID_TAX_CODE, "lịch nghỉ tết",
+                     "Bàn ghế gỗ"):
         assert personal not in after, personal
     async with UnitOfWork(db_core.session_factory) as uow:
         entries = await uow.audit.recent()
