@@ -456,6 +456,10 @@ class SearchIndex:
             if word in self._entries_with or not token.plain or word.isdigit() or len(word) < 3:
                 result.append((token, 1.0))
                 continue
+            single = _undoubled(word)  # "khuyeen", "coong": a key held down
+            if single != word and single in self._entries_with:
+                result.append((Token(single, single), CORRECTED_WEIGHT))
+                continue
             split = self._split(word)
             if split:
                 result.extend((Token(part, part), CORRECTED_WEIGHT) for part in split)
@@ -570,6 +574,11 @@ def _term_weight(term: str) -> float:
     if " " in term:
         return PAIR_WEIGHT
     return NUMBER_WEIGHT if term.isdigit() else 1.0
+
+
+def _undoubled(word: str) -> str:
+    """The word with each letter typed twice or more in a row typed once."""
+    return "".join(letter for letter, _ in itertools.groupby(word))
 
 
 def _deletions(word: str) -> set[str]:
