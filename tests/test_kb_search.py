@@ -392,6 +392,8 @@ def test_evaluation_sets_meet_the_floor(eval_set: str, floor: dict[str, float]):
     ("thủ tục đăng ký hộ kinh doanh ở đâu", "business_registration"),
     ("làm sổ đỏ cho đất xưởng mất bao lâu", "land"),
     ("giá vàng hôm nay", "prices"),
+    # "xã hội cho" folds to "hoi cho" but is not "hội chợ", the centre's word.
+    ("hồ sơ đóng bảo hiểm xã hội cho công nhân gồm những gì", "social_insurance"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)

@@ -47,12 +47,18 @@ class _Phrases:
     def __init__(self, labelled: Iterable[tuple[str, Iterable[str]]]) -> None:
         self._folded: dict[tuple[str, ...], set[str]] = {}
         self._exact: dict[tuple[str, ...], set[str]] = {}
+        # The spellings with diacritics a folded phrase is also listed with ("hội chợ" for
+        # "hoi cho"): typed with other diacritics, it is another phrase ("xã hội cho").
+        self._accented: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         for label, phrases in labelled:
             for phrase in phrases:
                 if phrase.startswith(EXACT):
                     key, table = tuple(words(phrase[1:])), self._exact
                 else:
                     key, table = tuple(fold(word) for word in words(phrase)), self._folded
+                    spelled = tuple(words(phrase))
+                    if key and spelled != key:
+                        self._accented.setdefault(key, set()).add(spelled)
                 if key:
                     table.setdefault(key, set()).add(label)
         self._longest = max(map(len, [*self._folded, *self._exact]), default=0)
@@ -62,7 +68,13 @@ class _Phrases:
         found: set[str] = set()
         for size in range(1, self._longest + 1):
             for start in range(len(exact) - size + 1):
-                found.update(self._folded.get(tuple(folded[start : start + size]), ()))
+                key = tuple(folded[start : start + size])
+                labels = self._folded.get(key)
+                if labels:
+                    typed = tuple(exact[start : start + size])
+                    accented = self._accented.get(key)
+                    if typed == key or not accented or typed in accented:
+                        found.update(labels)
                 found.update(self._exact.get(tuple(exact[start : start + size]), ()))
         return found
 
