@@ -62,6 +62,35 @@ async def test_a_question_the_centre_does_not_handle_says_who_does(
         assert await uow.questions.waiting() == []
 
 
+@pytest.mark.parametrize("question", ["quán bánh mì cay ngon ở hải phòng",
+                                      "Who won the World Cup 2022?", "kể chuyện cười đi bot"])
+async def test_a_question_of_nothing_the_centre_does_is_not_offered_to_staff(
+        chat: ConsoleChat, core: Core, question: str) -> None:
+    # No answer and no word of the centre's business: staff could not answer it either.
+    replies = await chat.say(question)
+    assert "nằm ngoài những việc tôi có thể giúp" in texts(replies)
+    assert "chưa có thông tin" not in texts(replies)
+    assert not any("cán bộ" in label for label in labels(replies))
+    assert "Hỏi về chương trình hỗ trợ" in labels(replies)
+    async with UnitOfWork(core.session_factory) as uow:
+        assert await uow.questions.waiting() == []
+
+
+async def test_a_bank_loan_in_the_story_of_a_long_message_does_not_turn_it_away(
+        chat: ConsoleChat) -> None:
+    replies = await chat.say(
+        "xưởng sơn của em sát khu dân cư bị phản ánh mùi, xã yêu cầu chuyển đi, em đã vay "
+        "ngân hàng 2 tỷ xây xưởng mới rồi, vậy chuyển xưởng vào chỗ mới thì được hỗ trợ "
+        "những gì ạ?")
+    assert "không thuộc phạm vi" not in texts(replies)
+    assert any("cụm công nghiệp" in label.lower() for label in labels(replies))
+    # Asked about the bank itself, after the same story: the bank's business.
+    replies = await chat.say(
+        "xưởng sơn của em sát khu dân cư, em đã vay ngân hàng 2 tỷ xây xưởng mới rồi, lãi "
+        "suất ngân hàng bây giờ bao nhiêu ạ?")
+    assert "ngân hàng nơi mình định vay" in texts(replies)
+
+
 @pytest.mark.parametrize("said", ["xin chào", "alo", "cảm ơn", "ok", "👍", "tạm biệt", "hi",
                                   "thanks", "ok cam on ad nhe", "Chào bạn!"])
 async def test_small_talk_gets_a_friendly_word_and_the_menu(chat: ConsoleChat, said: str) -> None:

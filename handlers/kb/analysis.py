@@ -97,6 +97,42 @@ def clauses(words: Words) -> Iterator[list[str]]:
             yield list(clause)
 
 
+# What marks a clause of a message as a question (folded): question words anywhere in it, and
+# "không", "chưa"... at its end ("... dc ko ạ"), or a question mark after it. The other clauses
+# of a long message tell the asker's story (trade, village, machine, amounts).
+QUESTION_CUES = frozenset(tuple(cue.split()) for cue in (
+    "bao nhieu", "bn", "bnhieu", "khi nao", "bao gio", "bao lau", "o dau", "cho nao", "the nao",
+    "ntn", "lam sao", "ra sao", "tai sao", "vi sao", "gi", "j", "nao", "ai", "co phai", "hay la",
+    "hoi", "lieu", "duoc khong", "dc ko", "duoc ko", "dc khong", "what", "how", "when", "where",
+    "who", "which", "why", "is there", "are there", "can i", "do i", "does", "should i",
+))
+_FINAL_CUES = frozenset(("khong", "ko", "k", "kg", "khg", "hok", "hong", "chua", "ha"))
+_TRAILING = frozenset(("a", "ad", "nhi", "vay", "z", "v", "em", "ban", "anh", "chi", "nha", "nhe",
+                       "thoi", "nua", "ne"))
+_CUE_LONGEST = max(map(len, QUESTION_CUES))
+_PARTS = re.compile(r"([^.,;:!?\n]+)([.,;:!?\n]*)")
+
+
+def question_parts(text: str) -> list[tuple[Words, bool]]:
+    """The words of each clause of `text` (split at punctuation), and whether it asks."""
+    parts = []
+    for match in _PARTS.finditer(text):
+        clause = words_of(match.group(1))
+        folded = [folded_word[word] for word in clause if word != MARK]
+        if not folded:
+            continue
+        asks = "?" in match.group(2) or any(
+            tuple(folded[start : start + size]) in QUESTION_CUES
+            for size in range(1, _CUE_LONGEST + 1) for start in range(len(folded) - size + 1))
+        if not asks:  # "... được không ạ", "... chưa ad", "... hả"
+            end = len(folded)
+            while end > 1 and folded[end - 1] in _TRAILING:
+                end -= 1
+            asks = folded[end - 1] in _FINAL_CUES
+        parts.append((clause, asks))
+    return parts
+
+
 def is_plain(words: Words) -> bool:
     """Whether words are written without any diacritics."""
     return all(folded_word[word] == word for word in words)

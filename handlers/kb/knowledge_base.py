@@ -89,8 +89,16 @@ class KnowledgeBase:
         if scope.small_talk:
             return SearchResult(None, False, 0.0, [], small_talk=scope.small_talk)
         result = self._content.index.search(text, lang, limit)
-        if scope.outside and not (result.confident and result.score >= OUTSIDE_OVERRULED):
+        # An area named only in the story of a long message gives way to any answer.
+        overruled = (result.answer is not None and scope.told) or (
+            result.confident and result.score >= OUTSIDE_OVERRULED)
+        if scope.outside and not overruled:
             return SearchResult(None, False, result.score, [], outside=scope.outside,
+                                lang=result.lang)
+        if result.answer is None and not scope.related:
+            # Nothing to answer with and nothing of the centre's business in it: staff could
+            # not answer it either, so it is not offered to them.
+            return SearchResult(None, False, result.score, [], outside="other",
                                 lang=result.lang)
         return result
 

@@ -10,12 +10,16 @@ from pathlib import Path
 
 import yaml
 
+from handlers.kb.analysis import question_parts
 from handlers.text import fold, words
 
 SCOPE_FILE = Path(__file__).with_name("scope.yaml")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: ten times quicker
 EXACT = "="  # a phrase matched only as written with diacritics
 MAX_SMALL_TALK_WORDS = 12
-_ANCHOR, _UNLESS = "", "unless:"  # labels of anchors and of an area's exceptions
+# Labels of anchors, of related phrases and of an area's exceptions.
+_ANCHOR, _RELATED, _UNLESS = "", "related:", "unless:"
+LONG_MESSAGE = 25  # words: see classify
 
 
 @dataclass(frozen=True)
@@ -25,9 +29,17 @@ class Scope:
 
     small_talk: str | None = None  # greeting | thanks | ok | bye
     outside: str | None = None  # tax | bank | social_insurance | ... | other
+    # Whether it speaks of the centre's business (an anchor or a `related` phrase): a question
+    # the knowledge base cannot answer may then go to staff; otherwise it is not the centre's.
+    related: bool = False
+    # A long message whose area is only in the story it tells ("em đã vay ngân hàng 2 tỷ xây
+    # xưởng mới, vậy chuyển xưởng thì được hỗ trợ gì"), not in what it asks: the search's
+    # answer, if any, goes first.
+    told: bool = False
 
 
 QUESTION = Scope()
+ANCHORED = Scope(related=True)
 
 
 class _Phrases:
@@ -36,12 +48,18 @@ class _Phrases:
     def __init__(self, labelled: Iterable[tuple[str, Iterable[str]]]) -> None:
         self._folded: dict[tuple[str, ...], set[str]] = {}
         self._exact: dict[tuple[str, ...], set[str]] = {}
+        # The spellings with diacritics a folded phrase is also listed with ("hội chợ" for
+        # "hoi cho"): typed with other diacritics, it is another phrase ("xã hội cho").
+        self._accented: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         for label, phrases in labelled:
             for phrase in phrases:
                 if phrase.startswith(EXACT):
                     key, table = tuple(words(phrase[1:])), self._exact
                 else:
                     key, table = tuple(fold(word) for word in words(phrase)), self._folded
+                    spelled = tuple(words(phrase))
+                    if key and spelled != key:
+                        self._accented.setdefault(key, set()).add(spelled)
                 if key:
                     table.setdefault(key, set()).add(label)
         self._longest = max(map(len, [*self._folded, *self._exact]), default=0)
@@ -51,7 +69,13 @@ class _Phrases:
         found: set[str] = set()
         for size in range(1, self._longest + 1):
             for start in range(len(exact) - size + 1):
-                found.update(self._folded.get(tuple(folded[start : start + size]), ()))
+                key = tuple(folded[start : start + size])
+                labels = self._folded.get(key)
+                if labels:
+                    typed = tuple(exact[start : start + size])
+                    accented = self._accented.get(key)
+                    if typed == key or not accented or typed in accented:
+                        found.update(labels)
                 found.update(self._exact.get(tuple(exact[start : start + size]), ()))
         return found
 
@@ -78,23 +102,24 @@ class ScopeRules:
         anchors: Iterable[str],
         outside: Mapping[str, Iterable[str]],
         unless: Mapping[str, Iterable[str]],
+        related: Iterable[str] = (),
     ) -> None:
         self._small_talk = _Phrases(small_talk.items())
         self._chatter = _Phrases([*small_talk.items(), ("", filler)])
         self._areas = list(outside)  # in the order of the file: the first found wins
-        self._signals = _Phrases([*outside.items(), (_ANCHOR, anchors),
+        self._signals = _Phrases([*outside.items(), (_ANCHOR, anchors), (_RELATED, related),
                                   *((_UNLESS + area, ps) for area, ps in unless.items())])
 
     @classmethod
     def from_file(cls, path: Path = SCOPE_FILE) -> ScopeRules:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         for values in [*data["small_talk"].values(), data["filler"], data["anchors"],
-                       *data["outside"].values(), *data["unless"].values()]:
+                       *data["outside"].values(), *data["unless"].values(), data["related"]]:
             for value in values:
                 if not isinstance(value, str):  # YAML reads yes, no, on, off as booleans
                     raise ValueError(f"{path.name}: {value!r} is not text; put it in quotes")
         return cls(data["small_talk"], data["filler"], data["anchors"], data["outside"],
-                   data["unless"])
+                   data["unless"], data["related"])
 
     def classify(self, text: str) -> Scope:
         exact = words(text)
@@ -110,8 +135,19 @@ class ScopeRules:
                 return Scope(small_talk="ok")
         signals = self._signals.found_in(exact, folded)
         if _ANCHOR in signals:
-            return QUESTION
+            return ANCHORED
+        related = _RELATED in signals
         for area in self._areas:
             if area in signals and _UNLESS + area not in signals:
-                return Scope(outside=area)
-        return QUESTION
+                return Scope(outside=area, related=related, told=self._told(text, area))
+        return Scope(related=related)
+
+    def _told(self, text: str, area: str) -> bool:
+        """Whether the phrases of `area` come only in the story of a long message, not in the
+        clauses that ask."""
+        parts = question_parts(text)
+        if sum(map(len, (clause for clause, _ in parts))) < LONG_MESSAGE or not (
+                0 < sum(asks for _, asks in parts) < len(parts)):
+            return False
+        asking = [word for clause, asks in parts if asks for word in (*clause, "|")]
+        return area not in self._signals.found_in(asking, [fold(word) for word in asking])
