@@ -15,18 +15,20 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from handlers.communes import CommuneDirectory
 from handlers.exports import (
-    FORMULA_START,
     Cell,
     StreamingSheet,
+    csv_field,
+    csv_fields,
     csv_time,
-    inert,
     local_time,
+    plain_csv,
     sheet_name,
-    write_csv,
+    write_csv_columns,
     xlsx_workbook,
 )
 from handlers.forms.model import Form, Question, QuestionType, form_from_json
@@ -125,9 +127,9 @@ class _Column:
 
 
 # A column of a batch of stored rows -> the column(s) of cells it becomes. Work is done a
-# column of a batch at a time, in comprehensions: a call per cell would cost more than
-# everything else.
-Converter = Callable[[Sequence[Any]], list[list[Cell]]]
+# column of a batch at a time, in comprehensions or C (map over a dict of known values): a
+# Python call per cell would cost more than everything else.
+Converter = Callable[[Sequence[Any]], list[Sequence[Cell]]]
 
 
 @dataclass(frozen=True)
@@ -150,12 +152,16 @@ class _Table:
     charts: list[_Chart]
     charts_sheet: str  # the name of the workbook's sheet of charts
 
-    def rows(self, batch: Sequence[Sequence[Any]]) -> Iterator[tuple[Cell, ...]]:
+    def cells(self, batch: Sequence[Sequence[Any]]) -> list[Sequence[Cell]]:
+        """A batch of stored rows as the columns of cells they become."""
         stored = list(zip(*batch, strict=True))
-        cells: list[list[Cell]] = []
+        cells: list[Sequence[Cell]] = []
         for source, convert in self.plan:
             cells.extend(convert(stored[source]))
-        return zip(*cells, strict=True)
+        return cells
+
+    def rows(self, batch: Sequence[Sequence[Any]]) -> Iterator[tuple[Cell, ...]]:
+        return zip(*self.cells(batch), strict=True)
 
     @classmethod
     def build(cls, versions: list[tuple[int, str, Form]], labels: LabelStyle,
@@ -190,7 +196,7 @@ class _Table:
 
         columns = [_Column(header(code, msgid), kind) for code, msgid, kind in _LEADING_COLUMNS]
         plan: list[tuple[int, Converter]] = [
-            (0, _as_is), (1, values.times),
+            (0, values.ids), (1, values.times),
             (2, values.mapped({survey_id: version for survey_id, version, _ in versions})),
             (3, values.texts), (4, values.texts), (5, values.mapped(commune_names)),
             (6, values.mapped({key: key if lang is None else gettext(msgid)
@@ -213,8 +219,8 @@ class _Table:
                 charts.append(chart)
                 plan.append((index, values.multiple(flags[name], option_labels[name])))
             else:
-                plan.append((index, _texts_only(values.converter(
-                    question, option_labels[name], commune_names))))
+                plan.append((index, values.converter(question, option_labels[name],
+                                                     commune_names)))
         columns += [_Column(header(code, msgid), kind) for code, msgid, kind in
                     _TRAILING_COLUMNS]
         plan += [(7, values.stamps), (8, values.stamps)]
@@ -223,22 +229,10 @@ class _Table:
 
 
 # Stored rows: id, submitted_at, survey_id, name, tax code, commune, sector, start, end, then
-# the answers as their JSON decodes, numbers as text
-# (storage.surveys.ResponseRepository.stream_submitted_rows).
+# the answers as text (storage.surveys.ResponseRepository.stream_submitted_rows). An answer
+# may be what another version's question of the same name stored (a list as JSON text, a
+# number as digits): every converter takes any text.
 _FIRST_ANSWER = 9
-_TEXT_OR_NONE = frozenset({str, type(None)})
-
-
-def _texts_only(convert: Converter) -> Converter:
-    """A converter of text answers that also takes anything else a column may hold (a list,
-    true or false: an answer to another version's question of the same name), as JSON text."""
-
-    def checked(column: Sequence[Any]) -> list[list[Cell]]:
-        if not set(map(type, column)) <= _TEXT_OR_NONE:
-            column = [v if v.__class__ in _TEXT_OR_NONE else _json_text(v) for v in column]
-        return convert(column)
-
-    return checked
 
 
 def _option_labels(forms: list[Form], lang: str | None) -> dict[str, dict[str, str]]:
@@ -254,34 +248,53 @@ def _option_labels(forms: list[Form], lang: str | None) -> dict[str, dict[str, s
     return result
 
 
-def _as_is(column: Sequence[Any]) -> list[list[Cell]]:
-    return [list(column)]
+class _Memo(dict):
+    """Cells of values seen before (the label of a code, the cells of a multiple choice); a
+    value not seen yet is worked out by `compute`, and kept while there are few, so memory
+    stays flat whatever the answers."""
+
+    def __init__(self, compute: Callable[[Any], Any], known: Mapping[Any, Any] | None = None,
+                 limit: int = 4096) -> None:
+        super().__init__(known or {})
+        self._compute = compute
+        self._limit = limit
+
+    def __missing__(self, value: Any) -> Any:
+        cells = self._compute(value)
+        if len(self) < self._limit:
+            self[value] = cells
+        return cells
 
 
 class _Values:
-    """Converters of stored columns (answers as text) to cells, for one format and label
-    style. CSV cells are text a spreadsheet interprets, so text is made inert there; Excel
-    cells are typed, and a text cell is never run."""
+    """Converters of stored columns to cells, for one format and label style. CSV cells are
+    the fields as written (text made inert and quoted, numbers as their digits, "" when
+    empty); Excel cells are typed, and a text cell is never run."""
 
     def __init__(self, lang: str | None, *, csv: bool) -> None:
         self._lang = lang
         self._csv = csv
-        self.text: Callable[[str], str] = inert if csv else str
+        self.text: Callable[[str], str] = csv_field if csv else str
+        self.empty: Cell = "" if csv else None
+        # UTC "YYYY-MM-DD HH" -> local: Vietnam's offset is whole hours (_LOCAL_OFFSET), so
+        # minutes and seconds carry over.
+        self._local_hours = _Memo(lambda hour: csv_time(local_time(hour + ":00:00"))[:13])
 
-    def texts(self, column: Sequence[str | None]) -> list[list[Cell]]:
-        if not self._csv:
-            return [list(column)]
-        starts = FORMULA_START
-        return [[v if not v or v[0] not in starts else "'" + v for v in column]]
+    def ids(self, column: Sequence[int]) -> list[Sequence[Cell]]:
+        return [list(map(str, column)) if self._csv else list(column)]
+
+    def texts(self, column: Sequence[str | None]) -> list[Sequence[Cell]]:
+        return [csv_fields(column) if self._csv else list(column)]
 
     def mapped(self, shown: Mapping[Any, str]) -> Converter:
         """Codes to labels (a code without one stays as it is)."""
-        lookup: dict[Any, Cell] = {code: self.text(label) for code, label in shown.items()}
-        lookup[None] = None
         text = self.text
+        lookup = _Memo(lambda code: text(str(code)),
+                       {code: text(label) for code, label in shown.items()})
+        lookup[None] = self.empty
 
-        def convert(column: Sequence[Any]) -> list[list[Cell]]:
-            return [[lookup[v] if v in lookup else text(str(v)) for v in column]]
+        def convert(column: Sequence[Any]) -> list[Sequence[Cell]]:
+            return [list(map(lookup.__getitem__, column))]
 
         return convert
 
@@ -298,20 +311,21 @@ class _Values:
             return self.dates
         return self.texts
 
-    def numbers(self, column: Sequence[str | None]) -> list[list[Cell]]:
-        """Numbers as numbers (in CSV, the digits as stored), anything else as text."""
+    def numbers(self, column: Sequence[str | None]) -> list[Sequence[Cell]]:
+        """Numbers as numbers (in CSV, their digits, a negative one as it is), anything else
+        as text."""
         if self._csv:
-            # Only a leading "-" (or "+") needs a look: a negative number stays as it is.
-            starts = FORMULA_START
-            return [[v if not v or v[0] not in starts else _number_or_text(v, self.text)
-                     for v in column]]
+            digits = ["" if v is None else v for v in column]
+            if plain_csv(digits):
+                return [digits]
+            return [[v if _NUMBER.fullmatch(v) else csv_field(v) for v in digits]]
         try:
             return [[None if v is None else float(v) if "." in v else int(v)
                      for v in column]]
         except ValueError:  # an exponent, or not a number at all
-            return [[None if v is None else _number_or_text(v, str) for v in column]]
+            return [[None if v is None else _number_or_text(v) for v in column]]
 
-    def dates(self, column: Sequence[str | None]) -> list[list[Cell]]:
+    def dates(self, column: Sequence[str | None]) -> list[Sequence[Cell]]:
         return [[None if v is None else _date(v) for v in column]]
 
     def multiple(self, options: list[str], labels: Mapping[str, str]) -> Converter:
@@ -319,34 +333,43 @@ class _Values:
         each option of any version (Kobo's layout)."""
         separator = " " if self._lang is None else "; "
         text = self.text
+        yes, no = ("1", "0") if self._csv else (1, 0)
 
-        def convert(column: Sequence[str | None]) -> list[list[Cell]]:
-            # A list of names (or, oddly, something else).
-            chosen = [None if v is None else v if v.__class__ is list else _names(v)
-                      for v in column]
-            joined = [None if c is None else text(separator.join(
-                [labels.get(n) or str(n) for n in c])) for c in chosen]
-            return [joined, *([None if c is None else 1 if option in c else 0
-                               for c in chosen] for option in options)]
+        def expand(value: str) -> tuple[Cell, ...]:
+            chosen = _names(value)
+            return (text(separator.join([labels.get(n) or n for n in chosen])),
+                    *(yes if option in chosen else no for option in options))
+
+        expanded = _Memo(expand, {None: (self.empty,) * (1 + len(options))})
+
+        def convert(column: Sequence[str | None]) -> list[Sequence[Cell]]:
+            if not column:
+                return [[] for _ in range(1 + len(options))]
+            cells = list(map(expanded.__getitem__, column))
+            return [list(map(itemgetter(i), cells)) for i in range(1 + len(options))]
 
         return convert
 
-    def times(self, column: Sequence[datetime | str | None]) -> list[list[Cell]]:
+    def times(self, column: Sequence[datetime | str | None]) -> list[Sequence[Cell]]:
         """Times (datetimes, or ISO text in UTC from SQLite) as local times in Vietnam: naive
         datetimes for Excel, text for CSV."""
-        local = [None if v is None else local_time(v) for v in column]
+        hours = self._local_hours
+        # SQLite's text as SQLAlchemy writes it ("YYYY-MM-DD HH:MM:SS.ffffff"), quickly.
+        local = [hours[v[:13]] + v[13:19] if v.__class__ is str and len(v) == 26 else
+                 None if v is None else csv_time(local_time(v)) for v in column]
         if self._csv:
-            return [[None if v is None else csv_time(v) for v in local]]
-        return [local]
+            return [["" if v is None else v for v in local]]
+        return [[None if v is None else datetime.fromisoformat(v) for v in local]]
 
-    def stamps(self, column: Sequence[str | None]) -> list[list[Cell]]:
+    def stamps(self, column: Sequence[str | None]) -> list[Sequence[Cell]]:
         """Metadata times, kept as local ISO text with the offset ("…T08:01:30+07:00")."""
-        # The usual form, quickly; anything else through _stamp.
+        if self._csv:
+            # The usual form, quickly; anything else through _stamp.
+            return [["" if v is None else v[:10] + " " + v[11:19]
+                     if len(v) == 25 and v[19:] == _LOCAL_OFFSET else _stamp_field(v)
+                     for v in column]]
         local = [None if v is None else v[:19] if len(v) == 25 and v[19:] == _LOCAL_OFFSET
                  else _stamp(v) for v in column]
-        if self._csv:
-            return [[None if v is None else v[:10] + " " + v[11:] if len(v) == 19 else
-                     self.text(v) for v in local]]
         return [[None if v is None else _datetime_or_text(v) for v in local]]
 
 
@@ -365,6 +388,12 @@ def _stamp(value: str) -> str:
     return moment.replace(tzinfo=None).isoformat("T", "seconds")
 
 
+def _stamp_field(value: str) -> str:
+    """A metadata time as a CSV field."""
+    local = _stamp(value)
+    return local[:10] + " " + local[11:] if len(local) == 19 else csv_field(local)
+
+
 def _datetime_or_text(value: str) -> Cell:
     try:
         return datetime.fromisoformat(value)
@@ -372,30 +401,21 @@ def _datetime_or_text(value: str) -> Cell:
         return value
 
 
-def _number_or_text(value: str, text: Callable[[str], str]) -> Cell:
-    """A number as stored (in CSV, where only digits are safe) or as int or float; anything
-    else as text."""
+def _number_or_text(value: str) -> Cell:
+    """Digits (PostgreSQL's text of a number) as int or float; anything else as text."""
     if not _NUMBER.fullmatch(value):
-        return text(value)
-    if text is inert:
         return value
     return float(value) if any(c in value for c in ".eE") else int(value)
 
 
-def _names(value: Any) -> list[str]:
-    """The options of a multiple choice stored as something other than a list: one name, or
-    names separated by spaces."""
-    if not isinstance(value, str):
-        return [_json_text(value)]
+def _names(value: str) -> list[str]:
+    """The options of a multiple choice: stored as a JSON list (or, oddly, one name, or
+    names separated by spaces)."""
     try:
         chosen = json.loads(value)
     except ValueError:
         return value.split()
     return [str(c) for c in chosen] if isinstance(chosen, list) else [str(chosen)]
-
-
-def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _date(value: str) -> Cell:
@@ -406,11 +426,12 @@ def _date(value: str) -> Cell:
 
 
 async def _write_csv(table: _Table, batches: Any, out: BinaryIO) -> int:
-    async def rows() -> AsyncIterator[list[tuple[Cell, ...]]]:
+    async def columns() -> AsyncIterator[list[Sequence[Cell]]]:
         async for batch in batches:
-            yield list(table.rows(batch))
+            yield table.cells(batch)
 
-    return await write_csv([column.header for column in table.columns], rows(), out)
+    return await write_csv_columns([column.header for column in table.columns], columns(),
+                                   out)
 
 
 async def _write_xlsx(table: _Table, batches: Any, out: BinaryIO, *, sheet: str) -> int:

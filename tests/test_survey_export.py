@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from handlers.exports import csv_field, csv_fields, inert
 from handlers.forms.model import Form, Option, Question, QuestionType
 from handlers.survey_export import ExportFormat, LabelStyle, export_survey
 from storage.models import ResponseStatus
@@ -221,6 +222,23 @@ def _blocks(cells: list[list]) -> list[tuple[str, list]]:
         elif row and row[0] is not None:
             found.append((title, row))
     return found
+
+
+@pytest.mark.parametrize("column", [
+    ["Bàn ghế gỗ", "Gốm sứ", ""],  # nothing to do
+    [None, "Chiếu cói", None],
+    ["Bàn, ghế", 'nói "không"', "hai\ndòng", "cuối\r", "thường"],
+    ["=SUM(1,2)", "+84912345678", "-5 triệu", "@tên", "\tthụt", "\rđầu", "a=b"],
+    ['=HYPERLINK("http://evil.example","bấm")', "", None],
+])
+def test_csv_fields_are_what_the_csv_module_writes_of_inert_text(column) -> None:
+    """The export writes fields itself, a batch's column at a time; the file must be what
+    the csv module would write of the same cells made inert."""
+    fields = csv_fields(column)
+    expected = io.StringIO()
+    csv.writer(expected).writerow(["" if v is None else inert(v) for v in column])
+    assert ",".join(fields) + "\r\n" == expected.getvalue()
+    assert fields == ["" if v is None else csv_field(v) for v in column]
 
 
 async def test_unknown_survey(db_core) -> None:
