@@ -127,7 +127,7 @@ async def test_in_polling_mode_an_unsent_reply_comes_later_through_the_outbox(
     await tg.wait_for_calls("sendMessage", 1)
     assert tg.messages_to(OWNER) == []
     sender = OutboxSender(polling.session_factory, polling.telegram)
-    for _ in range(100):  # the polled update's handling hands the reply over meanwhile
+    for _ in range(1000):  # the polled update's handling hands the reply over meanwhile
         if await sender.deliver_once():
             break
         await asyncio.sleep(0.02)

@@ -174,7 +174,7 @@ async def test_forbidden_is_not_allowed_and_not_retried(zbot: FakeZaloBot,
 
 
 async def _settle(core: Core) -> None:
-    for _ in range(100):
+    for _ in range(1000):
         if await count(core, OutboxMessage):
             return
         await asyncio.sleep(0.02)
