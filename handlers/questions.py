@@ -32,6 +32,11 @@ _SMALL_TALK = {
     "thanks": N_("You're welcome! Ask me anything else about industrial-promotion support."),
     "ok": N_("All right. If you have another question, just type it."),
     "bye": N_("Goodbye, and good luck with your business! Come back any time."),
+    "identity": N_("I am the virtual assistant of the Hai Phong Industrial Promotion Centre: "
+                   "a program, not a person. I answer questions about industrial-promotion "
+                   "support and pass what I cannot answer to the centre's staff."),
+    "wishes": N_("Thank you! The centre wishes you and your business every success too."),
+    "later": N_("Of course. Write again whenever you are ready; I am here at any time."),
 }
 
 # Questions the centre does not handle: what it does not do, and who does where that is

@@ -428,8 +428,25 @@ def test_small_talk_is_recognised(said: str, kind: str):
     assert (result.answer, result.small_talk) == (None, kind)
 
 
+@pytest.mark.parametrize(("said", "kind"), [
+    # Not made only of small talk, but matching no entry and asking nothing.
+    ("haha bot trả lời nhanh ghê", "ok"), ("em chúc trung tâm năm mới vạn sự như ý", "wishes"),
+    ("chào anh chị trung tâm buổi sáng tốt lành", "greeting"),
+    ("cảm ơn ad đã giải thích kỹ cho em", "thanks"),
+    # Who the bot is, and "I'll write later", though they read as questions.
+    ("bạn tên là gì thế", "identity"), ("are you a robot?", "identity"),
+    ("để em hỏi lại sếp rồi nhắn sau nhé", "later"),
+])
+def test_small_talk_among_other_words_is_recognised(said: str, kind: str):
+    result = KnowledgeBase.from_directory(REAL_KB).search(said)
+    assert (result.answer, result.small_talk) == (None, kind)
+
+
 @pytest.mark.parametrize("question", ["trung tâm", "ok cho em hỏi hỗ trợ máy móc bao nhiêu",
-                                      "cảm ơn, thế còn hội chợ thì sao"])
+                                      "cảm ơn, thế còn hội chợ thì sao",
+                                      # "da" typed without diacritics is "đá" as often as "dạ"
+                                      "cach lam banh da cua ngon",
+                                      "chào ad, lịch nghỉ tết của trung tâm thế nào ạ?"])
 def test_a_question_with_a_polite_word_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
 

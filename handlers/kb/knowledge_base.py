@@ -95,6 +95,11 @@ class KnowledgeBase:
         if scope.outside and not overruled:
             return SearchResult(None, False, result.score, [], outside=scope.outside,
                                 lang=result.lang)
+        # Small talk among other words ("cảm ơn ad đã giải thích kỹ"): unless an entry is a
+        # confident answer, it is small talk, not a "did you mean".
+        if not result.confident and (kind := self._scope.loose_small_talk(text)):
+            return SearchResult(None, False, result.score, [], small_talk=kind,
+                                lang=result.lang)
         if result.answer is None and not scope.related:
             # Nothing to answer with and nothing of the centre's business in it: staff could
             # not answer it either, so it is not offered to them.

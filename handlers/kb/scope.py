@@ -17,6 +17,14 @@ SCOPE_FILE = Path(__file__).with_name("scope.yaml")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: ten times quicker
 EXACT = "="  # a phrase matched only as written with diacritics
 MAX_SMALL_TALK_WORDS = 12
+# A message the knowledge base has no answer for, this short and holding a small-talk phrase
+# ("hihi ad trả lời nhanh quá"), is small talk too, unless it asks something.
+MAX_LOOSE_SMALL_TALK_WORDS = 16
+# Kinds of small talk that read as questions themselves ("bot tên gì?", "để em hỏi lại sau").
+_ASKING_KINDS = ("identity", "later")
+# In a message not made only of small talk, short words such as "da", "co", "k" (typed without
+# diacritics they are as often "đá", "cỏ", "không"…) say nothing: the "ok" kind is left out.
+_LOOSE_KINDS = ("bye", "thanks", "wishes", "greeting", "laugh")
 # Labels of anchors, of related phrases and of an area's exceptions.
 _ANCHOR, _RELATED, _UNLESS = "", "related:", "unless:"
 LONG_MESSAGE = 25  # words: see classify
@@ -128,7 +136,8 @@ class ScopeRules:
             return Scope(small_talk="ok") if text.strip() and "?" not in text else QUESTION
         if len(folded) <= MAX_SMALL_TALK_WORDS and self._chatter.cover(folded):
             kinds = self._small_talk.found_in(exact, folded)
-            for kind in ("bye", "thanks", "greeting", "ok"):  # "ok cảm ơn" is thanks
+            for kind in ("bye", "thanks", "wishes", "identity", "greeting", "later", "ok"):
+                # "ok cảm ơn" is thanks
                 if kind in kinds:
                     return Scope(small_talk=kind)
             if kinds:  # "hihi"
@@ -141,6 +150,24 @@ class ScopeRules:
             if area in signals and _UNLESS + area not in signals:
                 return Scope(outside=area, related=related, told=self._told(text, area))
         return Scope(related=related)
+
+    def loose_small_talk(self, text: str) -> str | None:
+        """The kind of small talk in a short message that matched no entry: any small-talk
+        phrase in it counts, not only messages made of nothing else; a message that asks
+        something counts only for the kinds that are questions ("bạn là ai?")."""
+        exact = words(text)
+        if not exact or len(exact) > MAX_LOOSE_SMALL_TALK_WORDS:
+            return None
+        kinds = self._small_talk.found_in(exact, [fold(word) for word in exact])
+        for kind in _ASKING_KINDS:
+            if kind in kinds:
+                return kind
+        if any(asks for _clause, asks in question_parts(text)):
+            return None
+        for kind in _LOOSE_KINDS:
+            if kind in kinds:
+                return "ok" if kind == "laugh" else kind
+        return None
 
     def _told(self, text: str, area: str) -> bool:
         """Whether the phrases of `area` come only in the story of a long message, not in the
