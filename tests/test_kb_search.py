@@ -471,3 +471,15 @@ def test_a_long_story_weighs_less_than_the_question_it_comes_with(kb: KnowledgeB
              "hàng bán chủ yếu cho mấy cửa hàng quen ở ngoài thị trấn, ")
     alone, told = kb.search(question), kb.search(story + question + "?")
     assert told.answer is not None and told.answer.id == alone.answer.id
+
+
+def test_a_long_story_is_answered_outright_only_with_a_clear_lead():
+    """Two questions in a story (how much, and is the trade a priority): the two entries
+    score close, so the owner chooses rather than getting one of them as the answer."""
+    story = ("Em làm đồ gỗ mỹ nghệ, muốn mua con máy khắc CNC tầm 900 triệu để làm tượng với "
+             "tranh gỗ, nếu xin được khuyến công thì được tầm bao nhiêu ạ, có ưu tiên ngành "
+             "này không?")
+    result = KnowledgeBase.from_directory(REAL_KB).search(story)
+    assert result.answer is not None and not result.confident
+    offered = [result.answer.id, *(entry.id for entry, _score in result.alternatives)]
+    assert "may-moc-muc-ho-tro" in offered
