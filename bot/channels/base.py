@@ -53,6 +53,17 @@ class Channel(Protocol):
         the last, which says why sending stopped there (the rest were not tried)."""
 
 
+class EditableChannel(Channel, Protocol):
+    """A channel whose sent messages can be changed afterwards (`capabilities.edit`), as the
+    progress message of a broadcast is."""
+
+    async def send_editable(self, channel_user_id: str, text: str) -> str | None:
+        """Send a text; its message id, or None when it could not be sent."""
+
+    async def edit(self, channel_user_id: str, message_id: str, text: str) -> bool:
+        """Replace a sent message's text; False when that failed."""
+
+
 class RepliesNotSent(Exception):
     """The replies of an update could not all be sent; a webhook answers 500 so the platform
     delivers the update again and the kept replies go out then."""

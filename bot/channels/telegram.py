@@ -70,8 +70,10 @@ class TelegramChannel:
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token)
-            # Waits out a 429 retry_after and retries, instead of dropping a reply.
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            # Waits out a 429 retry_after and retries, instead of dropping a reply; paces
+            # every send to the bot's overall limit (replies and broadcasts together).
+            .rate_limiter(AIORateLimiter(
+                overall_max_rate=settings.telegram_messages_per_second, max_retries=3))
         )
         if settings.telegram_api_base_url:
             base = settings.telegram_api_base_url.rstrip("/")
@@ -210,6 +212,25 @@ class TelegramChannel:
                 return outcomes
             outcomes.append(SENT)
         return outcomes
+
+    async def send_editable(self, channel_user_id: str, text: str) -> str | None:
+        try:
+            message = await self.application.bot.send_message(int(channel_user_id), text)
+        except TelegramError as error:
+            logger.info("telegram: editable message not sent (%s)", type(error).__name__)
+            return None
+        return str(message.message_id)
+
+    async def edit(self, channel_user_id: str, message_id: str, text: str) -> bool:
+        try:
+            await self.application.bot.edit_message_text(
+                text, chat_id=int(channel_user_id), message_id=int(message_id))
+        except BadRequest as error:
+            return "not modified" in str(error).lower()
+        except TelegramError as error:
+            logger.info("telegram: message not edited (%s)", type(error).__name__)
+            return False
+        return True
 
     async def _set_commands(self) -> None:
         router = self._core.dispatcher.router
