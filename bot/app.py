@@ -105,7 +105,8 @@ def build_channels(settings: Settings, core: Core) -> list[Channel]:
     return channels
 
 
-def build_broadcasting(core: Core, channels: list[Channel], *, worker: str | None = None
+def build_broadcasting(core: Core, channels: list[Channel], *, worker: str | None = None,
+                       monitor_interval: float = 3.0
                        ) -> tuple[list[BroadcastSender], BroadcastMonitor]:
     """A broadcast sender for each channel that pushes, and the progress monitor."""
     settings = core.settings
@@ -115,7 +116,8 @@ def build_broadcasting(core: Core, channels: list[Channel], *, worker: str | Non
                                lease=lease, worker=worker)
                for channel in channels if channel.name in settings.broadcast_channels]
     monitor = BroadcastMonitor(core.session_factory, {c.name: c for c in channels},
-                               core.translators, clock=core.clock)
+                               core.translators, clock=core.clock,
+                               interval=monitor_interval)
     return senders, monitor
 
 

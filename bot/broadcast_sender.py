@@ -211,6 +211,15 @@ class BroadcastSender:
                 self.pace.pause(outcome.retry_after)
             self._results.append(_Result(item, outcome))
 
+    async def send_one(self) -> None:
+        """Send one claimed recipient and record how it went (tests step through this)."""
+        item = self._queue.get_nowait()
+        outcome = await self._send(item)
+        if outcome.kind is Outcome.RETRY_AFTER:
+            self.pace.pause(outcome.retry_after)
+        self._results.append(_Result(item, outcome))
+        await self._settle_now()
+
     async def _send(self, item: Claimed) -> DeliveryOutcome:
         await self.pace.wait(item.channel_user_id)
         i18n = self._translators.get(item.locale) or self._translators[DEFAULT_LOCALE]
@@ -243,7 +252,6 @@ class BroadcastSender:
             item, outcome = result.item, result.outcome
             updates.append(self._row_update(item, outcome, now))
             if outcome.kind is Outcome.SENT:
-                self.sent += 1
                 if item.needs_notice:
                     noticed.append(item.user_id)
             elif outcome.kind is Outcome.BLOCKED:
@@ -255,9 +263,10 @@ class BroadcastSender:
                 for channel_user_id in blocked:
                     await uow.users.set_blocked(self._channel.name, channel_user_id, now)
                 await uow.commit()
-        except Exception:
+        except BaseException:  # cancelled too: stop() records them
             self._results = results + self._results
             raise
+        self.sent += sum(1 for r in results if r.outcome.kind is Outcome.SENT)
 
     def _row_update(self, item: Claimed, outcome: DeliveryOutcome, now: datetime
                     ) -> tuple[int, str, dict]:

@@ -337,7 +337,7 @@ class BroadcastRepository:
     async def heartbeat(self, worker: str, channel: str, now: datetime,
                         alive: timedelta) -> int:
         """Record that this worker sends on the channel; returns how many workers do."""
-        await upsert(self._session, BroadcastSender, "key", key=f"{channel}/{worker}",
+        await upsert(self._session, BroadcastSender, "sender", sender=f"{channel}/{worker}",
                      worker=worker, channel=channel, seen_at=now)
         await self._session.execute(delete(BroadcastSender).where(
             BroadcastSender.seen_at < now - alive * 10))

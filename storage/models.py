@@ -522,7 +522,7 @@ class BroadcastSender(Base):
 
     __tablename__ = "broadcast_senders"
 
-    key: Mapped[str] = mapped_column(String(96), primary_key=True)  # channel/worker
+    sender: Mapped[str] = mapped_column(String(96), primary_key=True)  # channel/worker
     worker: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     seen_at: Mapped[datetime] = mapped_column(index=True)

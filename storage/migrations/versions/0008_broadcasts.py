@@ -66,11 +66,11 @@ def upgrade() -> None:
                     ['user_id'], unique=False)
     op.create_table(
         'broadcast_senders',
-        sa.Column('key', sa.String(length=96), nullable=False),
+        sa.Column('sender', sa.String(length=96), nullable=False),
         sa.Column('worker', sa.String(length=64), nullable=False),
         sa.Column('channel', sa.String(length=16), nullable=False),
         sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint('key'),
+        sa.PrimaryKeyConstraint('sender'),
     )
     op.create_index(op.f('ix_broadcast_senders_seen_at'), 'broadcast_senders', ['seen_at'],
                     unique=False)
