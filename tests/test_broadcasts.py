@@ -149,9 +149,9 @@ async def test_staff_broadcast_on_telegram_reaches_subscribers_once_with_progres
             select(AuditEntry).order_by(AuditEntry.id))).scalars()]
     assert actions[-3:] == ["broadcast.create", "broadcast.start", "broadcast.finish"]
     # The progress message, edited in place, then the final report through the outbox.
-    progress = [m for m in tg.messages_to(STAFF) if m["text"].startswith(
-        f"Thông báo #{broadcast_id}")]
-    assert len(progress) == 1
+    (progress,) = [m for m in tg.messages_to(STAFF) if "Đã gửi:" in m["text"]]
+    assert progress["text"].startswith(f"Thông báo #{broadcast_id}: đã gửi xong")
+    assert "Còn lại: 0" in progress["text"]
     sender = OutboxSender(polling.session_factory, polling.telegram)
     assert await sender.deliver_once() == 1
     report = tg.messages_to(STAFF)[-1]["text"]
@@ -379,3 +379,26 @@ async def test_a_scheduled_broadcast_waits_and_a_cancelled_one_sends_nothing(
 async def test_recipient_statuses_are_the_documented_ones() -> None:
     assert {s.value for s in RecipientStatus} >= {"queued", "sending", "sent", "blocked",
                                                    "not_allowed", "failed"}
+
+
+async def test_the_progress_message_is_edited_in_place(tg: FakeTelegram,
+                                                       polling: Core) -> None:
+    await _say(tg, STAFF, "/start")
+    await add_users(polling, "telegram", ["51", "52"])
+    broadcast_id = await create(polling, "Tiến độ", staff=("telegram", str(STAFF)))
+    assert broadcast_id == 1
+    await polling.scheduler.run_due()
+    _senders, monitor = build_broadcasting(polling, [polling.telegram], monitor_interval=0.05)
+    await monitor.check()
+    (progress,) = [m for m in tg.messages_to(STAFF) if "Đã gửi:" in m["text"]]
+    assert "Đã gửi: 0" in progress["text"] and "Còn lại: 3" in progress["text"]
+    async with UnitOfWork(polling.session_factory) as uow:
+        await uow._session.execute(update(BroadcastRecipient).values(
+            status=RecipientStatus.SENT, sent_at=datetime.now(UTC)))
+        await uow.commit()
+    await asyncio.sleep(0.15)  # the monitor's turn has passed
+    await monitor.check()
+    (edited,) = [m for m in tg.messages_to(STAFF) if "Đã gửi:" in m["text"]]
+    assert edited["message_id"] == progress["message_id"]
+    assert "Đã gửi: 3" in edited["text"] and "đã gửi xong" in edited["text"]
+    assert tg.calls("editMessageText")
