@@ -402,3 +402,26 @@ async def test_the_progress_message_is_edited_in_place(tg: FakeTelegram,
     assert edited["message_id"] == progress["message_id"]
     assert "Đã gửi: 3" in edited["text"] and "đã gửi xong" in edited["text"]
     assert tg.calls("editMessageText")
+
+
+async def test_the_command_line_lists_and_shows_broadcasts(
+        tg: FakeTelegram, polling: Core, locales_dir: Path) -> None:
+    from tests.test_cli import khuyencong
+
+    await add_users(polling, "telegram", ["61", "62"])
+    tg.block(62)
+    broadcast_id = await create(polling, "Thông báo kiểm tra dòng lệnh")
+    await run_to_end(polling, [polling.telegram], broadcast_id)
+    env = {"DATABASE_URL": polling.settings.database_url, "LOCALES_DIR": str(locales_dir)}
+    listed = await asyncio.to_thread(khuyencong, "broadcasts", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    header, row = listed.stdout.splitlines()
+    assert header.split()[:3] == ["id", "status", "by"]
+    assert row.split()[:2] == [str(broadcast_id), "done"]
+    assert row.split()[-5:] == ["1", "1", "0", "0", "0"]
+    shown = await asyncio.to_thread(khuyencong, "broadcasts", "show", str(broadcast_id),
+                                    env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "Đã gửi: 1" in shown.stdout and "Đã chặn bot: 1" in shown.stdout
+    assert "Telegram: blocked 1, sent 1" in shown.stdout
+    assert "Thông báo kiểm tra dòng lệnh" in shown.stdout
