@@ -113,7 +113,7 @@ class BroadcastSender:
                  translators: Mapping[str, Translator], pace: ChannelPace, *,
                  clock: Clock = utc_now, lease: timedelta = timedelta(seconds=60),
                  worker: str | None = None, idle: float = 1.0,
-                 settle_every: float = 0.1) -> None:
+                 settle_every: float = 0.1, batch: int | None = None) -> None:
         self._session_factory = session_factory
         self._channel = channel
         self._translators = translators
@@ -125,9 +125,12 @@ class BroadcastSender:
         self._settle_every = settle_every
         # Enough in flight to keep the pace with a slow platform (~0.5 s a request).
         self._concurrency = min(64, max(2, math.ceil(pace.per_second / 2)))
-        self._batch = max(10, math.ceil(pace.per_second))
-        self._queue: asyncio.Queue[Claimed] = asyncio.Queue()
+        self._fixed_batch = batch
+        # Claimed rows with the time (monotonic) after which they are given back unsent, so
+        # a row is never sent once its lease may have passed to another sender.
+        self._queue: asyncio.Queue[tuple[Claimed, float]] = asyncio.Queue()
         self._results: list[_Result] = []
+        self._given_back: list[Claimed] = []
         self._texts: dict[int, str] = {}
         self._tasks: list[asyncio.Task] = []
         self._last_heartbeat = -math.inf
@@ -148,12 +151,12 @@ class BroadcastSender:
         self._tasks = []
         unsent = []
         while not self._queue.empty():
-            unsent.append(self._queue.get_nowait())
+            unsent.append(self._queue.get_nowait()[0])
         try:
             await self._settle_now()
             async with UnitOfWork(self._session_factory) as uow:
-                await uow.broadcasts.settle([(item.id, RecipientStatus.QUEUED, {
-                    "attempts": item.attempts - 1}) for item in unsent])
+                await uow.broadcasts.settle([_given_back(item, self._clock())
+                                             for item in unsent])
                 await uow.broadcasts.leave(self._worker)
                 await uow.commit()
         except Exception as error:  # the leases run out: nothing is lost
@@ -175,8 +178,11 @@ class BroadcastSender:
     async def claim_once(self) -> int:
         """Claim a batch when the queue runs low; returns how many were claimed (0 also
         when the queue is full enough)."""
-        if self._queue.qsize() >= self._batch:
-            await asyncio.sleep(0.05)
+        # Half a second's sends at this worker's pace: rows wait little between their claim
+        # and their send, far less than the lease.
+        batch = self._fixed_batch or max(5, math.ceil(self.pace.rate / 2))
+        if self._queue.qsize() >= batch:
+            await asyncio.sleep(0.02)
             return -1
         now = self._clock()
         async with UnitOfWork(self._session_factory) as uow:
@@ -185,22 +191,25 @@ class BroadcastSender:
                                                          now, ALIVE)
                 self.pace.share(senders)
                 self._last_heartbeat = time.monotonic()
-            claimed = await uow.broadcasts.claim(self._channel.name, now, self._lease,
-                                                 self._batch)
+            claimed = await uow.broadcasts.claim(self._channel.name, now, self._lease, batch)
             missing = {c.broadcast_id for c in claimed} - set(self._texts)
             for broadcast_id in missing:
                 broadcast = await uow.broadcasts.get(broadcast_id)
                 self._texts[broadcast_id] = broadcast.text if broadcast else ""
             await uow.commit()
+        give_back_at = time.monotonic() + self._lease.total_seconds() / 2
         for item in claimed:
-            self._queue.put_nowait(item)
+            self._queue.put_nowait((item, give_back_at))
         return len(claimed)
 
     # --- sending ----------------------------------------------------------------------
 
     async def _send_loop(self) -> None:
         while True:
-            item = await self._queue.get()
+            item, give_back_at = await self._queue.get()
+            if time.monotonic() > give_back_at:  # held too long (a long flood pause)
+                self._given_back.append(item)
+                continue
             try:
                 outcome = await self._send(item)
             except Exception as error:  # an adapter bug must not lose the row
@@ -213,7 +222,7 @@ class BroadcastSender:
 
     async def send_one(self) -> None:
         """Send one claimed recipient and record how it went (tests step through this)."""
-        item = self._queue.get_nowait()
+        item, _give_back_at = self._queue.get_nowait()
         outcome = await self._send(item)
         if outcome.kind is Outcome.RETRY_AFTER:
             self.pace.pause(outcome.retry_after)
@@ -225,7 +234,7 @@ class BroadcastSender:
         i18n = self._translators.get(item.locale) or self._translators[DEFAULT_LOCALE]
         reply = recipient_reply(self._texts.get(item.broadcast_id, ""), i18n,
                                 first=item.needs_notice)
-        outcomes = await self._channel.deliver(item.channel_user_id, [reply])
+        outcomes = await self._channel.deliver(item.channel_user_id, [reply], paced=True)
         return outcomes[-1] if outcomes else DeliveryOutcome(Outcome.FAILED,
                                                              error="nothing sent")
 
@@ -242,10 +251,12 @@ class BroadcastSender:
 
     async def _settle_now(self) -> None:
         results, self._results = self._results, []
-        if not results:
+        given_back, self._given_back = self._given_back, []
+        if not results and not given_back:
             return
         now = self._clock()
-        updates: list[tuple[int, str, dict]] = []
+        updates: list[tuple[Claimed, str, dict]] = [_given_back(item, now)
+                                                    for item in given_back]
         noticed: list[int] = []
         blocked: list[str] = []
         for result in results:
@@ -265,27 +276,33 @@ class BroadcastSender:
                 await uow.commit()
         except BaseException:  # cancelled too: stop() records them
             self._results = results + self._results
+            self._given_back = given_back + self._given_back
             raise
         self.sent += sum(1 for r in results if r.outcome.kind is Outcome.SENT)
 
     def _row_update(self, item: Claimed, outcome: DeliveryOutcome, now: datetime
-                    ) -> tuple[int, str, dict]:
+                    ) -> tuple[Claimed, str, dict]:
         error = outcome.error[:64] if outcome.error else None
         if outcome.kind is Outcome.SENT:
-            return item.id, RecipientStatus.SENT, {"sent_at": now, "last_error": None}
+            return item, RecipientStatus.SENT, {"sent_at": now, "last_error": None}
         if outcome.kind is Outcome.RETRY_AFTER:  # flood control is not the row's fault
-            return item.id, RecipientStatus.QUEUED, {
+            return item, RecipientStatus.QUEUED, {
                 "next_attempt_at": now + timedelta(seconds=outcome.retry_after),
                 "attempts": item.attempts - 1, "last_error": error}
         if outcome.kind is Outcome.BLOCKED:
-            return item.id, RecipientStatus.BLOCKED, {"last_error": error}
+            return item, RecipientStatus.BLOCKED, {"last_error": error}
         if outcome.kind is Outcome.NOT_ALLOWED:
-            return item.id, RecipientStatus.NOT_ALLOWED, {"last_error": error}
+            return item, RecipientStatus.NOT_ALLOWED, {"last_error": error}
         if outcome.transient and item.attempts < MAX_ATTEMPTS:
             backoff = min(FIRST_BACKOFF * 2 ** (item.attempts - 1), MAX_BACKOFF)
-            return item.id, RecipientStatus.QUEUED, {"next_attempt_at": now + backoff,
+            return item, RecipientStatus.QUEUED, {"next_attempt_at": now + backoff,
                                                      "last_error": error}
-        return item.id, RecipientStatus.FAILED, {"last_error": error or outcome.kind}
+        return item, RecipientStatus.FAILED, {"last_error": error or outcome.kind}
+
+
+def _given_back(item: Claimed, now: datetime) -> tuple[Claimed, str, dict]:
+    """A claimed row put back unsent, due at once, its attempt not counted."""
+    return item, RecipientStatus.QUEUED, {"attempts": item.attempts - 1, "next_attempt_at": now}
 
 
 class BroadcastMonitor:

@@ -82,6 +82,8 @@ class Claimed:
     locale: str
     attempts: int
     needs_notice: bool  # their first broadcast: it says how to unsubscribe
+    # The claim's lease: only the sender holding it may record the outcome.
+    lease_until: datetime
 
 
 def _audience_query(audience: Audience, channels: Iterable[str]):
@@ -270,7 +272,7 @@ class BroadcastRepository:
                 continue
             claimed.append(Claimed(row.id, row.broadcast_id, user.id, user.channel_user_id,
                                    user.locale, row.attempts + 1,
-                                   user.broadcast_notice_at is None))
+                                   user.broadcast_notice_at is None, now + lease))
         if claimed:
             await self._session.execute(
                 update(BroadcastRecipient)
@@ -285,15 +287,16 @@ class BroadcastRepository:
                         else "blocked the bot"))
         return claimed
 
-    async def settle(self, outcomes: list[tuple[int, str, dict[str, Any]]]) -> None:
-        """Record how leased rows' attempts ended: (row id, status, other values) each; the
-        lease is released. A row no longer held (the broadcast was cancelled meanwhile and
-        it was queued again) is left as it is."""
-        for row_id, status, values in outcomes:
+    async def settle(self, outcomes: list[tuple[Claimed, str, dict[str, Any]]]) -> None:
+        """Record how leased rows' attempts ended: (claim, status, other values) each; the
+        lease is released. A row no longer held under that claim (its lease ran out and
+        another sender took it) is left to the other sender."""
+        for claim, status, values in outcomes:
             await self._session.execute(
                 update(BroadcastRecipient)
-                .where(BroadcastRecipient.id == row_id,
-                       BroadcastRecipient.status == RecipientStatus.SENDING)
+                .where(BroadcastRecipient.id == claim.id,
+                       BroadcastRecipient.status == RecipientStatus.SENDING,
+                       BroadcastRecipient.lease_until == claim.lease_until)
                 .values(status=status, lease_until=None, **values))
 
     async def mark_notice_given(self, user_ids: list[int], now: datetime) -> None:

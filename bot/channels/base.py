@@ -47,10 +47,13 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def deliver(self, channel_user_id: str,
-                      replies: Sequence[Reply]) -> list[DeliveryOutcome]:
+    async def deliver(self, channel_user_id: str, replies: Sequence[Reply], *,
+                      paced: bool = False) -> list[DeliveryOutcome]:
         """Send replies in order, one outcome per reply tried: every one SENT but possibly
-        the last, which says why sending stopped there (the rest were not tried)."""
+        the last, which says why sending stopped there (the rest were not tried).
+
+        `paced`: the caller paces its sends and obeys flood control itself (the broadcast
+        sender), so a 429 comes back at once as RETRY_AFTER instead of being waited out."""
 
 
 class EditableChannel(Channel, Protocol):
