@@ -47,8 +47,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
-HEARTBEAT_EVERY = 2.0  # seconds
-ALIVE = timedelta(seconds=10)  # a sender not seen for this long no longer shares the rate
+HEARTBEAT_EVERY = 1.0  # seconds
+ALIVE = timedelta(seconds=3.5)  # a sender not seen for this long no longer shares the rate
 MAX_CHATS_REMEMBERED = 100_000
 
 
@@ -69,6 +69,7 @@ class ChannelPace:
         self._next = 0.0
         self._paused_until = 0.0
         self._chats: OrderedDict[str, float] = OrderedDict()
+        self._catch_up = max(1.0, per_second / 10)
 
     def share(self, senders: int) -> None:
         """Pace at this worker's share of the channel's rate."""
@@ -88,9 +89,12 @@ class ChannelPace:
             if now < self._paused_until:
                 await asyncio.sleep(self._paused_until - now)
                 continue
-            slot = max(now, self._next, self._chats.get(chat, 0.0))
+            # A send that comes late (the loop was busy) may use up to a tenth of a
+            # second's slots left unused, so the pace holds on a loaded machine.
+            slot = max(now - self._interval * self._catch_up, self._next,
+                       self._chats.get(chat, 0.0))
             self._next = slot + self._interval
-            self._chats[chat] = slot + self._chat_interval
+            self._chats[chat] = max(slot, now) + self._chat_interval
             self._chats.move_to_end(chat)
             while len(self._chats) > MAX_CHATS_REMEMBERED:
                 self._chats.popitem(last=False)
@@ -123,8 +127,9 @@ class BroadcastSender:
         self._worker = worker or worker_name()
         self._idle = idle
         self._settle_every = settle_every
-        # Enough in flight to keep the pace with a slow platform (~0.5 s a request).
-        self._concurrency = min(64, max(2, math.ceil(pace.per_second / 2)))
+        # Enough in flight to keep the pace with a platform answering in a few hundred
+        # milliseconds; more would only grow the HTTP connection pool, which costs CPU.
+        self._concurrency = min(32, max(4, math.ceil(pace.per_second / 12)))
         self._fixed_batch = batch
         # Claimed rows with the time (monotonic) after which they are given back unsent, so
         # a row is never sent once its lease may have passed to another sender.
@@ -207,7 +212,8 @@ class BroadcastSender:
     async def _send_loop(self) -> None:
         while True:
             item, give_back_at = await self._queue.get()
-            if time.monotonic() > give_back_at:  # held too long (a long flood pause)
+            await self.pace.wait(item.channel_user_id)
+            if time.monotonic() > give_back_at:  # held too long (flood control)
                 self._given_back.append(item)
                 continue
             try:
@@ -223,6 +229,7 @@ class BroadcastSender:
     async def send_one(self) -> None:
         """Send one claimed recipient and record how it went (tests step through this)."""
         item, _give_back_at = self._queue.get_nowait()
+        await self.pace.wait(item.channel_user_id)
         outcome = await self._send(item)
         if outcome.kind is Outcome.RETRY_AFTER:
             self.pace.pause(outcome.retry_after)
@@ -230,7 +237,6 @@ class BroadcastSender:
         await self._settle_now()
 
     async def _send(self, item: Claimed) -> DeliveryOutcome:
-        await self.pace.wait(item.channel_user_id)
         i18n = self._translators.get(item.locale) or self._translators[DEFAULT_LOCALE]
         reply = recipient_reply(self._texts.get(item.broadcast_id, ""), i18n,
                                 first=item.needs_notice)
@@ -295,6 +301,8 @@ class BroadcastSender:
             return item, RecipientStatus.NOT_ALLOWED, {"last_error": error}
         if outcome.transient and item.attempts < MAX_ATTEMPTS:
             backoff = min(FIRST_BACKOFF * 2 ** (item.attempts - 1), MAX_BACKOFF)
+            logger.info("broadcast recipient #%s: %s, tried again in %s", item.id, error,
+                        backoff)
             return item, RecipientStatus.QUEUED, {"next_attempt_at": now + backoff,
                                                      "last_error": error}
         return item, RecipientStatus.FAILED, {"last_error": error or outcome.kind}

@@ -291,13 +291,18 @@ class BroadcastRepository:
         """Record how leased rows' attempts ended: (claim, status, other values) each; the
         lease is released. A row no longer held under that claim (its lease ran out and
         another sender took it) is left to the other sender."""
+        # One statement per claim and outcome (most rows of a claim end the same way).
+        groups: dict[tuple, list[int]] = {}
         for claim, status, values in outcomes:
+            key = (status, claim.lease_until, tuple(sorted(values.items())))
+            groups.setdefault(key, []).append(claim.id)
+        for (status, lease_until, values), ids in groups.items():
             await self._session.execute(
                 update(BroadcastRecipient)
-                .where(BroadcastRecipient.id == claim.id,
+                .where(BroadcastRecipient.id.in_(ids),
                        BroadcastRecipient.status == RecipientStatus.SENDING,
-                       BroadcastRecipient.lease_until == claim.lease_until)
-                .values(status=status, lease_until=None, **values))
+                       BroadcastRecipient.lease_until == lease_until)
+                .values(status=status, lease_until=None, **dict(values)))
 
     async def mark_notice_given(self, user_ids: list[int], now: datetime) -> None:
         if user_ids:
