@@ -48,7 +48,7 @@ MAX_ATTEMPTS = 5
 FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 HEARTBEAT_EVERY = 1.0  # seconds
-ALIVE = timedelta(seconds=3.5)  # a sender not seen for this long no longer shares the rate
+ALIVE = timedelta(seconds=2.5)  # a sender not seen for this long no longer shares the rate
 MAX_CHATS_REMEMBERED = 100_000
 
 
@@ -69,7 +69,7 @@ class ChannelPace:
         self._next = 0.0
         self._paused_until = 0.0
         self._chats: OrderedDict[str, float] = OrderedDict()
-        self._catch_up = max(1.0, per_second / 10)
+        self._catch_up = max(1.0, per_second / 15)
 
     def share(self, senders: int) -> None:
         """Pace at this worker's share of the channel's rate."""
@@ -89,7 +89,7 @@ class ChannelPace:
             if now < self._paused_until:
                 await asyncio.sleep(self._paused_until - now)
                 continue
-            # A send that comes late (the loop was busy) may use up to a tenth of a
+            # A send that comes late (the loop was busy) may use up to a fifteenth of a
             # second's slots left unused, so the pace holds on a loaded machine.
             slot = max(now - self._interval * self._catch_up, self._next,
                        self._chats.get(chat, 0.0))
@@ -127,9 +127,10 @@ class BroadcastSender:
         self._worker = worker or worker_name()
         self._idle = idle
         self._settle_every = settle_every
-        # Enough in flight to keep the pace with a platform answering in a few hundred
-        # milliseconds; more would only grow the HTTP connection pool, which costs CPU.
-        self._concurrency = min(32, max(4, math.ceil(pace.per_second / 12)))
+        # Enough in flight to keep the pace while the platform takes up to 200 ms to answer
+        # (a loaded machine's loopback too); more would only grow the HTTP connection pool,
+        # which costs CPU.
+        self._concurrency = min(64, max(8, math.ceil(pace.per_second / 5)))
         self._fixed_batch = batch
         # Claimed rows with the time (monotonic) after which they are given back unsent, so
         # a row is never sent once its lease may have passed to another sender.
