@@ -417,6 +417,8 @@ class FakeTelegram(LoopbackFake):
         self._chat_buckets: dict[int, tuple[float, float]] = {}
         self._flood_until = 0.0
         self.flood_replies = 0  # 429s answered, whatever the cause
+        # (from, until) of each 429 of a `flood()`: when it told the bot not to send.
+        self.flood_windows: list[tuple[float, float]] = []
 
         handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getMe": self._get_me,
@@ -538,7 +540,9 @@ class FakeTelegram(LoopbackFake):
             return
         now = time.monotonic()
         if now < self._flood_until:
-            self._too_many(math.ceil(self._flood_until - now))
+            retry_after = math.ceil(self._flood_until - now)
+            self.flood_windows.append((now, now + retry_after))
+            self._too_many(retry_after)
         if self._rate is None:
             return
         per_second, per_chat, burst, chat_burst = self._rate
