@@ -50,6 +50,7 @@ MAX_BACKOFF = timedelta(minutes=10)
 HEARTBEAT_EVERY = 1.0  # seconds
 ALIVE = timedelta(seconds=2.5)  # a sender not seen for this long no longer shares the rate
 MAX_CHATS_REMEMBERED = 100_000
+CATCH_UP_SECONDS = 1 / 15
 
 
 def worker_name() -> str:
@@ -69,7 +70,6 @@ class ChannelPace:
         self._next = 0.0
         self._paused_until = 0.0
         self._chats: OrderedDict[str, float] = OrderedDict()
-        self._catch_up = max(1.0, per_second / 15)
 
     def share(self, senders: int) -> None:
         """Pace at this worker's share of the channel's rate."""
@@ -89,10 +89,10 @@ class ChannelPace:
             if now < self._paused_until:
                 await asyncio.sleep(self._paused_until - now)
                 continue
-            # A send that comes late (the loop was busy) may use up to a fifteenth of a
-            # second's slots left unused, so the pace holds on a loaded machine.
-            slot = max(now - self._interval * self._catch_up, self._next,
-                       self._chats.get(chat, 0.0))
+            # A send that comes late (the loop was busy) may use the slots of the last
+            # fifteenth of a second left unused, so the pace holds on a loaded machine; as
+            # a time, so workers sharing a channel catch up no more together than one alone.
+            slot = max(now - CATCH_UP_SECONDS, self._next, self._chats.get(chat, 0.0))
             self._next = slot + self._interval
             self._chats[chat] = max(slot, now) + self._chat_interval
             self._chats.move_to_end(chat)
