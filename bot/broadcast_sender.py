@@ -8,7 +8,8 @@ error. A worker killed mid-way leaves its claimed rows to whoever claims after t
 only the messages in flight at the kill (sent, not yet recorded) may go twice.
 
 Workers sending on one channel share its rate: each records a heartbeat and paces itself at
-the channel's rate divided by the live senders.
+the channel's rate divided by the live senders; a worker told to wait by flood control
+records until when, and the others wait too from their next heartbeat.
 
 The monitor updates each running broadcast's progress message in place where the staff
 member's channel can edit, marks it done once every recipient ended, and queues the final
@@ -140,6 +141,7 @@ class BroadcastSender:
         self._texts: dict[int, str] = {}
         self._tasks: list[asyncio.Task] = []
         self._last_heartbeat = -math.inf
+        self._flood_until: datetime | None = None  # told by the platform, shared with others
         self.sent = 0  # this process's count, for benchmarks and logs
 
     def start(self) -> None:
@@ -184,6 +186,8 @@ class BroadcastSender:
     async def claim_once(self) -> int:
         """Claim a batch when the queue runs low; returns how many were claimed (0 also
         when the queue is full enough)."""
+        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_EVERY:
+            await self._heartbeat()
         # Half a second's sends at this worker's pace: rows wait little between their claim
         # and their send, far less than the lease.
         batch = self._fixed_batch or max(5, math.ceil(self.pace.rate / 2))
@@ -192,11 +196,6 @@ class BroadcastSender:
             return -1
         now = self._clock()
         async with UnitOfWork(self._session_factory) as uow:
-            if time.monotonic() - self._last_heartbeat >= HEARTBEAT_EVERY:
-                senders = await uow.broadcasts.heartbeat(self._worker, self._channel.name,
-                                                         now, ALIVE)
-                self.pace.share(senders)
-                self._last_heartbeat = time.monotonic()
             claimed = await uow.broadcasts.claim(self._channel.name, now, self._lease, batch)
             missing = {c.broadcast_id for c in claimed} - set(self._texts)
             for broadcast_id in missing:
@@ -207,6 +206,21 @@ class BroadcastSender:
         for item in claimed:
             self._queue.put_nowait((item, give_back_at))
         return len(claimed)
+
+    async def _heartbeat(self) -> None:
+        """Say this worker sends on the channel, and until when flood control told it to
+        wait; take its share of the rate, and any other worker's wait."""
+        now = self._clock()
+        paused_until = self._flood_until if self._flood_until and \
+            self._flood_until > now else None
+        async with UnitOfWork(self._session_factory) as uow:
+            senders, paused = await uow.broadcasts.heartbeat(
+                self._worker, self._channel.name, now, ALIVE, paused_until)
+            await uow.commit()
+        self.pace.share(senders)
+        if paused is not None and paused > now:
+            self.pace.pause((paused - now).total_seconds())
+        self._last_heartbeat = time.monotonic()
 
     # --- sending ----------------------------------------------------------------------
 
@@ -224,7 +238,7 @@ class BroadcastSender:
                                           error=type(error).__name__)
                 logger.error("broadcast send failed: %s", anonymous_traceback(error))
             if outcome.kind is Outcome.RETRY_AFTER:
-                self.pace.pause(outcome.retry_after)
+                self._obey(outcome)
             self._results.append(_Result(item, outcome))
 
     async def send_one(self) -> None:
@@ -233,9 +247,17 @@ class BroadcastSender:
         await self.pace.wait(item.channel_user_id)
         outcome = await self._send(item)
         if outcome.kind is Outcome.RETRY_AFTER:
-            self.pace.pause(outcome.retry_after)
+            self._obey(outcome)
         self._results.append(_Result(item, outcome))
         await self._settle_now()
+
+    def _obey(self, outcome: DeliveryOutcome) -> None:
+        """Flood control: pause the channel here, and tell the other workers at once."""
+        self.pace.pause(outcome.retry_after)
+        until = self._clock() + timedelta(seconds=outcome.retry_after)
+        if self._flood_until is None or until > self._flood_until:
+            self._flood_until = until
+        self._last_heartbeat = -math.inf
 
     async def _send(self, item: Claimed) -> DeliveryOutcome:
         i18n = self._translators.get(item.locale) or self._translators[DEFAULT_LOCALE]

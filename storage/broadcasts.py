@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
@@ -342,16 +342,22 @@ class BroadcastRepository:
 
     # --- senders sharing a channel's rate ----------------------------------------------
 
-    async def heartbeat(self, worker: str, channel: str, now: datetime,
-                        alive: timedelta) -> int:
-        """Record that this worker sends on the channel; returns how many workers do."""
+    async def heartbeat(self, worker: str, channel: str, now: datetime, alive: timedelta,
+                        paused_until: datetime | None = None) -> tuple[int, datetime | None]:
+        """Record that this worker sends on the channel, and until when flood control told
+        it to wait; returns how many workers send on it and the latest such time of any."""
         await upsert(self._session, BroadcastSender, "sender", sender=f"{channel}/{worker}",
-                     worker=worker, channel=channel, seen_at=now)
+                     worker=worker, channel=channel, seen_at=now, paused_until=paused_until)
         await self._session.execute(delete(BroadcastSender).where(
             BroadcastSender.seen_at < now - alive * 10))
-        query = select(func.count()).where(BroadcastSender.channel == channel,
-                                           BroadcastSender.seen_at >= now - alive)
-        return max(1, int((await self._session.execute(query)).scalar_one()))
+        query = select(func.count(), func.max(BroadcastSender.paused_until)).where(
+            BroadcastSender.channel == channel, BroadcastSender.seen_at >= now - alive)
+        senders, paused = (await self._session.execute(query)).one()
+        if isinstance(paused, str):  # in case a backend's max() loses the column's type
+            paused = datetime.fromisoformat(paused)
+        if paused is not None and paused.tzinfo is None:
+            paused = paused.replace(tzinfo=UTC)
+        return max(1, int(senders)), paused
 
     async def leave(self, worker: str) -> None:
         await self._session.execute(delete(BroadcastSender).where(

@@ -526,3 +526,5 @@ class BroadcastSender(Base):
     worker: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     seen_at: Mapped[datetime] = mapped_column(index=True)
+    # Flood control this worker was told to obey (retry_after): the others hold back too.
+    paused_until: Mapped[datetime | None]

@@ -5,6 +5,8 @@ a sender killed mid-way, cancelling and scheduling."""
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -425,3 +427,34 @@ async def test_the_command_line_lists_and_shows_broadcasts(
     assert "Đã gửi: 1" in shown.stdout and "Đã chặn bot: 1" in shown.stdout
     assert "Telegram: blocked 1, sent 1" in shown.stdout
     assert "Thông báo kiểm tra dòng lệnh" in shown.stdout
+
+
+async def test_flood_control_told_to_one_worker_holds_back_the_other(
+        tg: FakeTelegram, database_url: str, locales_dir: Path) -> None:
+    core = build_core(make_settings(database_url, locales_dir, telegram_token=tg.token,
+                                    telegram_api_base_url=tg.url))
+    channel = TelegramChannel.from_settings(core.settings, core)
+    await channel.application.initialize()
+    try:
+        await add_users(core, "telegram", ["71", "72", "73"])
+        await create(core, "Chậm lại")
+        await core.scheduler.run_due()
+        first, second = (BroadcastSender(core.session_factory, channel, core.translators,
+                                         ChannelPace(30, 1), worker=name, batch=1)
+                         for name in ("first", "second"))
+        assert await second.claim_once() == 1  # both are known to share the channel
+        assert await first.claim_once() == 1
+        tg.fail_next("sendMessage", retry_after=30)
+        await first.send_one()
+        assert first.pace._paused_until - time.monotonic() > 25
+        assert second.pace._paused_until < time.monotonic()
+        await first.claim_once()  # its next heartbeat says until when
+        second._last_heartbeat = -math.inf
+        await second.claim_once()
+        assert second.pace._paused_until - time.monotonic() > 25
+        assert second.pace.rate == 15  # half of the channel's 30 a second
+        await first.stop()
+        await second.stop()
+    finally:
+        await channel.application.shutdown()
+        await core.close()

@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column('worker', sa.String(length=64), nullable=False),
         sa.Column('channel', sa.String(length=16), nullable=False),
         sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('paused_until', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('sender'),
     )
     op.create_index(op.f('ix_broadcast_senders_seen_at'), 'broadcast_senders', ['seen_at'],
