@@ -7,10 +7,12 @@ import logging
 import secrets
 import signal
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.broadcast_sender import BroadcastMonitor, BroadcastSender, ChannelPace
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
@@ -77,7 +79,8 @@ def build_core(settings: Settings, *, kb: KnowledgeBase | None = None,
     translators = load_translators(settings.locales_dir)
     kb = kb or KnowledgeBase.from_directory(settings.kb_dir)
     services = Services(communes=CommuneDirectory.load(), kb=kb,
-                        staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids)
+                        staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids,
+                        broadcast_channels=settings.broadcast_channels)
     dispatcher = Dispatcher(session_factory, build_router(), translators, services,
                             clock=clock)
     scheduler = Scheduler(session_factory, clock, translators=translators, services=services)
@@ -100,6 +103,22 @@ def build_channels(settings: Settings, core: Core) -> list[Channel]:
     if settings.zalo_oa_enabled:
         channels.append(ZaloOAChannel.from_settings(settings, core))
     return channels
+
+
+def build_broadcasting(core: Core, channels: list[Channel], *, worker: str | None = None,
+                       monitor_interval: float = 3.0
+                       ) -> tuple[list[BroadcastSender], BroadcastMonitor]:
+    """A broadcast sender for each channel that pushes, and the progress monitor."""
+    settings = core.settings
+    lease = timedelta(seconds=settings.broadcast_lease_seconds)
+    senders = [BroadcastSender(core.session_factory, channel, core.translators,
+                               ChannelPace(*settings.pace(channel.name)), clock=core.clock,
+                               lease=lease, worker=worker)
+               for channel in channels if channel.name in settings.broadcast_channels]
+    monitor = BroadcastMonitor(core.session_factory, {c.name: c for c in channels},
+                               core.translators, clock=core.clock,
+                               interval=monitor_interval)
+    return senders, monitor
 
 
 async def serve(settings: Settings, host: str, port: int) -> None:
@@ -126,6 +145,10 @@ async def serve(settings: Settings, host: str, port: int) -> None:
             sender = OutboxSender(core.session_factory, channel, clock=core.clock)
             sender.start()
             senders.append(sender)
+    broadcast_senders, monitor = build_broadcasting(core, started)
+    for broadcast_sender in broadcast_senders:
+        broadcast_sender.start()
+    monitor.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -134,6 +157,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await stop.wait()
     finally:
         await core.scheduler.stop()
+        await monitor.stop()
+        for broadcast_sender in broadcast_senders:
+            await broadcast_sender.stop()
         for sender in senders:
             await sender.stop()
         for channel in reversed(started):

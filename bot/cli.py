@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     fairs_import.add_argument("file", help="the file (.csv or .xlsx), one fair a row")
     fairs_commands.add_parser("list", help="fairs, their booths and waitlists")
 
+    broadcasts = commands.add_parser("broadcasts", help="staff broadcasts and their delivery")
+    broadcasts_commands = broadcasts.add_subparsers(dest="broadcasts_command", required=True)
+    broadcasts_commands.add_parser("list", help="the latest broadcasts and their figures")
+    show = broadcasts_commands.add_parser("show", help="one broadcast's progress or report")
+    show.add_argument("id", type=int, help="the broadcast's number")
+
     _add_export_parser(commands)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -81,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_survey_admin(settings, args))
     if args.command == "fairs":
         return asyncio.run(_fair_admin(settings, args))
+    if args.command == "broadcasts":
+        return asyncio.run(_broadcast_admin(settings, args))
     if args.command == "export" and args.export_command == "registrations":
         return asyncio.run(_export_registrations(settings, args))
     if args.command == "export":
@@ -185,6 +193,16 @@ async def _export_survey(settings: Settings, args: argparse.Namespace) -> int:
     if args.output != "-":
         print(f"{rows} responses written to {args.output}", file=sys.stderr)
     return 0
+
+
+async def _broadcast_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import broadcast_admin
+    from handlers.i18n import DEFAULT_LOCALE, load_translators
+
+    if args.broadcasts_command == "show":
+        translator = load_translators(settings.locales_dir)[DEFAULT_LOCALE]
+        return await broadcast_admin.show_broadcast(settings.database_url, args.id, translator)
+    return await broadcast_admin.list_broadcasts(settings.database_url)
 
 
 async def _fair_admin(settings: Settings, args: argparse.Namespace) -> int:

@@ -70,6 +70,25 @@ class Settings:
     zalo_oa_refresh_token: str | None = None
     zalo_oa_api_base_url: str = ZALO_OA_API_BASE_URL
     zalo_oa_oauth_base_url: str = ZALO_OA_OAUTH_BASE_URL
+    # Broadcast pace per channel, shared by the workers sending on it (see README,
+    # "Broadcasts"). Telegram: about 30 messages a second per bot and 1 a second per chat;
+    # Zalo publishes no figure, so a conservative default.
+    telegram_messages_per_second: float = 30.0
+    telegram_messages_per_chat_per_second: float = 1.0
+    zalo_bot_messages_per_second: float = 5.0
+    zalo_oa_messages_per_second: float = 5.0
+    zalo_messages_per_chat_per_second: float = 1.0
+    # How long a sender holds the recipients it claimed; after a crash, another worker takes
+    # them over once it has passed.
+    broadcast_lease_seconds: float = 60.0
+
+    def pace(self, channel: str) -> tuple[float, float]:
+        """Messages a second on a channel, and per chat."""
+        if channel == "telegram":
+            return self.telegram_messages_per_second, self.telegram_messages_per_chat_per_second
+        if channel == "zalo_bot":
+            return self.zalo_bot_messages_per_second, self.zalo_messages_per_chat_per_second
+        return self.zalo_oa_messages_per_second, self.zalo_messages_per_chat_per_second
 
     def __post_init__(self) -> None:
         secret = self.telegram_webhook_secret
@@ -80,8 +99,20 @@ class Settings:
         if secret is not None and not ZALO_BOT_SECRET_PATTERN.fullmatch(secret):
             raise ValueError("ZALO_BOT_WEBHOOK_SECRET must be 8-256 characters of A-Z, a-z, "
                              "0-9, _ and -")
+        rates = (self.telegram_messages_per_second, self.telegram_messages_per_chat_per_second,
+                 self.zalo_bot_messages_per_second, self.zalo_oa_messages_per_second,
+                 self.zalo_messages_per_chat_per_second, self.broadcast_lease_seconds)
+        if any(rate <= 0 for rate in rates):
+            raise ValueError("message rates and the broadcast lease must be positive")
         if bool(self.zalo_oa_app_id) != bool(self.zalo_oa_secret_key):
             raise ValueError("ZALO_OA_APP_ID and ZALO_OA_SECRET_KEY go together")
+
+    @property
+    def broadcast_channels(self) -> tuple[str, ...]:
+        """The configured channels that push messages, which broadcasts go to."""
+        configured = (("telegram", self.telegram_token), ("zalo_bot", self.zalo_bot_token),
+                      ("zalo_oa", self.zalo_oa_enabled))
+        return tuple(name for name, on in configured if on)
 
     @property
     def zalo_oa_enabled(self) -> bool:
@@ -149,6 +180,14 @@ class Settings:
             zalo_oa_refresh_token=get("ZALO_OA_REFRESH_TOKEN"),
             zalo_oa_api_base_url=get("ZALO_OA_API_BASE_URL") or ZALO_OA_API_BASE_URL,
             zalo_oa_oauth_base_url=get("ZALO_OA_OAUTH_BASE_URL") or ZALO_OA_OAUTH_BASE_URL,
+            telegram_messages_per_second=float(get("TELEGRAM_MESSAGES_PER_SECOND") or 30),
+            telegram_messages_per_chat_per_second=float(
+                get("TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND") or 1),
+            zalo_bot_messages_per_second=float(get("ZALO_BOT_MESSAGES_PER_SECOND") or 5),
+            zalo_oa_messages_per_second=float(get("ZALO_OA_MESSAGES_PER_SECOND") or 5),
+            zalo_messages_per_chat_per_second=float(
+                get("ZALO_MESSAGES_PER_CHAT_PER_SECOND") or 1),
+            broadcast_lease_seconds=float(get("BROADCAST_LEASE_SECONDS") or 60),
         )
 
 

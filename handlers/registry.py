@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import (
+    broadcasts,
     eligibility,
     fairs,
     language,
@@ -20,12 +21,12 @@ from handlers.routing import Router
 
 def build_jobs() -> dict[str, JobHandler]:
     """The scheduled jobs the conversation defines, by kind."""
-    return {**fairs.JOBS}
+    return {**fairs.JOBS, **broadcasts.JOBS}
 
 
 def build_router() -> Router:
     router = Router()
     for module in (start, questions, eligibility, profile, language, privacy, staff,
-                   surveys, survey_results, fairs):
+                   surveys, survey_results, fairs, broadcasts):
         router.include(module.router)
     return router

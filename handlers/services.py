@@ -17,3 +17,5 @@ class Services:
     staff_answers: StaffAnswerSync
     admin_ids: frozenset[str] = frozenset()
     forms: FormCache = field(default_factory=FormCache)
+    # The channels broadcasts go to: those configured that push messages.
+    broadcast_channels: tuple[str, ...] = ()

@@ -69,6 +69,10 @@ class User(Base):
     # Set when the platform said the user blocked the bot (403, my_chat_member); cleared when
     # they write again or unblock. Nothing outside a direct reply is sent while it is set.
     blocked_at: Mapped[datetime | None]
+    # Set by /huydangky, cleared by /dangky: no broadcasts while it is set.
+    unsubscribed_at: Mapped[datetime | None]
+    # When the first broadcast they received (which says how to unsubscribe) was sent.
+    broadcast_notice_at: Mapped[datetime | None]
 
 
 class ConversationState(Base):
@@ -434,3 +438,93 @@ class ReplyWindow(Base):
     )
     opened_at: Mapped[datetime]
     replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class BroadcastStatus(StrEnum):
+    SCHEDULED = "scheduled"  # waits for its time; its recipients are not listed yet
+    SENDING = "sending"  # recipients are being listed (in batches) and sent to
+    DONE = "done"  # every recipient ended sent, blocked, not allowed or failed
+    CANCELLED = "cancelled"  # by staff before it finished; the rest was not sent
+
+
+class RecipientStatus(StrEnum):
+    QUEUED = "queued"  # waiting (next_attempt_at: not before then)
+    SENDING = "sending"  # claimed by a sender until lease_until
+    SENT = "sent"
+    BLOCKED = "blocked"  # the user blocked the bot
+    NOT_ALLOWED = "not_allowed"  # the platform does not let the bot write to them now
+    FAILED = "failed"  # refused for good, or out of attempts; last_error says why
+    CANCELLED = "cancelled"  # the broadcast was cancelled before this one was sent
+
+
+FINAL_RECIPIENT_STATUSES = (RecipientStatus.SENT, RecipientStatus.BLOCKED,
+                            RecipientStatus.NOT_ALLOWED, RecipientStatus.FAILED,
+                            RecipientStatus.CANCELLED)
+
+
+class Broadcast(Base):
+    """An announcement from staff to an audience of subscribers, on every channel that
+    pushes."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    # The audience as chosen (see storage.broadcasts.Audience.to_json).
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_by: Mapped[str] = mapped_column(String(96))  # channel:id of the staff member
+    # The staff member's user row, who gets the progress and the report.
+    staff_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    scheduled_at: Mapped[datetime]  # when sending starts (created_at for "send now")
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(96))
+    # Recipients are listed in batches by user id; all listed once this is True.
+    listed: Mapped[bool] = mapped_column(default=False)
+    listed_up_to: Mapped[int] = mapped_column(Integer, default=0)  # the last user id listed
+    # The progress message the staff member sees (where their channel can edit it) and the
+    # worker that may update it until progress_lease_until.
+    progress_message_id: Mapped[str | None] = mapped_column(String(64))
+    progress_text: Mapped[str | None] = mapped_column(Text)
+    progress_lease_until: Mapped[datetime | None]
+
+
+class BroadcastRecipient(Base):
+    """One recipient of one broadcast: the durable delivery row the senders claim."""
+
+    __tablename__ = "broadcast_recipients"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "user_id"),
+        # The senders' claim: due rows of one channel.
+        Index("ix_broadcast_recipients_claim", "channel", "status", "next_attempt_at"),
+        Index("ix_broadcast_recipients_broadcast_status", "broadcast_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    # Deleting one's data (/xoadulieu) deletes one's delivery rows with it.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=RecipientStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+
+
+class BroadcastSender(Base):
+    """A worker sending broadcasts on a channel, seen recently: the channel's rate is shared
+    between the live ones."""
+
+    __tablename__ = "broadcast_senders"
+
+    sender: Mapped[str] = mapped_column(String(96), primary_key=True)  # channel/worker
+    worker: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+    # Flood control this worker was told to obey (retry_after): the others hold back too.
+    paused_until: Mapped[datetime | None]

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.app_settings import AppSettingRepository
 from storage.audit import AuditRepository
+from storage.broadcasts import BroadcastRepository
 from storage.channel_tokens import ChannelTokenRepository, ReplyWindowRepository
 from storage.conversations import ConversationRepository
 from storage.db import WRITE_LOCK
@@ -44,6 +45,7 @@ class UnitOfWork:
     media: MediaRepository
     channel_tokens: ChannelTokenRepository
     reply_windows: ReplyWindowRepository
+    broadcasts: BroadcastRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -72,6 +74,7 @@ class UnitOfWork:
         self.media = MediaRepository(session)
         self.channel_tokens = ChannelTokenRepository(session)
         self.reply_windows = ReplyWindowRepository(session)
+        self.broadcasts = BroadcastRepository(session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

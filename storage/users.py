@@ -12,6 +12,7 @@ from storage._upsert import insert_ignoring_conflict
 from storage.establishments import EstablishmentRepository
 from storage.models import (
     AuditEntry,
+    Broadcast,
     ConversationState,
     DeliveryStatus,
     OutboxMessage,
@@ -119,6 +120,10 @@ class UserRepository:
                               .values(actor=reference))
         await session.execute(update(AuditEntry).where(AuditEntry.target == key)
                               .values(target=reference))
+        await session.execute(update(Broadcast).where(Broadcast.created_by == key)
+                              .values(created_by=reference))
+        await session.execute(update(Broadcast).where(Broadcast.cancelled_by == key)
+                              .values(cancelled_by=reference))
         await session.execute(update(Question).where(Question.answered_by == key)
                               .values(answered_by=reference))
         await session.execute(update(StaffAnswer).where(StaffAnswer.added_by == key)

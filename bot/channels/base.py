@@ -47,10 +47,24 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def deliver(self, channel_user_id: str,
-                      replies: Sequence[Reply]) -> list[DeliveryOutcome]:
+    async def deliver(self, channel_user_id: str, replies: Sequence[Reply], *,
+                      paced: bool = False) -> list[DeliveryOutcome]:
         """Send replies in order, one outcome per reply tried: every one SENT but possibly
-        the last, which says why sending stopped there (the rest were not tried)."""
+        the last, which says why sending stopped there (the rest were not tried).
+
+        `paced`: the caller paces its sends and obeys flood control itself (the broadcast
+        sender), so a 429 comes back at once as RETRY_AFTER instead of being waited out."""
+
+
+class EditableChannel(Channel, Protocol):
+    """A channel whose sent messages can be changed afterwards (`capabilities.edit`), as the
+    progress message of a broadcast is."""
+
+    async def send_editable(self, channel_user_id: str, text: str) -> str | None:
+        """Send a text; its message id, or None when it could not be sent."""
+
+    async def edit(self, channel_user_id: str, message_id: str, text: str) -> bool:
+        """Replace a sent message's text; False when that failed."""
 
 
 class RepliesNotSent(Exception):

@@ -48,8 +48,8 @@ class ConsoleChat:
     async def stop(self) -> None:
         pass
 
-    async def deliver(self, channel_user_id: str,
-                      replies: Sequence[Reply]) -> list[DeliveryOutcome]:
+    async def deliver(self, channel_user_id: str, replies: Sequence[Reply], *,
+                      paced: bool = False) -> list[DeliveryOutcome]:
         """Print replies in the terminal (there is one user: the operator)."""
         for reply in replies:
             self._stdout.write(self._render(reply) + "\n")

@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from telegram import (
@@ -49,6 +49,27 @@ CAPABILITIES = Capabilities(
 __all__ = ["CHANNEL", "RepliesNotSent", "TelegramChannel"]
 
 
+# `rate_limit_args` of a send whose caller paces itself and obeys flood control (broadcasts).
+PACED = -1
+
+
+class _RateLimiter(AIORateLimiter):
+    """PTB's limiter, which waits out a 429 and retries, pausing every request meanwhile;
+    a PACED send gets its 429 back at once instead: the broadcast sender pauses the whole
+    channel itself, and requests piled up behind PTB's pause would go out in one burst."""
+
+    async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any],
+                              endpoint: str, data: dict[str, Any],
+                              rate_limit_args: int | None) -> Any:
+        if rate_limit_args != PACED:
+            return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                 rate_limit_args)
+        # PTB's own step (v22): its overall limiter and its pause after another 429, once.
+        return await self._run_request(chat=data.get("chat_id") is not None, group=False,
+                                       allow_paid_broadcast=False, callback=callback,
+                                       args=args, kwargs=kwargs)
+
+
 class TelegramChannel:
     """Wraps a PTB Application: polling, or webhook updates fed from our aiohttp server."""
 
@@ -70,8 +91,10 @@ class TelegramChannel:
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token)
-            # Waits out a 429 retry_after and retries, instead of dropping a reply.
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            # Waits out a 429 retry_after and retries, instead of dropping a reply; paces
+            # every send to the bot's overall limit (replies and broadcasts together).
+            .rate_limiter(_RateLimiter(
+                overall_max_rate=settings.telegram_messages_per_second, max_retries=3))
         )
         if settings.telegram_api_base_url:
             base = settings.telegram_api_base_url.rstrip("/")
@@ -180,11 +203,12 @@ class TelegramChannel:
             await self._core.deliveries.set_blocked(
                 CHANNEL, str(change.chat.id), blocked=status == ChatMemberStatus.BANNED)
 
-    async def deliver(self, channel_user_id: str, replies: Sequence[Reply]
-                      ) -> list[DeliveryOutcome]:
+    async def deliver(self, channel_user_id: str, replies: Sequence[Reply], *,
+                      paced: bool = False) -> list[DeliveryOutcome]:
         """Send replies in order; stops at the first that could not be sent whole."""
         bot = self.application.bot
         chat_id = int(channel_user_id)
+        limit = {"rate_limit_args": PACED} if paced else {}
         outcomes: list[DeliveryOutcome] = []
         for reply in replies:
             try:
@@ -193,23 +217,42 @@ class TelegramChannel:
                 if formatted is not None and buttons_fit(reply.choices, self.capabilities):
                     # Title in bold and sources as links: one message, its buttons under it.
                     await bot.send_message(chat_id, formatted, parse_mode=ParseMode.HTML,
-                                           reply_markup=_keyboard(reply.choices))
+                                           reply_markup=_keyboard(reply.choices), **limit)
                 else:
                     for message in render(reply, self.capabilities):
                         await bot.send_message(chat_id, message.text,
-                                               reply_markup=_keyboard(message.buttons))
+                                               reply_markup=_keyboard(message.buttons), **limit)
                 if reply.document:
                     upload = InputFile(reply.document.content, filename=reply.document.filename)
                     if reply.document.mime_type == "image/png":
                         # Charts: shown in the chat as a picture, not a file to open.
-                        await bot.send_photo(chat_id, upload)
+                        await bot.send_photo(chat_id, upload, **limit)
                     else:
-                        await bot.send_document(chat_id, upload)
+                        await bot.send_document(chat_id, upload, **limit)
             except TelegramError as error:
                 outcomes.append(outcome_of(error))
                 return outcomes
             outcomes.append(SENT)
         return outcomes
+
+    async def send_editable(self, channel_user_id: str, text: str) -> str | None:
+        try:
+            message = await self.application.bot.send_message(int(channel_user_id), text)
+        except TelegramError as error:
+            logger.info("telegram: editable message not sent (%s)", type(error).__name__)
+            return None
+        return str(message.message_id)
+
+    async def edit(self, channel_user_id: str, message_id: str, text: str) -> bool:
+        try:
+            await self.application.bot.edit_message_text(
+                text, chat_id=int(channel_user_id), message_id=int(message_id))
+        except BadRequest as error:
+            return "not modified" in str(error).lower()
+        except TelegramError as error:
+            logger.info("telegram: message not edited (%s)", type(error).__name__)
+            return False
+        return True
 
     async def _set_commands(self) -> None:
         router = self._core.dispatcher.router

@@ -135,8 +135,8 @@ class WebChat:
     async def stop(self) -> None:
         pass
 
-    async def deliver(self, channel_user_id: str,
-                      replies: Sequence[Reply]) -> list[DeliveryOutcome]:
+    async def deliver(self, channel_user_id: str, replies: Sequence[Reply], *,
+                      paced: bool = False) -> list[DeliveryOutcome]:
         """Nothing is pushed to a web page: it fetches its queued messages (`inbox`)."""
         return [DeliveryOutcome(Outcome.NOT_ALLOWED, error="the web page fetches its messages")]
 

@@ -173,8 +173,8 @@ class ZaloBotChannel:
 
     # ------------------------------------------------------------------ sending
 
-    async def deliver(self, channel_user_id: str, replies: Sequence[Reply]
-                      ) -> list[DeliveryOutcome]:
+    async def deliver(self, channel_user_id: str, replies: Sequence[Reply], *,
+                      paced: bool = False) -> list[DeliveryOutcome]:
         """Send replies in order; stops at the first that could not be sent whole."""
         outcomes: list[DeliveryOutcome] = []
         for reply in replies:

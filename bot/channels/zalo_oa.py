@@ -304,8 +304,8 @@ class ZaloOAChannel:
 
     # ------------------------------------------------------------------ sending
 
-    async def deliver(self, channel_user_id: str, replies: Sequence[Reply]
-                      ) -> list[DeliveryOutcome]:
+    async def deliver(self, channel_user_id: str, replies: Sequence[Reply], *,
+                      paced: bool = False) -> list[DeliveryOutcome]:
         """Send replies in order as consultation messages, each within the reply window;
         stops at the first that could not be sent whole."""
         outcomes: list[DeliveryOutcome] = []

@@ -63,6 +63,7 @@ import html
 import ipaddress
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -236,6 +237,9 @@ class WebhookDelivery(NamedTuple):
     error: str | None
 
 
+_SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+
+
 @dataclass
 class _InjectedFailure:
     error_code: int
@@ -407,6 +411,14 @@ class FakeTelegram(LoopbackFake):
         self._ids = itertools.count(1)
         self._poll_generation = 0
         self._delivery_lock = asyncio.Lock()
+        # Flood control (off until `enforce_rate`): token buckets, overall and per chat.
+        self._rate: tuple[float, float, float, float] | None = None
+        self._bucket = (0.0, 0.0)  # (tokens, at)
+        self._chat_buckets: dict[int, tuple[float, float]] = {}
+        self._flood_until = 0.0
+        self.flood_replies = 0  # 429s answered, whatever the cause
+        # (from, until) of each 429 of a `flood()`: when it told the bot not to send.
+        self.flood_windows: list[tuple[float, float]] = []
 
         handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getMe": self._get_me,
@@ -459,6 +471,7 @@ class FakeTelegram(LoopbackFake):
         self.record(method, params)
         try:
             self._raise_injected_failure(method)
+            self._flood_control(method, params)
             result = await handler(params)
         except ApiError as exc:
             return exc.response()
@@ -509,6 +522,45 @@ class FakeTelegram(LoopbackFake):
             )
         failure = _InjectedFailure(error_code, description, parameters)
         self.inject_failure(known[0], failure, times)
+
+    def enforce_rate(self, per_second: float, per_chat_per_second: float = 1.0, *,
+                     burst: float | None = None, chat_burst: float = 3.0) -> None:
+        """Answer 429 "retry after 1" to a message sent beyond `per_second` overall or
+        `per_chat_per_second` to one chat, as Telegram's flood control does (token buckets
+        allowing short bursts: `burst` overall, default a tenth of a second's worth)."""
+        self._rate = (per_second, per_chat_per_second,
+                      burst if burst is not None else max(1.0, per_second / 10), chat_burst)
+
+    def flood(self, seconds: float) -> None:
+        """A burst of flood control: every message for `seconds` gets a 429."""
+        self._flood_until = time.monotonic() + seconds
+
+    def _flood_control(self, method: str, params: dict[str, Any]) -> None:
+        if method not in _SENDS:
+            return
+        now = time.monotonic()
+        if now < self._flood_until:
+            retry_after = math.ceil(self._flood_until - now)
+            self.flood_windows.append((now, now + retry_after))
+            self._too_many(retry_after)
+        if self._rate is None:
+            return
+        per_second, per_chat, burst, chat_burst = self._rate
+        tokens, at = self._bucket
+        tokens = min(burst, tokens + (now - at) * per_second) if at else burst
+        chat_id = params.get("chat_id")
+        chat_tokens, chat_at = self._chat_buckets.get(chat_id, (chat_burst, now))
+        chat_tokens = min(chat_burst, chat_tokens + (now - chat_at) * per_chat)
+        if tokens < 1 or chat_tokens < 1:
+            self._bucket = (tokens, now)
+            self._too_many(1)
+        self._bucket = (tokens - 1, now)
+        self._chat_buckets[chat_id] = (chat_tokens - 1, now)
+
+    def _too_many(self, retry_after: int) -> None:
+        self.flood_replies += 1
+        raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
+                       {"retry_after": retry_after})
 
     def _raise_injected_failure(self, method: str) -> None:
         failure = self.take_failure(method)

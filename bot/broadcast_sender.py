@@ -1,0 +1,423 @@
+"""Sending broadcasts: one sender per channel that pushes, and one progress monitor per worker.
+
+A sender claims due recipient rows in short transactions (`FOR UPDATE SKIP LOCKED`, under a
+lease), sends them through the channel's `deliver()` paced by `ChannelPace`, and records each
+outcome a fraction of a second later: sent, later (flood control: the whole channel waits
+`retry_after`; a network or server error: backoff), blocked, not allowed, or failed with its
+error. A worker killed mid-way leaves its claimed rows to whoever claims after the lease, so
+only the messages in flight at the kill (sent, not yet recorded) may go twice.
+
+Workers sending on one channel share its rate: each records a heartbeat and paces itself at
+the channel's rate divided by the live senders; a worker told to wait by flood control
+records until when, and the others wait too from their next heartbeat.
+
+The monitor updates each running broadcast's progress message in place where the staff
+member's channel can edit, marks it done once every recipient ended, and queues the final
+report through the outbox (so it reaches staff on any channel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import socket
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery import Clock, DeliveryOutcome, Outcome, utc_now
+from handlers.broadcasts.messages import progress_text, recipient_reply, report_text
+from handlers.error_report import anonymous_traceback
+from handlers.i18n import DEFAULT_LOCALE, Translator
+from storage.broadcasts import Claimed
+from storage.models import RecipientStatus
+from storage.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.channels.base import Channel, EditableChannel
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+FIRST_BACKOFF = timedelta(seconds=5)
+MAX_BACKOFF = timedelta(minutes=10)
+HEARTBEAT_EVERY = 1.0  # seconds
+ALIVE = timedelta(seconds=2.5)  # a sender not seen for this long no longer shares the rate
+MAX_CHATS_REMEMBERED = 100_000
+CATCH_UP_SECONDS = 1 / 15
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+class ChannelPace:
+    """At most `per_second` messages a second on a channel (spaced evenly) and one every
+    1/`per_chat` seconds to one chat; `pause()` holds the whole channel (flood control)."""
+
+    def __init__(self, per_second: float, per_chat: float, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self._interval = 1 / per_second
+        self._chat_interval = 1 / per_chat
+        self._clock = clock
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._chats: OrderedDict[str, float] = OrderedDict()
+
+    def share(self, senders: int) -> None:
+        """Pace at this worker's share of the channel's rate."""
+        self._interval = max(senders, 1) / self.per_second
+
+    @property
+    def rate(self) -> float:
+        return 1 / self._interval
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    async def wait(self, chat: str) -> None:
+        """Wait for a slot to send to `chat`."""
+        while True:
+            now = self._clock()
+            if now < self._paused_until:
+                await asyncio.sleep(self._paused_until - now)
+                continue
+            # A send that comes late (the loop was busy) may use the slots of the last
+            # fifteenth of a second left unused, so the pace holds on a loaded machine; as
+            # a time, so workers sharing a channel catch up no more together than one alone.
+            slot = max(now - CATCH_UP_SECONDS, self._next, self._chats.get(chat, 0.0))
+            self._next = slot + self._interval
+            self._chats[chat] = max(slot, now) + self._chat_interval
+            self._chats.move_to_end(chat)
+            while len(self._chats) > MAX_CHATS_REMEMBERED:
+                self._chats.popitem(last=False)
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            if self._clock() >= self._paused_until:
+                return
+
+
+@dataclass
+class _Result:
+    item: Claimed
+    outcome: DeliveryOutcome
+
+
+class BroadcastSender:
+    """Sends the broadcasts' recipients of one channel."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], channel: Channel,
+                 translators: Mapping[str, Translator], pace: ChannelPace, *,
+                 clock: Clock = utc_now, lease: timedelta = timedelta(seconds=60),
+                 worker: str | None = None, idle: float = 1.0,
+                 settle_every: float = 0.1, batch: int | None = None) -> None:
+        self._session_factory = session_factory
+        self._channel = channel
+        self._translators = translators
+        self.pace = pace
+        self._clock = clock
+        self._lease = lease
+        self._worker = worker or worker_name()
+        self._idle = idle
+        self._settle_every = settle_every
+        # Enough in flight to keep the pace while the platform takes up to 200 ms to answer
+        # (a loaded machine's loopback too); more would only grow the HTTP connection pool,
+        # which costs CPU.
+        self._concurrency = min(64, max(8, math.ceil(pace.per_second / 5)))
+        self._fixed_batch = batch
+        # Claimed rows with the time (monotonic) after which they are given back unsent, so
+        # a row is never sent once its lease may have passed to another sender.
+        self._queue: asyncio.Queue[tuple[Claimed, float]] = asyncio.Queue()
+        self._results: list[_Result] = []
+        self._given_back: list[Claimed] = []
+        self._texts: dict[int, str] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._last_heartbeat = -math.inf
+        self._flood_until: datetime | None = None  # told by the platform, shared with others
+        self.sent = 0  # this process's count, for benchmarks and logs
+
+    def start(self) -> None:
+        name = self._channel.name
+        self._tasks = [asyncio.create_task(self._claim_loop(), name=f"bcast-claim-{name}"),
+                       asyncio.create_task(self._settle_loop(), name=f"bcast-settle-{name}")]
+        self._tasks += [asyncio.create_task(self._send_loop(), name=f"bcast-send-{name}")
+                        for _ in range(self._concurrency)]
+
+    async def stop(self) -> None:
+        """Stop sending; what is claimed and not sent is given back at once."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        unsent = []
+        while not self._queue.empty():
+            unsent.append(self._queue.get_nowait()[0])
+        try:
+            await self._settle_now()
+            async with UnitOfWork(self._session_factory) as uow:
+                await uow.broadcasts.settle([_given_back(item, self._clock())
+                                             for item in unsent])
+                await uow.broadcasts.leave(self._worker)
+                await uow.commit()
+        except Exception as error:  # the leases run out: nothing is lost
+            logger.warning("broadcast sender could not give back its rows: %s",
+                           anonymous_traceback(error))
+
+    # --- claiming ---------------------------------------------------------------------
+
+    async def _claim_loop(self) -> None:
+        while True:
+            try:
+                claimed = await self.claim_once()
+            except Exception as error:  # the database may be down: try again
+                logger.error("broadcast claim failed: %s", anonymous_traceback(error))
+                claimed = 0
+            if not claimed:
+                await asyncio.sleep(self._idle)
+
+    async def claim_once(self) -> int:
+        """Claim a batch when the queue runs low; returns how many were claimed (0 also
+        when the queue is full enough)."""
+        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_EVERY:
+            await self._heartbeat()
+        # Half a second's sends at this worker's pace: rows wait little between their claim
+        # and their send, far less than the lease.
+        batch = self._fixed_batch or max(5, math.ceil(self.pace.rate / 2))
+        if self._queue.qsize() >= batch:
+            await asyncio.sleep(0.02)
+            return -1
+        now = self._clock()
+        async with UnitOfWork(self._session_factory) as uow:
+            claimed = await uow.broadcasts.claim(self._channel.name, now, self._lease, batch)
+            missing = {c.broadcast_id for c in claimed} - set(self._texts)
+            for broadcast_id in missing:
+                broadcast = await uow.broadcasts.get(broadcast_id)
+                self._texts[broadcast_id] = broadcast.text if broadcast else ""
+            await uow.commit()
+        give_back_at = time.monotonic() + self._lease.total_seconds() / 2
+        for item in claimed:
+            self._queue.put_nowait((item, give_back_at))
+        return len(claimed)
+
+    async def _heartbeat(self) -> None:
+        """Say this worker sends on the channel, and until when flood control told it to
+        wait; take its share of the rate, and any other worker's wait."""
+        now = self._clock()
+        paused_until = self._flood_until if self._flood_until and \
+            self._flood_until > now else None
+        async with UnitOfWork(self._session_factory) as uow:
+            senders, paused = await uow.broadcasts.heartbeat(
+                self._worker, self._channel.name, now, ALIVE, paused_until)
+            await uow.commit()
+        self.pace.share(senders)
+        if paused is not None and paused > now:
+            self.pace.pause((paused - now).total_seconds())
+        self._last_heartbeat = time.monotonic()
+
+    # --- sending ----------------------------------------------------------------------
+
+    async def _send_loop(self) -> None:
+        while True:
+            item, give_back_at = await self._queue.get()
+            await self.pace.wait(item.channel_user_id)
+            if time.monotonic() > give_back_at:  # held too long (flood control)
+                self._given_back.append(item)
+                continue
+            try:
+                outcome = await self._send(item)
+            except Exception as error:  # an adapter bug must not lose the row
+                outcome = DeliveryOutcome(Outcome.FAILED, transient=True,
+                                          error=type(error).__name__)
+                logger.error("broadcast send failed: %s", anonymous_traceback(error))
+            if outcome.kind is Outcome.RETRY_AFTER:
+                self._obey(outcome)
+            self._results.append(_Result(item, outcome))
+
+    async def send_one(self) -> None:
+        """Send one claimed recipient and record how it went (tests step through this)."""
+        item, _give_back_at = self._queue.get_nowait()
+        await self.pace.wait(item.channel_user_id)
+        outcome = await self._send(item)
+        if outcome.kind is Outcome.RETRY_AFTER:
+            self._obey(outcome)
+        self._results.append(_Result(item, outcome))
+        await self._settle_now()
+
+    def _obey(self, outcome: DeliveryOutcome) -> None:
+        """Flood control: pause the channel here, and tell the other workers at once."""
+        self.pace.pause(outcome.retry_after)
+        until = self._clock() + timedelta(seconds=outcome.retry_after)
+        if self._flood_until is None or until > self._flood_until:
+            self._flood_until = until
+        self._last_heartbeat = -math.inf
+
+    async def _send(self, item: Claimed) -> DeliveryOutcome:
+        i18n = self._translators.get(item.locale) or self._translators[DEFAULT_LOCALE]
+        reply = recipient_reply(self._texts.get(item.broadcast_id, ""), i18n,
+                                first=item.needs_notice)
+        outcomes = await self._channel.deliver(item.channel_user_id, [reply], paced=True)
+        return outcomes[-1] if outcomes else DeliveryOutcome(Outcome.FAILED,
+                                                             error="nothing sent")
+
+    # --- recording outcomes -----------------------------------------------------------
+
+    async def _settle_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._settle_every)
+            try:
+                await self._settle_now()
+            except Exception as error:  # kept for the next round
+                logger.error("broadcast outcomes not recorded: %s",
+                             anonymous_traceback(error))
+
+    async def _settle_now(self) -> None:
+        results, self._results = self._results, []
+        given_back, self._given_back = self._given_back, []
+        if not results and not given_back:
+            return
+        now = self._clock()
+        updates: list[tuple[Claimed, str, dict]] = [_given_back(item, now)
+                                                    for item in given_back]
+        noticed: list[int] = []
+        blocked: list[str] = []
+        for result in results:
+            item, outcome = result.item, result.outcome
+            updates.append(self._row_update(item, outcome, now))
+            if outcome.kind is Outcome.SENT:
+                if item.needs_notice:
+                    noticed.append(item.user_id)
+            elif outcome.kind is Outcome.BLOCKED:
+                blocked.append(item.channel_user_id)
+        try:
+            async with UnitOfWork(self._session_factory) as uow:
+                await uow.broadcasts.settle(updates)
+                await uow.broadcasts.mark_notice_given(noticed, now)
+                for channel_user_id in blocked:
+                    await uow.users.set_blocked(self._channel.name, channel_user_id, now)
+                await uow.commit()
+        except BaseException:  # cancelled too: stop() records them
+            self._results = results + self._results
+            self._given_back = given_back + self._given_back
+            raise
+        self.sent += sum(1 for r in results if r.outcome.kind is Outcome.SENT)
+
+    def _row_update(self, item: Claimed, outcome: DeliveryOutcome, now: datetime
+                    ) -> tuple[Claimed, str, dict]:
+        error = outcome.error[:64] if outcome.error else None
+        if outcome.kind is Outcome.SENT:
+            return item, RecipientStatus.SENT, {"sent_at": now, "last_error": None}
+        if outcome.kind is Outcome.RETRY_AFTER:  # flood control is not the row's fault
+            return item, RecipientStatus.QUEUED, {
+                "next_attempt_at": now + timedelta(seconds=outcome.retry_after),
+                "attempts": item.attempts - 1, "last_error": error}
+        if outcome.kind is Outcome.BLOCKED:
+            return item, RecipientStatus.BLOCKED, {"last_error": error}
+        if outcome.kind is Outcome.NOT_ALLOWED:
+            return item, RecipientStatus.NOT_ALLOWED, {"last_error": error}
+        if outcome.transient and item.attempts < MAX_ATTEMPTS:
+            backoff = min(FIRST_BACKOFF * 2 ** (item.attempts - 1), MAX_BACKOFF)
+            logger.info("broadcast recipient #%s: %s, tried again in %s", item.id, error,
+                        backoff)
+            return item, RecipientStatus.QUEUED, {"next_attempt_at": now + backoff,
+                                                     "last_error": error}
+        return item, RecipientStatus.FAILED, {"last_error": error or outcome.kind}
+
+
+def _given_back(item: Claimed, now: datetime) -> tuple[Claimed, str, dict]:
+    """A claimed row put back unsent, due at once, its attempt not counted."""
+    return item, RecipientStatus.QUEUED, {"attempts": item.attempts - 1, "next_attempt_at": now}
+
+
+class BroadcastMonitor:
+    """Progress messages, completion and final reports of running broadcasts."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession],
+                 channels: Mapping[str, Channel], translators: Mapping[str, Translator], *,
+                 clock: Clock = utc_now, interval: float = 3.0) -> None:
+        self._session_factory = session_factory
+        self._channels = channels
+        self._translators = translators
+        self._clock = clock
+        self._interval = interval
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="broadcast-monitor")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except Exception as error:
+                logger.error("broadcast progress failed: %s", anonymous_traceback(error))
+            await asyncio.sleep(self._interval)
+
+    async def check(self) -> int:
+        """Report on every running broadcast this worker has the turn for; returns how many
+        finished."""
+        async with UnitOfWork(self._session_factory) as uow:
+            running = [b.id for b in await uow.broadcasts.sending()]
+        finished = 0
+        for broadcast_id in running:
+            finished += await self._report(broadcast_id)
+        return finished
+
+    async def _report(self, broadcast_id: int) -> bool:
+        now = self._clock()
+        async with UnitOfWork(self._session_factory) as uow:
+            repo = uow.broadcasts
+            if not await repo.take_progress_turn(broadcast_id, now,
+                                                 timedelta(seconds=self._interval * 2)):
+                return False
+            done = await repo.finish_if_done(broadcast_id, now)
+            broadcast = await repo.get(broadcast_id)
+            assert broadcast is not None
+            await uow.commit()  # hold the turn while talking to the platform
+            staff = await uow.users.get(broadcast.staff_user_id) if (
+                broadcast.staff_user_id) else None
+            i18n = self._translators.get(staff.locale if staff else DEFAULT_LOCALE) or \
+                self._translators[DEFAULT_LOCALE]
+            counts = await repo.counts(broadcast_id)
+            window = timedelta(seconds=30)
+            recent = await repo.sent_since(broadcast_id, now - window)
+            left = counts.get(RecipientStatus.QUEUED, 0) + counts.get(RecipientStatus.SENDING, 0)
+            eta = left / (recent / window.total_seconds()) if recent else None
+            text = progress_text(broadcast, counts, i18n, eta_seconds=eta,
+                                 listing=not broadcast.listed)
+            if done:
+                errors = await repo.errors(broadcast_id)
+                await uow.audit.record(actor="system", action="broadcast.finish",
+                                       target=f"broadcast:{broadcast_id}", now=now,
+                                       details={"counts": counts})
+                if staff is not None:
+                    await uow.outbox.add(staff.id, report_text(broadcast, counts, errors, i18n),
+                                         now)
+                await uow.commit()
+                logger.info("broadcast #%s finished: %s", broadcast_id, counts)
+            message_id = broadcast.progress_message_id
+            if staff is None or text == broadcast.progress_text:
+                return done
+            channel = self._channels.get(staff.channel)
+            if channel is None or not channel.capabilities.edit:
+                return done
+            editable = cast("EditableChannel", channel)
+            if message_id is None:
+                message_id = await editable.send_editable(staff.channel_user_id, text)
+            elif not await editable.edit(staff.channel_user_id, message_id, text):
+                return done
+            broadcast.progress_message_id, broadcast.progress_text = message_id, text
+            await uow.commit()
+        return done

@@ -1,0 +1,28 @@
+"""Subscriptions to the centre's announcements: /huydangky stops them, /dangky starts them
+again. Both work at any time, even in the middle of a form."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.routing import Router
+from handlers.types import Incoming, Reply
+
+router = Router()
+
+
+@router.command("huydangky", "unsubscribe", description=N_("Stop the centre's announcements"),
+                keeps_flow=True)
+async def unsubscribe(msg: Incoming, ctx: Context) -> list[Reply]:
+    if ctx.user.unsubscribed_at is None:
+        ctx.user.unsubscribed_at = ctx.now
+    return [Reply(ctx._("Done: you will no longer receive the centre's announcements. Type "
+                        "/dangky to receive them again."))]
+
+
+@router.command("dangky", "subscribe", description=N_("Receive the centre's announcements"),
+                keeps_flow=True)
+async def subscribe(msg: Incoming, ctx: Context) -> list[Reply]:
+    ctx.user.unsubscribed_at = None
+    return [Reply(ctx._("Done: you will receive the centre's announcements (new programmes, "
+                        "fairs, surveys). Type /huydangky to stop them at any time."))]
