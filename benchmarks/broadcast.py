@@ -48,7 +48,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -57,41 +56,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from benchmarks.machine import machine_speed
+from benchmarks.scratch_db import scratch_database
 from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
 from storage.models import RecipientStatus
 
 BENCH_DATABASE = "bench_broadcast"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TOKEN = "424242:BENCH-TOKEN"
 FIRST_CHAT = 10_000_000
 LEASE_SECONDS = 10.0
 FLOOD_AT = (0.15, 0.55, 0.8)  # of the recipients sent
 FLOOD_SECONDS = 1.0  # as long as the retry_after it answers
 KILL_AT = 0.4
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-def postgres_database(server_url: str) -> str:
-    url = make_url(server_url)
-    if not url.drivername.startswith("postgresql") or url.host not in LOOPBACK:
-        raise SystemExit("TEST_DATABASE_URL must be a postgresql URL on a loopback host")
-    asyncio.run(_admin(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-    asyncio.run(_admin(server_url, f"CREATE DATABASE {BENCH_DATABASE}"))
-    bench_url = url.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    upgrade(bench_url)
-    return bench_url
 
 
 def settings_for(database_url: str, api_url: str, limit: float):
@@ -298,19 +276,9 @@ def main() -> int:
         return 0
     speed = machine_speed()
     server_url = os.environ.get("TEST_DATABASE_URL")
-    with tempfile.TemporaryDirectory() as tmp:
-        if server_url:
-            database_url = postgres_database(server_url)
-        else:
-            database_url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
-            upgrade(database_url)
-        try:
-            result = asyncio.run(run(database_url, args.recipients, args.limit, args.workers,
-                                     faults=not args.no_faults))
-        finally:
-            if server_url:
-                asyncio.run(_admin(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} "
-                                               "WITH (FORCE)"))
+    with scratch_database(server_url, BENCH_DATABASE) as database_url:
+        result = asyncio.run(run(database_url, args.recipients, args.limit, args.workers,
+                                 faults=not args.no_faults))
     result["backend"] = "postgresql" if server_url else "sqlite"
     result["machine_loop_s"] = speed
     print(json.dumps(result))

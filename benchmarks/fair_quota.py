@@ -38,7 +38,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -47,40 +46,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from benchmarks.machine import machine_speed
+from benchmarks.scratch_db import scratch_database
 from handlers.fairs import booking
 from storage.db import create_engine, create_session_factory
-from storage.migrate import upgrade
 from storage.models import ACTIVE, HOLDING, FairStatus, RegistrationStatus
 from storage.uow import UnitOfWork
 
 BENCH_DATABASE = "bench_fairs"
 TARGET_SECONDS = 2.0  # PostgreSQL, 100 attempts
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-async def _admin(url: str, statement: str) -> None:
-    """Run a statement outside a transaction (CREATE/DROP DATABASE) on the server of `url`."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-def postgres_database(server_url: str) -> str:
-    """A new, migrated database on the server of `server_url`; its URL."""
-    url = make_url(server_url)
-    if not url.drivername.startswith("postgresql") or url.host not in LOOPBACK:
-        raise SystemExit("TEST_DATABASE_URL must be a postgresql URL on a loopback host")
-    asyncio.run(_admin(server_url, f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-    asyncio.run(_admin(server_url, f"CREATE DATABASE {BENCH_DATABASE}"))
-    bench_url = url.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    upgrade(bench_url)
-    return bench_url
 
 
 async def prepare(factory: Any, attempts: int, quota: int, seed: int
@@ -188,18 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers is None:
         args.workers = 2 if backend == "postgresql" else 1
     speed = machine_speed()
-    with tempfile.TemporaryDirectory() as workdir:
-        if server_url:
-            url = postgres_database(server_url)
-        else:
-            url = f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
-            upgrade(url)
-        try:
-            result = asyncio.run(run(url, backend, args))
-        finally:
-            if server_url:
-                asyncio.run(_admin(server_url,
-                                   f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
+    with scratch_database(server_url, BENCH_DATABASE) as url:
+        result = asyncio.run(run(url, backend, args))
     result["machine_loop_s"] = speed
     print(json.dumps(result))
     missed = result["overbooked"] or result["duplicates"] or (

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import BackgroundLoop
 from bot.delivery import Clock, DeliveryOutcome, Outcome, utc_now
 from handlers.broadcasts.messages import progress_text, recipient_reply, report_text
 from handlers.error_report import anonymous_traceback
@@ -336,34 +337,21 @@ def _given_back(item: Claimed, now: datetime) -> tuple[Claimed, str, dict]:
     return item, RecipientStatus.QUEUED, {"attempts": item.attempts - 1, "next_attempt_at": now}
 
 
-class BroadcastMonitor:
+class BroadcastMonitor(BackgroundLoop):
     """Progress messages, completion and final reports of running broadcasts."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession],
                  channels: Mapping[str, Channel], translators: Mapping[str, Translator], *,
                  clock: Clock = utc_now, interval: float = 3.0) -> None:
+        super().__init__("broadcast-monitor", interval)
         self._session_factory = session_factory
         self._channels = channels
         self._translators = translators
         self._clock = clock
-        self._interval = interval
-        self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="broadcast-monitor")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception as error:
-                logger.error("broadcast progress failed: %s", anonymous_traceback(error))
-            await asyncio.sleep(self._interval)
+    async def tick(self) -> bool:
+        await self.check()
+        return False
 
     async def check(self) -> int:
         """Report on every running broadcast this worker has the turn for; returns how many

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import BackgroundLoop
 from bot.delivery import Clock, DeliveryOutcome, Outcome, utc_now
-from handlers.error_report import anonymous_traceback
 from handlers.stored_replies import queued_reply
 from handlers.types import Reply
 from storage.models import DeliveryStatus
@@ -45,38 +45,23 @@ class Leased:
     attempts: int
 
 
-class OutboxSender:
+class OutboxSender(BackgroundLoop):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], channel: Channel,
                  *, clock: Clock = utc_now, interval: float = 2.0,
                  batch: int = 20, lease: timedelta = LEASE,
                  max_attempts: int = MAX_ATTEMPTS) -> None:
+        super().__init__(f"outbox-{channel.name}", interval)
         self._session_factory = session_factory
         self._channel = channel.name
         self._deliver = channel.deliver
         self._clock = clock
-        self._interval = interval
         self._batch = batch
         self._lease = lease
         self._max_attempts = max_attempts
         self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"outbox-{self._channel}")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                sent = await self.deliver_once()
-            except Exception as error:  # keep the loop alive; the next round retries
-                logger.error("outbox delivery failed: %s", anonymous_traceback(error))
-                sent = 0
-            if sent < self._batch:
-                await asyncio.sleep(self._interval)
+    async def tick(self) -> bool:
+        return await self.deliver_once() >= self._batch
 
     async def deliver_once(self) -> int:
         """Lease, send and mark one batch; returns how many messages were leased."""

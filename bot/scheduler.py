@@ -9,13 +9,13 @@ and, out of attempts, kept as failed with its error type.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.background import BackgroundLoop
 from bot.delivery import Clock
 from handlers.context import JobContext, JobHandler
 from handlers.error_report import anonymous_traceback
@@ -36,30 +36,23 @@ class _Registered:
     every: timedelta | None  # recurring: run again this long after each run
 
 
-class Scheduler:
+class Scheduler(BackgroundLoop):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], clock: Clock, *,
                  translators: dict[str, Translator], services: Services,
                  interval: float = 5.0, batch: int = 50) -> None:
+        super().__init__("scheduler", interval)
         self._session_factory = session_factory
         self._clock = clock
         self._translators = translators
         self._services = services
-        self._interval = interval
         self._batch = batch
         self._jobs: dict[str, _Registered] = {}
-        self._task: asyncio.Task | None = None
+        self._recurring_ensured = False
 
     def register(self, kind: str, handler: JobHandler, *, every: timedelta | None = None
                  ) -> None:
         self._jobs[kind] = _Registered(handler, every)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="scheduler")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     async def ensure_recurring(self) -> None:
         """Give each recurring kind its row (due now), unless it has one."""
@@ -70,20 +63,12 @@ class Scheduler:
                     await uow.jobs.ensure_recurring(kind, now, now)
             await uow.commit()
 
-    async def _run(self) -> None:
-        recurring_ensured = False
-        while True:
-            try:
-                # In the loop, not at start: a database that is down must not stop the server.
-                if not recurring_ensured:
-                    await self.ensure_recurring()
-                    recurring_ensured = True
-                ran = await self.run_due()
-            except Exception as error:  # the database may be down: try again next tick
-                logger.error("scheduler tick failed: %s", anonymous_traceback(error))
-                ran = 0
-            if ran < self._batch:
-                await asyncio.sleep(self._interval)
+    async def tick(self) -> bool:
+        # In the loop, not at start: a database that is down must not stop the server.
+        if not self._recurring_ensured:
+            await self.ensure_recurring()
+            self._recurring_ensured = True
+        return await self.run_due() >= self._batch
 
     async def run_due(self) -> int:
         """Run due jobs one transaction each, up to a batch; returns how many ran."""
