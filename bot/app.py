@@ -30,7 +30,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.i18n import Translator, load_translators
 from handlers.kb.knowledge_base import KnowledgeBase
 from handlers.kb.staff_answers import StaffAnswerSync
-from handlers.registry import build_jobs, build_router
+from handlers.registry import build_give_ups, build_jobs, build_router
 from handlers.services import Services
 from storage.db import create_engine, create_session_factory
 from storage.uow import UnitOfWork
@@ -84,8 +84,9 @@ def build_core(settings: Settings, *, kb: KnowledgeBase | None = None,
     dispatcher = Dispatcher(session_factory, build_router(), translators, services,
                             clock=clock)
     scheduler = Scheduler(session_factory, clock, translators=translators, services=services)
+    give_ups = build_give_ups()
     for kind, handler in build_jobs().items():
-        scheduler.register(kind, handler)
+        scheduler.register(kind, handler, on_give_up=give_ups.get(kind))
     scheduler.register(PRUNE_LEDGER, prune_ledger, every=PRUNE_EVERY)
     scheduler.register(PRUNE_MEDIA, prune_media, every=PRUNE_EVERY)
     return Core(settings, engine, session_factory, translators, dispatcher,

@@ -34,6 +34,9 @@ FIRST_RETRY = timedelta(minutes=1)
 class _Registered:
     handler: JobHandler
     every: timedelta | None  # recurring: run again this long after each run
+    # Runs (in its own transaction) when a one-off job fails for good, so what waited on it
+    # does not wait for ever.
+    on_give_up: JobHandler | None = None
 
 
 class Scheduler(BackgroundLoop):
@@ -49,9 +52,9 @@ class Scheduler(BackgroundLoop):
         self._jobs: dict[str, _Registered] = {}
         self._recurring_ensured = False
 
-    def register(self, kind: str, handler: JobHandler, *, every: timedelta | None = None
-                 ) -> None:
-        self._jobs[kind] = _Registered(handler, every)
+    def register(self, kind: str, handler: JobHandler, *, every: timedelta | None = None,
+                 on_give_up: JobHandler | None = None) -> None:
+        self._jobs[kind] = _Registered(handler, every, on_give_up)
 
 
     async def ensure_recurring(self) -> None:
@@ -88,7 +91,7 @@ class Scheduler(BackgroundLoop):
             job = await uow.jobs.take_due(now, kinds)
             if job is None:
                 return None
-            job_id, kind, attempts = job.id, job.kind, job.attempts
+            job_id, kind, attempts, payload = job.id, job.kind, job.attempts, job.payload
             registered = self._jobs[kind]
             try:
                 await registered.handler(JobContext(uow, now, dict(job.payload),
@@ -109,5 +112,8 @@ class Scheduler(BackgroundLoop):
         async with UnitOfWork(self._session_factory) as uow:
             await uow.jobs.record_failure(job_id, now, type(failure).__name__,
                                           retry_at=retry_at)
+            if retry_at is None and registered.on_give_up is not None:
+                await registered.on_give_up(JobContext(uow, now, dict(payload),
+                                                       self._translators, self._services))
             await uow.commit()
         return False

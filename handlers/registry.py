@@ -19,6 +19,11 @@ from handlers.context import JobHandler
 from handlers.routing import Router
 
 
+def build_give_ups() -> dict[str, JobHandler]:
+    """What to do, by job kind, when a job fails for good."""
+    return {**broadcasts.GIVE_UP}
+
+
 def build_jobs() -> dict[str, JobHandler]:
     """The scheduled jobs the conversation defines, by kind."""
     return {**fairs.JOBS, **broadcasts.JOBS}

@@ -458,3 +458,33 @@ async def test_flood_control_told_to_one_worker_holds_back_the_other(
     finally:
         await channel.application.shutdown()
         await core.close()
+
+
+async def test_a_listing_that_fails_for_good_stops_and_the_staff_member_is_told(
+        sqlite_url: str, locales_dir: Path, monkeypatch) -> None:
+    """Without this the broadcast stayed "sending" for ever."""
+    from storage.broadcasts import BroadcastRepository
+
+    clock = MovableClock(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))
+    core = build_core(make_settings(sqlite_url, locales_dir), clock=clock)
+    try:
+        await add_users(core, "console", ["boss"])
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("audience query broke")
+
+        monkeypatch.setattr(BroadcastRepository, "list_batch", broken)
+        broadcast_id = await create(core, "Lịch tập huấn", staff=("console", "boss"))
+        for _ in range(6):  # five tries with backoff, then given up
+            await core.scheduler.run_due()
+            clock.advance(minutes=20)
+        async with UnitOfWork(core.session_factory) as uow:
+            broadcast = await uow.broadcasts.get(broadcast_id)
+            assert broadcast is not None and broadcast.listed
+            staff = await uow.users.find("console", "boss")
+            (told,) = await uow.outbox.pending_for_user(staff.id)
+            assert f"#{broadcast_id}" in told.text and "đã lập được" in told.text
+            actions = [entry.action for entry in await uow.audit.recent()]
+            assert "broadcast.listing_failed" in actions
+    finally:
+        await core.close()

@@ -33,4 +33,27 @@ async def list_recipients(job: JobContext) -> None:
                                 key=list_job_key(broadcast.id, batch + 1))
 
 
+async def listing_failed(job: JobContext) -> None:
+    """The listing failed for good: stop it, so the broadcast finishes with the recipients
+    listed so far instead of staying "sending" for ever, and tell the staff member."""
+    uow = job.uow
+    broadcast = await uow.broadcasts.lock(int(job.payload["broadcast"]))
+    if broadcast is None or broadcast.listed:
+        return
+    broadcast.listed = True
+    await uow.audit.record(actor="system", action="broadcast.listing_failed",
+                           target=f"broadcast:{broadcast.id}", now=job.now)
+    staff = await uow.users.get(broadcast.staff_user_id) if broadcast.staff_user_id else None
+    if staff is None:
+        return
+    i18n = job.i18n_for(staff)
+    listed = sum((await uow.broadcasts.counts(broadcast.id)).values())
+    await uow.outbox.add(staff.id, i18n.gettext(
+        "Broadcast #{id}: listing its recipients failed several times, so it goes only to "
+        "the {count} listed so far. Please tell the administrator.").format(
+        id=broadcast.id, count=i18n.number(listed)), job.now)
+
+
 JOBS: dict[str, JobHandler] = {LIST_JOB: list_recipients}
+# What to do when a job of the kind fails for good (see bot/scheduler.py).
+GIVE_UP: dict[str, JobHandler] = {LIST_JOB: listing_failed}
