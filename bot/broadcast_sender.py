@@ -36,7 +36,7 @@ from bot.background import BackgroundLoop
 from bot.delivery import Clock, DeliveryOutcome, Outcome, utc_now
 from handlers.broadcasts.messages import progress_text, recipient_reply, report_text
 from handlers.error_report import anonymous_traceback
-from handlers.i18n import DEFAULT_LOCALE, Translator
+from handlers.i18n import Translator, translator_for
 from storage.broadcasts import Claimed
 from storage.models import RecipientStatus
 from storage.uow import UnitOfWork
@@ -261,7 +261,7 @@ class BroadcastSender:
         self._last_heartbeat = -math.inf
 
     async def _send(self, item: Claimed) -> DeliveryOutcome:
-        i18n = self._translators.get(item.locale) or self._translators[DEFAULT_LOCALE]
+        i18n = translator_for(self._translators, item.locale)
         reply = recipient_reply(self._texts.get(item.broadcast_id, ""), i18n,
                                 first=item.needs_notice)
         outcomes = await self._channel.deliver(item.channel_user_id, [reply], paced=True)
@@ -376,8 +376,7 @@ class BroadcastMonitor(BackgroundLoop):
             await uow.commit()  # hold the turn while talking to the platform
             staff = await uow.users.get(broadcast.staff_user_id) if (
                 broadcast.staff_user_id) else None
-            i18n = self._translators.get(staff.locale if staff else DEFAULT_LOCALE) or \
-                self._translators[DEFAULT_LOCALE]
+            i18n = translator_for(self._translators, staff.locale if staff else None)
             counts = await repo.counts(broadcast_id)
             window = timedelta(seconds=30)
             recent = await repo.sent_since(broadcast_id, now - window)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,7 +24,6 @@ from handlers.services import Services
 from storage.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
-
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)
@@ -112,8 +111,18 @@ class Scheduler(BackgroundLoop):
         async with UnitOfWork(self._session_factory) as uow:
             await uow.jobs.record_failure(job_id, now, type(failure).__name__,
                                           retry_at=retry_at)
-            if retry_at is None and registered.on_give_up is not None:
-                await registered.on_give_up(JobContext(uow, now, dict(payload),
-                                                       self._translators, self._services))
             await uow.commit()
+        if retry_at is None and registered.on_give_up is not None:
+            await self._give_up(registered.on_give_up, kind, payload, now)
         return False
+
+    async def _give_up(self, step: JobHandler, kind: str, payload: dict, now: datetime) -> None:
+        """Its own transaction, after the failure is recorded: a give-up step that fails too
+        is logged and does not bring the job back."""
+        try:
+            async with UnitOfWork(self._session_factory) as uow:
+                await step(JobContext(uow, now, dict(payload), self._translators,
+                                      self._services))
+                await uow.commit()
+        except Exception as error:
+            logger.error("giving up job %s failed: %s", kind, anonymous_traceback(error))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from handlers.i18n import DEFAULT_LOCALE, Translator
+from handlers.i18n import Translator, translator_for
 
 if TYPE_CHECKING:
     from handlers.routing import Router
@@ -50,7 +50,7 @@ class JobContext:
     services: Services
 
     def i18n_for(self, user: User) -> Translator:
-        return self.translators.get(user.locale) or self.translators[DEFAULT_LOCALE]
+        return translator_for(self.translators, user.locale)
 
 
 JobHandler = Callable[[JobContext], Awaitable[None]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -68,6 +69,11 @@ class Translator:
         time = format_time(local, "short", tzinfo=LOCAL_TZ, locale=self._babel_locale)
         joined = Locale.parse(self._babel_locale).datetime_formats["short"]
         return str(joined).format(time, self.date(local))
+
+
+def translator_for(translators: Mapping[str, Translator], locale: str | None) -> Translator:
+    """The catalogs to write to a person in: their language, else the default one."""
+    return translators.get(locale or DEFAULT_LOCALE) or translators[DEFAULT_LOCALE]
 
 
 def load_translators(locales_dir: Path) -> dict[str, Translator]:

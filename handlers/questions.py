@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from handlers.context import Context
-from handlers.i18n import N_
+from handlers.i18n import N_, translator_for
 from handlers.identifiers import PersonalData, find_personal_data
 from handlers.kb.model import Entry, Status
 from handlers.routing import Router
@@ -336,7 +336,7 @@ async def type_answer(msg: Incoming, ctx: Context) -> list[Reply]:
     question.status, question.answer = "answered", msg.text
     question.answered_by, question.answered_at = ctx.actor, ctx.now
     asker = await ctx.uow.users.get(question.user_id)
-    translator = ctx.translators.get(asker.locale, ctx.i18n)
+    translator = translator_for(ctx.translators, asker.locale)
     await ctx.uow.outbox.add(asker.id, translator.gettext(
         "The centre's staff answered your question «{question}»:\n\n{answer}").format(
         question=question.text, answer=msg.text), ctx.now)

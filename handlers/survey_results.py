@@ -10,7 +10,7 @@ from typing import Any
 
 from handlers.context import Context
 from handlers.forms.model import Question, QuestionType, Text
-from handlers.i18n import LOCAL_TZ, N_
+from handlers.i18n import LOCAL_TZ, N_, translator_for
 from handlers.routing import Router
 from handlers.survey_charts import BarChart, render_bar_charts
 from handlers.survey_export import ExportFormat, LabelStyle, export_survey
@@ -216,7 +216,7 @@ async def void_button(msg: Incoming, ctx: Context) -> list[Reply]:
     survey = await ctx.uow.surveys.get(response.survey_id)
     respondent = await ctx.uow.users.get(response.user_id)
     if respondent is not None:
-        their = ctx.translators.get(respondent.locale, ctx.i18n)
+        their = translator_for(ctx.translators, respondent.locale)
         await ctx.uow.outbox.add(respondent.id, their.gettext(
             "The centre's staff voided your answers to the survey «{title}». You may answer "
             "it again: type /khaosat.").format(title=_title(survey, ctx, respondent.locale)),

@@ -15,6 +15,8 @@ from storage.models import (
     Broadcast,
     ConversationState,
     DeliveryStatus,
+    Fair,
+    FairRegistration,
     OutboxMessage,
     ProcessedUpdate,
     Question,
@@ -55,6 +57,13 @@ def _lock_query(*, with_ledger: bool) -> Select:
 # Built once: they run for every message, and building costs more than running them.
 _LOCK = _lock_query(with_ledger=False)
 _LOCK_WITH_LEDGER = _lock_query(with_ledger=True)
+
+
+# Columns that name a person by channel id ("telegram:801"): as actor or target of an audit
+# entry, author of an answer or a broadcast, editor of a fair, decider on a registration.
+_NAMES_AN_ACTOR = (AuditEntry.actor, AuditEntry.target, Broadcast.created_by,
+                   Broadcast.cancelled_by, Question.answered_by, StaffAnswer.added_by,
+                   Fair.updated_by, FairRegistration.decided_by)
 
 
 class UserRepository:
@@ -116,18 +125,9 @@ class UserRepository:
         """
         key = f"{user.channel}:{user.channel_user_id}"
         session = self._session
-        await session.execute(update(AuditEntry).where(AuditEntry.actor == key)
-                              .values(actor=reference))
-        await session.execute(update(AuditEntry).where(AuditEntry.target == key)
-                              .values(target=reference))
-        await session.execute(update(Broadcast).where(Broadcast.created_by == key)
-                              .values(created_by=reference))
-        await session.execute(update(Broadcast).where(Broadcast.cancelled_by == key)
-                              .values(cancelled_by=reference))
-        await session.execute(update(Question).where(Question.answered_by == key)
-                              .values(answered_by=reference))
-        await session.execute(update(StaffAnswer).where(StaffAnswer.added_by == key)
-                              .values(added_by=reference))
+        for column in _NAMES_AN_ACTOR:
+            await session.execute(update(column.class_).where(column == key)
+                                  .values({column.key: reference}))
         await session.execute(update(ProcessedUpdate).where(ProcessedUpdate.user_id == user.id)
                               .values(user_id=None, replies=null()))
         await session.delete(user)

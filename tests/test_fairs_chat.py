@@ -537,3 +537,45 @@ async def test_forged_ids_in_buttons_get_a_polite_answer_on_every_backend(
     staff = await staff_chat(fair_core)
     replies = await staff.say(payload=forged)
     assert replies and "hệ thống vừa gặp lỗi" not in texts(replies)
+
+
+async def test_a_staff_member_who_deletes_their_data_leaves_no_id_on_fairs(fair_core) -> None:
+    fair_id = await add_fair(fair_core, booths=1)
+    await register(await owner(fair_core, "a", TAX_CODES[0]))
+    staff = await staff_chat(fair_core)
+    registration_id = (await registrations(fair_core))[0].id
+    await staff.say(payload=f"fa:f:{fair_id}")
+    await staff.say(payload=f"fs:close:{fair_id}")
+    await staff.say(payload=f"fa:r:{registration_id}")
+    await staff.say(payload=f"fs:no:{registration_id}")
+    await staff.say("Hồ sơ thiếu giấy tờ")
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        fair = await uow.fairs.get(fair_id)
+        registration = await uow.registrations.get(registration_id)
+        assert (fair.updated_by, registration.decided_by) == ("console:clerk",) * 2
+    await staff.say("/xoadulieu")
+    await staff.say(payload="privacy:delete")
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        fair = await uow.fairs.get(fair_id)
+        registration = await uow.registrations.get(registration_id)
+        assert fair.updated_by.startswith("deleted user #")
+        assert registration.decided_by == fair.updated_by
+
+
+async def test_an_offer_whose_expiry_job_failed_for_good_still_ends(fair_core) -> None:
+    deadline = NOW + timedelta(days=5)
+    await add_fair(fair_core, booths=1, offer_hours=48, deadline=deadline)
+    a = await owner(fair_core, "a", TAX_CODES[0])
+    b = await owner(fair_core, "b", TAX_CODES[1])
+    await register(a)
+    await register(b)
+    first_id = (await registrations(fair_core))[0].id
+    await a.say(payload=f"fx:{first_id}")
+    await a.say(payload=f"fxy:{first_id}")
+    async with UnitOfWork(fair_core.session_factory) as uow:  # the job failed for good
+        for job in await uow.jobs.pending("fair-offer:"):
+            job.status = "failed"
+        await uow.commit()
+    clock(fair_core).advance(days=6)  # past the offer and the deadline
+    await fair_core.scheduler.run_due()
+    assert [r.status for r in await registrations(fair_core)] == ["cancelled", "expired"]

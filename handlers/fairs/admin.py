@@ -19,6 +19,7 @@ from handlers.fairs.display import dates, describe_fair, fair_name, status_text
 from handlers.fairs.export import EXPORT_FORMATS, export_registrations
 from handlers.fairs.jobs import schedule_fair
 from handlers.forms.model import Form, Question, QuestionType
+from handlers.forms.numbers import parse_number
 from handlers.forms.runner import FormRunner, Progress, msgid
 from handlers.forms.runner import Step as FormStep
 from handlers.i18n import LOCAL_TZ, N_
@@ -381,12 +382,12 @@ async def reject_reason(msg: Incoming, ctx: Context) -> list[Reply]:
 
 @router.flow(BOOTHS_FLOW, staff=True)
 async def booths_number(msg: Incoming, ctx: Context) -> list[Reply]:
-    text = msg.text.strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_BOOTHS:
+    booths = parse_number(msg.text, integer=True)  # the runner's reading: "1.000", "12"
+    if booths is None or not 1 <= booths <= MAX_BOOTHS:
         return [Reply(ctx._("Please type a number from 1 to 1000 (/huy to cancel):"))]
     fair_id = int(ctx.conversation.draft.get("fair", 0))
     ctx.conversation.finish()
-    replies = await _change_booths(ctx, fair_id, int(text))
+    replies = await _change_booths(ctx, fair_id, int(booths))
     fair = await ctx.uow.fairs.get(fair_id)
     return replies + ([await fair_detail(ctx, fair)] if fair else [])
 
@@ -394,7 +395,9 @@ async def booths_number(msg: Incoming, ctx: Context) -> list[Reply]:
 async def _change_booths(ctx: Context, fair_id: int, booths: int) -> list[Reply]:
     try:
         passed = await booking.set_booths(ctx.uow, fair_id, booths, ctx.now)
-    except booking.BookingRefused:
+    except booking.BookingRefused as refused:
+        if refused.reason != booking.BELOW_HELD:
+            return [Reply(ctx._(_STALE))]
         return [Reply(ctx._("More booths than that are already given to establishments. To "
                             "give fewer, reject or cancel registrations first."))]
     await notices.send(ctx.uow, ctx.translators, passed, ctx.now)
@@ -466,6 +469,9 @@ async def _edit_step(ctx: Context, act: Callable[[FormRunner], FormStep]) -> lis
     fair = await ctx.uow.fairs.lock(int(fair_id))
     if fair is None:
         return [Reply(ctx._(_STALE))]
+    if answers["deadline"] == fair_answers(fair)["deadline"]:
+        # The same day: keep its time (an import may have set 17:00, not 23:59).
+        values.pop("registration_deadline")
     for name, value in values.items():
         setattr(fair, name, value)
     fair.updated_at, fair.updated_by = ctx.now, ctx.actor

@@ -196,7 +196,7 @@ async def close_waitlist(uow: UnitOfWork, fair_id: int, now: datetime) -> list[N
     fair = await _locked(uow, fair_id)
     if now < fair.registration_deadline:
         return []  # the deadline was moved later
-    notices = []
+    notices = await _expire_overdue_offers(uow, fair, now)
     for registration in await uow.registrations.of_fair(
             fair.id, [RegistrationStatus.WAITLISTED]):
         _set(registration, RegistrationStatus.EXPIRED, now)
@@ -209,8 +209,8 @@ async def promote(uow: UnitOfWork, fair: Fair, now: datetime) -> list[Notice]:
     what is free, until nothing fits. No offer after the deadline or outliving it."""
     if not is_taking_registrations(fair, now):
         return []
+    notices = await _expire_overdue_offers(uow, fair, now)
     free = fair.booths - await uow.fairs.held_booths(fair.id)
-    notices = []
     for waiting in await uow.registrations.of_fair(fair.id, [RegistrationStatus.WAITLISTED]):
         if free <= 0:
             break
@@ -225,6 +225,17 @@ async def promote(uow: UnitOfWork, fair: Fair, now: datetime) -> list[Notice]:
             key=f"fair-offer:{waiting.id}:{int(expires_at.timestamp())}")
         notices.append(Notice(NoticeKind.OFFERED, waiting))
     return notices
+
+
+async def _expire_overdue_offers(uow: UnitOfWork, fair: Fair, now: datetime) -> list[Notice]:
+    """Offers past their time that their expiry job has not ended (it may have failed for
+    good): ended here, so their booths never stay held."""
+    overdue = [r for r in await uow.registrations.of_fair(fair.id, [RegistrationStatus.OFFERED])
+               if r.offer_expires_at is None or r.offer_expires_at <= now]
+    for registration in overdue:
+        _set(registration, RegistrationStatus.EXPIRED, now)
+        registration.offer_expires_at = None
+    return [Notice(NoticeKind.OFFER_EXPIRED, r) for r in overdue]
 
 
 async def _expire(uow: UnitOfWork, registration: FairRegistration, fair: Fair,

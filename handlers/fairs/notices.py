@@ -8,7 +8,7 @@ from datetime import datetime
 from handlers.fairs.booking import Notice, NoticeKind
 from handlers.fairs.display import dates, fair_name
 from handlers.forms.model import Text
-from handlers.i18n import DEFAULT_LOCALE, Translator
+from handlers.i18n import Translator, translator_for
 from storage.models import Fair, FairRegistration
 from storage.uow import UnitOfWork
 
@@ -28,7 +28,7 @@ async def send(uow: UnitOfWork, translators: dict[str, Translator], notices: lis
         user = await uow.users.get(registration.user_id)
         if fair is None or user is None:
             continue
-        i18n = translators.get(user.locale) or translators[DEFAULT_LOCALE]
+        i18n = translator_for(translators, user.locale)
         text, choices = _message(notice.kind, registration, fair, i18n)
         await uow.outbox.add(user.id, text, now, choices=choices)
 
@@ -38,7 +38,7 @@ async def remind(uow: UnitOfWork, translators: dict[str, Translator], fair: Fair
     user = await uow.users.get(registration.user_id)
     if user is None:
         return
-    i18n = translators.get(user.locale) or translators[DEFAULT_LOCALE]
+    i18n = translator_for(translators, user.locale)
     _ = i18n.gettext
     if days == 0:
         text = _("Reminder: «{name}» starts today ({dates}).")
