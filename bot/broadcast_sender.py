@@ -373,7 +373,6 @@ class BroadcastMonitor(BackgroundLoop):
             done = await repo.finish_if_done(broadcast_id, now)
             broadcast = await repo.get(broadcast_id)
             assert broadcast is not None
-            await uow.commit()  # hold the turn while talking to the platform
             staff = await uow.users.get(broadcast.staff_user_id) if (
                 broadcast.staff_user_id) else None
             i18n = translator_for(self._translators, staff.locale if staff else None)
@@ -392,8 +391,10 @@ class BroadcastMonitor(BackgroundLoop):
                 if staff is not None:
                     await uow.outbox.add(staff.id, report_text(broadcast, counts, errors, i18n),
                                          now)
-                await uow.commit()
                 logger.info("broadcast #%s finished: %s", broadcast_id, counts)
+            # Done, its audit entry and its report in one commit (none without the others);
+            # the turn is held while talking to the platform.
+            await uow.commit()
             message_id = broadcast.progress_message_id
             if staff is None or text == broadcast.progress_text:
                 return done

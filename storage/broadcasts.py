@@ -143,7 +143,9 @@ class BroadcastRepository:
         return await self._session.get(Broadcast, broadcast_id)
 
     async def lock(self, broadcast_id: int) -> Broadcast | None:
-        query = select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update()
+        """The broadcast, locked, read afresh (not the copy already in the session)."""
+        query = (select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update()
+                 .execution_options(populate_existing=True))
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def recent(self, limit: int = 20) -> list[Broadcast]:
@@ -303,6 +305,15 @@ class BroadcastRepository:
                        BroadcastRecipient.status == RecipientStatus.SENDING,
                        BroadcastRecipient.lease_until == lease_until)
                 .values(status=status, lease_until=None, **dict(values)))
+        # Rows given back (a retry, a stop) after their broadcast was cancelled would wait
+        # for ever ("left" in its figures): they end as cancelled like the rest.
+        cancelled = select(Broadcast.id).where(Broadcast.status == BroadcastStatus.CANCELLED)
+        await self._session.execute(
+            update(BroadcastRecipient)
+            .where(BroadcastRecipient.id.in_([claim.id for claim, _s, _v in outcomes]),
+                   BroadcastRecipient.status == RecipientStatus.QUEUED,
+                   BroadcastRecipient.broadcast_id.in_(cancelled))
+            .values(status=RecipientStatus.CANCELLED, last_error="cancelled"))
 
     async def mark_notice_given(self, user_ids: list[int], now: datetime) -> None:
         if user_ids:

@@ -481,10 +481,39 @@ async def test_a_listing_that_fails_for_good_stops_and_the_staff_member_is_told(
         async with UnitOfWork(core.session_factory) as uow:
             broadcast = await uow.broadcasts.get(broadcast_id)
             assert broadcast is not None and broadcast.listed
+            assert broadcast.status == BroadcastStatus.SENDING  # so the monitor finishes it
             staff = await uow.users.find("console", "boss")
             (told,) = await uow.outbox.pending_for_user(staff.id)
             assert f"#{broadcast_id}" in told.text and "đã lập được" in told.text
             actions = [entry.action for entry in await uow.audit.recent()]
             assert "broadcast.listing_failed" in actions
+    finally:
+        await core.close()
+
+
+async def test_rows_given_back_after_a_cancel_end_cancelled_not_left(
+        tg: FakeTelegram, sqlite_url: str, locales_dir: Path) -> None:
+    """A row a sender held at the cancel and gave back (a retry) used to wait for ever."""
+    clock = MovableClock(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))
+    core = build_core(make_settings(sqlite_url, locales_dir, telegram_token=tg.token,
+                                    telegram_api_base_url=tg.url), clock=clock)
+    try:
+        await add_users(core, "telegram", ["41", "42"])
+        broadcast_id = await create(core, "Lịch tập huấn")
+        await core.scheduler.run_due()  # lists the two recipients
+        now = clock()
+        async with UnitOfWork(core.session_factory) as uow:
+            claimed = await uow.broadcasts.claim("telegram", now, timedelta(seconds=60), 10)
+            await uow.commit()
+        assert len(claimed) == 2
+        async with UnitOfWork(core.session_factory) as uow:
+            broadcast = await uow.broadcasts.lock(broadcast_id)
+            await uow.broadcasts.cancel(broadcast, by="test:staff", now=now)
+            await uow.commit()
+        async with UnitOfWork(core.session_factory) as uow:  # the sender gives them back
+            await uow.broadcasts.settle([(c, RecipientStatus.QUEUED, {}) for c in claimed])
+            await uow.commit()
+            counts = await uow.broadcasts.counts(broadcast_id)
+        assert counts == {RecipientStatus.CANCELLED: 2}
     finally:
         await core.close()

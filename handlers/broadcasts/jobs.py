@@ -38,9 +38,12 @@ async def listing_failed(job: JobContext) -> None:
     listed so far instead of staying "sending" for ever, and tell the staff member."""
     uow = job.uow
     broadcast = await uow.broadcasts.lock(int(job.payload["broadcast"]))
-    if broadcast is None or broadcast.listed:
+    if broadcast is None or broadcast.listed or broadcast.status in (
+            BroadcastStatus.CANCELLED, BroadcastStatus.DONE):
         return
     broadcast.listed = True
+    if broadcast.status == BroadcastStatus.SCHEDULED:  # its first batch failed: the monitor
+        broadcast.status, broadcast.started_at = BroadcastStatus.SENDING, job.now  # ends it
     await uow.audit.record(actor="system", action="broadcast.listing_failed",
                            target=f"broadcast:{broadcast.id}", now=job.now)
     staff = await uow.users.get(broadcast.staff_user_id) if broadcast.staff_user_id else None
