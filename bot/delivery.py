@@ -56,8 +56,9 @@ SENT = DeliveryOutcome(Outcome.SENT)
 
 
 def as_text(reply: Reply) -> str:
-    """A reply as plain text, choices as a numbered list (the user may type the number)."""
-    return numbered(reply.text, reply.choices)
+    """A reply as plain text, choices as a numbered list (the user may type the number), or
+    as words to type where the question wants a typed answer (see Reply.expects_text)."""
+    return numbered(reply.text, reply.choices, typed=reply.expects_text)
 
 
 class Deliveries:

@@ -11,7 +11,6 @@ out.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,7 +57,6 @@ class OutboxSender(BackgroundLoop):
         self._batch = batch
         self._lease = lease
         self._max_attempts = max_attempts
-        self._task: asyncio.Task | None = None
 
     async def tick(self) -> bool:
         return await self.deliver_once() >= self._batch

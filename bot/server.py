@@ -80,8 +80,11 @@ def database_unavailable(translators: dict[str, Translator],
         except DATABASE_ERRORS as error:
             # Only the class: a driver's message may quote the statement's parameters, which
             # can be what a user typed.
+            # The route's pattern, not the path: a media link's path is its secret token.
             logger.warning("database unavailable during %s %s: %s", request.method,
-                           request.path, type(error).__name__)
+                           request.match_info.route.resource.canonical
+                           if request.match_info.route.resource else "?",
+                           type(error).__name__)
             translator = translators[locale_of(request)]
             return web.json_response(
                 {"error": "database unavailable", "message": translator.gettext(UNAVAILABLE)},

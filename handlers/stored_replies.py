@@ -1,8 +1,8 @@
 """Replies as JSON, kept with an update's ledger row until they were sent.
 
-Text, choices, the title flag, links and the forget-user flag are kept. A document is not:
-exports can be large and full of personal data, so a re-sent reply carries its text only (the
-user can ask again).
+Text, choices, the title flag, links, the forget-user and typed-answer flags are kept. A
+document is not: exports can be large and full of personal data, so a re-sent reply carries its
+text only (the user can ask again).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def to_stored(replies: list[Reply]) -> list[dict[str, Any]]:
             item["links"] = [[link.label, link.url] for link in reply.links]
         if reply.forget_user:
             item["forget_user"] = True
+        if reply.expects_text:
+            item["expects_text"] = True
         stored.append(item)
     return stored
 
@@ -34,7 +36,8 @@ def from_stored(stored: list[dict[str, Any]] | None) -> list[Reply]:
         choices = tuple(Choice(label, payload) for label, payload in item.get("choices", ()))
         links = tuple(Link(label, url) for label, url in item.get("links", ()))
         replies.append(Reply(item["text"], choices=choices, titled=bool(item.get("titled")),
-                             links=links, forget_user=bool(item.get("forget_user"))))
+                             links=links, forget_user=bool(item.get("forget_user")),
+                             expects_text=bool(item.get("expects_text"))))
     return replies
 
 

@@ -61,3 +61,16 @@ def test_a_question_wanting_a_typed_answer_shows_its_choices_as_words_not_number
     (message,) = render(reply, Capabilities(max_text_length=2000, max_buttons=0))
     assert message.text.endswith("\n\n[Giữ nguyên]  [Quay lại]")
     assert "1." not in message.text
+
+
+def test_a_typed_answer_question_keeps_its_flag_when_kept_or_queued() -> None:
+    """Replies kept for a redelivery, and replies queued as text after a failed send, still
+    show a typed-answer question's buttons as words to type, not as numbers."""
+    from bot.delivery import as_text
+    from handlers.stored_replies import from_stored, to_stored
+    from handlers.types import Choice, Reply
+
+    reply = Reply("Câu 2/3\nSố điện thoại?", choices=(Choice("Giữ nguyên", "fg:keep"),),
+                  expects_text=True)
+    assert from_stored(to_stored([reply])) == [reply]
+    assert as_text(reply).endswith("\n\n[Giữ nguyên]")

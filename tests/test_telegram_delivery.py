@@ -292,3 +292,22 @@ def _incoming():
 def test_a_configured_secret_telegram_would_refuse_is_refused_at_start(secret: str) -> None:
     with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
         Settings.from_env({"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_SECRET": secret})
+
+
+async def test_an_over_long_update_id_is_marked_sent_on_the_row_the_ledger_keeps(
+        db_core) -> None:
+    """The ledger stores an id over 64 characters hashed; marking used the raw id and missed
+    the row, so a redelivery would have sent the replies again."""
+    from bot.channels.base import answer
+    from bot.channels.console import ConsoleChat
+    from handlers.types import Incoming
+
+    long_id = "message.unsupported.received:" + "7" * 60
+    chat = ConsoleChat(db_core.dispatcher, user_id="zalo-like")
+    await answer(db_core, chat, Incoming(channel="console", user_id="zalo-like",
+                                         text="/menu", update_id=long_id),
+                 redelivered_on_failure=True)
+    await db_core.deliveries.flush()
+    async with UnitOfWork(db_core.session_factory) as uow:
+        (row,) = (await uow._session.execute(select(ProcessedUpdate))).scalars()
+    assert len(row.update_id) <= 64 and row.sent_at is not None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 from bot.delivery import DeliveryOutcome, Outcome
+from handlers.dispatcher import storable_incoming
 from handlers.types import Incoming, Reply
 
 if TYPE_CHECKING:
@@ -87,6 +88,9 @@ async def answer(core: Core, channel: Channel, incoming: Incoming, *,
     unsent ones are kept for the update's redelivery (the platform redelivers: this raises
     RepliesNotSent, so the webhook answers 500) or handed to the outbox (nothing will be
     redelivered). `on_applied` runs between the two (Zalo OA opens the reply window)."""
+    # The ids as the ledger keeps them (an over-long update id is stored hashed), so the
+    # replies are marked and kept against the row the dispatcher wrote.
+    incoming = storable_incoming(incoming)
     replies = await core.dispatcher.handle(incoming)
     if on_applied is not None:
         await on_applied()

@@ -67,7 +67,6 @@ class ZaloBotChannel:
     def __init__(self, core: Core, *, token: str, api_base_url: str, secret: str,
                  webhook_url: str | None = None, poll_timeout: int = POLL_TIMEOUT) -> None:
         self._core = core
-        self._token = token
         self._base = f"{api_base_url.rstrip('/')}/bot{token}"
         self._secret = secret.encode()
         self._webhook_url = webhook_url
@@ -211,11 +210,13 @@ class ZaloBotChannel:
     async def _call(self, method: str, **params: Any) -> Any:
         """Call a Bot API method with JSON parameters; its result, or ZaloBotError."""
         assert self._session is not None, "the channel is not started"
-        timeout = None
+        # Only a long poll waits longer than the session's limit; passing timeout=None would
+        # lift the limit altogether (aiohttp), and a hung API would hold a sender for ever.
+        extra: dict[str, Any] = {}
         if method == "getUpdates":
-            timeout = ClientTimeout(total=self._poll_timeout + 15)
+            extra["timeout"] = ClientTimeout(total=self._poll_timeout + 15)
         async with self._session.post(f"{self._base}/{method}", json=params,
-                                      timeout=timeout) as response:
+                                      **extra) as response:
             status = response.status
             try:
                 body = await response.json(content_type=None)
