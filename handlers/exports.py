@@ -112,7 +112,7 @@ async def write_csv(header: Sequence[str], batches: AsyncIterable[Sequence[Seque
     rows = 0
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow(map(inert, header))  # headers are survey labels, typed by people
     async for batch in batches:
         writer.writerows(batch)
         rows += len(batch)
@@ -131,7 +131,7 @@ async def write_csv_columns(header: Sequence[str],
     the csv module's work per cell."""
     out.write(codecs.BOM_UTF8)
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(header)
+    csv.writer(buffer).writerow(map(inert, header))
     out.write(buffer.getvalue().encode("utf-8", "replace"))
     rows = 0
     async for columns in batches:

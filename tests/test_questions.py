@@ -182,3 +182,23 @@ def test_a_kept_reply_keeps_its_title_and_links() -> None:
     reply = Reply("Tiêu đề\n\nNguồn: báo", choices=(Choice("Menu", "menu"),), titled=True,
                   links=(Link("báo", "https://example.org/a"),))
     assert from_stored(to_stored([reply])) == [reply]
+
+
+async def test_english_small_talk_in_a_vietnamese_chat_is_answered_in_english(
+        chat: ConsoleChat) -> None:
+    replies = await chat.say("thank you very much")
+    assert texts(replies).startswith("You're welcome!")
+    replies = await chat.say("cảm ơn nhé")
+    assert "You're welcome" not in texts(replies)
+
+
+def test_every_kind_and_area_of_scope_yaml_has_its_reply() -> None:
+    """A kind or area added to scope.yaml alone would break every free-text message."""
+    import yaml
+
+    from handlers.kb.scope import SCOPE_FILE
+    from handlers.questions import _OUTSIDE, _SMALL_TALK
+
+    data = yaml.safe_load(SCOPE_FILE.read_text(encoding="utf-8"))
+    assert set(data["small_talk"]) - {"laugh"} <= set(_SMALL_TALK)  # laughter reads as "ok"
+    assert set(data["outside"]) | {"other"} <= set(_OUTSIDE)

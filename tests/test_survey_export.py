@@ -283,3 +283,15 @@ def test_cli_unknown_survey(sqlite_url: str, locales_dir: Path, tmp_path: Path) 
     assert "no_such" in result.stderr and not target.exists()
     assert not list(tmp_path.glob("*.part"))
 
+
+
+async def test_a_label_that_reads_as_a_formula_is_an_inert_csv_header(core) -> None:
+    """Headers are question labels someone typed in a workbook: "=1+1" must stay text."""
+    form = demand_form()
+    questions = tuple(replace(q, label=vi_en("=HYPERLINK(\"x\")", "=HYPERLINK(\"x\")"))
+                      if q.name == "workers" else q for q in form.questions)
+    await publish(core, replace(form, questions=questions))
+    data, _rows = await export(core, ExportFormat.CSV, LabelStyle.VI)
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert "'=HYPERLINK(\"x\")" in header
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)

@@ -280,9 +280,13 @@ class SearchIndex:
             postings.default_factory = None  # look-ups of absent terms must not add them
         return postings
 
+    def language_of(self, text: str, lang: str) -> str:
+        """The language `text` is written in, `lang` (the chat's) unless its words say so."""
+        return self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi")
+
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
-        lang = self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi")
+        lang = self.language_of(text, lang)
         words = words_of(text)
         ranked = self._ranked(_weighted_parts(text, words), lang, limit)
         # A question followed by chatter ("..., I keep hearing about it") is also read one

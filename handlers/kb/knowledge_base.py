@@ -87,7 +87,10 @@ class KnowledgeBase:
         none for small talk and for questions the centre does not handle."""
         scope = self._scope.classify(text)
         if scope.small_talk:
-            return SearchResult(None, False, 0.0, [], small_talk=scope.small_talk)
+            # In the language it was typed in: "who are you" in a Vietnamese chat is answered
+            # in English, as questions are.
+            return SearchResult(None, False, 0.0, [], small_talk=scope.small_talk,
+                                lang=self._content.index.language_of(text, lang))
         result = self._content.index.search(text, lang, limit)
         # An area named only in the story of a long message gives way to any answer.
         overruled = (result.answer is not None and scope.told) or (
