@@ -156,8 +156,7 @@ async def _after_step(ctx: Context, survey: Survey, response: SurveyResponse,
     if response.status == ResponseStatus.SUBMITTED:
         return [*replies, Reply(ctx._("Your changes are saved. Thank you!"))]
     if response.establishment_id is not None:
-        await ctx.uow.responses.lock_establishment_slot(response.survey_code,
-                                                        response.establishment_id)
+        await ctx.uow.responses.lock_establishment_slot(response.establishment_id)
         taken = await ctx.uow.responses.submitted_for(response.survey_code,
                                                       response.establishment_id)
         if taken is not None:  # someone else of the establishment submitted meanwhile

@@ -108,7 +108,7 @@ class ResponseRepository:
                  .order_by(SurveyResponse.id))
         return dict((await self._session.execute(query)).all())
 
-    async def lock_establishment_slot(self, code: str, establishment_id: int) -> None:
+    async def lock_establishment_slot(self, establishment_id: int) -> None:
         """Serialise submissions for one establishment (PostgreSQL row lock on it; SQLite
         has one writer anyway), so two people of the same establishment cannot both submit."""
         await self._session.execute(
@@ -141,22 +141,6 @@ class ResponseRepository:
             SurveyResponse.status == ResponseStatus.SUBMITTED)
         return [(progress or {}).get("a", {}) for progress in
                 (await self._session.execute(query)).scalars()]
-
-    async def stream_submitted(
-        self, code: str, batch: int = 1000,
-    ) -> AsyncIterator[tuple[SurveyResponse, Survey, Establishment | None]]:
-        """Submitted responses, oldest first, with their version and establishment, read a
-        batch at a time so an export's memory stays flat."""
-        query = (select(SurveyResponse, Survey, Establishment)
-                 .join(Survey, Survey.id == SurveyResponse.survey_id)
-                 .outerjoin(Establishment, Establishment.id == SurveyResponse.establishment_id)
-                 .where(SurveyResponse.survey_code == code,
-                        SurveyResponse.status == ResponseStatus.SUBMITTED)
-                 .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
-                 .execution_options(yield_per=batch))
-        result = await self._session.stream(query)
-        async for response, survey, establishment in result:
-            yield response, survey, establishment
 
     async def stream_submitted_rows(self, code: str, answers: Sequence[str],
                                     batch: int = 2000) -> AsyncIterator[Sequence[Row[Any]]]:

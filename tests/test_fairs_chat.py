@@ -354,7 +354,10 @@ async def test_staff_create_a_fair_with_the_guided_form_and_open_it(fair_core) -
                    "Opera House Square", "20/05/2027", "19/05/2027"):
         replies = await staff.say(answer)
     assert "Ngày bế mạc không thể trước ngày khai mạc" in texts(replies)
-    for answer in ("24/05/2027", "10/05/2027", "6"):
+    replies = await staff.say("24/05/2027")
+    replies = await staff.say("20/05/2027")  # the first day: it would close after the opening
+    assert "Hạn đăng ký phải trước ngày khai mạc" in texts(replies)
+    for answer in ("10/05/2027", "6"):
         replies = await staff.say(answer)
     replies = await staff.press("Giữ nguyên")  # 1 booth per establishment
     replies = await staff.say("70% tiền thuê gian hàng")

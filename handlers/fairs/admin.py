@@ -74,7 +74,7 @@ def fair_form(*, creating: bool) -> Form:
                  constraint_message=msgid("The last day cannot be before the first day.")),
         Question("deadline", QuestionType.DATE,
                  msgid("Last day to register (dd/mm/yyyy); registration closes at 23:59 that "
-                       "day:"), required=True, constraint=". <= ${starts_on}",
+                       "day:"), required=True, constraint=". < ${starts_on}",
                  constraint_message=msgid("Registration must close before the fair starts.")),
         Question("booths", QuestionType.INTEGER,
                  msgid("How many booths does the centre pay for?"), required=True,
