@@ -65,6 +65,9 @@ class Settings:
     zalo_bot_api_base_url: str = ZALO_BOT_API_BASE_URL
     zalo_oa_app_id: str | None = None
     zalo_oa_secret_key: str | None = None
+    # The key the webhook's signature is made with (the app's "OA Secret Key"), where it is
+    # not the app secret used to refresh tokens; unset: the same key for both.
+    zalo_oa_webhook_secret_key: str | None = None
     # Only the first tokens: once in the database, the refreshed ones there are used.
     zalo_oa_access_token: str | None = None
     zalo_oa_refresh_token: str | None = None
@@ -144,7 +147,8 @@ class Settings:
         # The part after the bot id is the secret one; a URL may carry it with ":" escaped.
         values = (token, token.partition(":")[2], self.webhook_secret, self.web_cookie_secret,
                   zalo_token, zalo_token.partition(":")[2], self.zalo_bot_secret,
-                  self.zalo_oa_secret_key, self.zalo_oa_access_token,
+                  self.zalo_oa_secret_key, self.zalo_oa_webhook_secret_key,
+                  self.zalo_oa_access_token,
                   self.zalo_oa_refresh_token)
         return tuple(v for v in values if v)
 
@@ -176,6 +180,7 @@ class Settings:
             zalo_bot_api_base_url=get("ZALO_BOT_API_BASE_URL") or ZALO_BOT_API_BASE_URL,
             zalo_oa_app_id=get("ZALO_OA_APP_ID"),
             zalo_oa_secret_key=get("ZALO_OA_SECRET_KEY"),
+            zalo_oa_webhook_secret_key=get("ZALO_OA_WEBHOOK_SECRET_KEY"),
             zalo_oa_access_token=get("ZALO_OA_ACCESS_TOKEN"),
             zalo_oa_refresh_token=get("ZALO_OA_REFRESH_TOKEN"),
             zalo_oa_api_base_url=get("ZALO_OA_API_BASE_URL") or ZALO_OA_API_BASE_URL,

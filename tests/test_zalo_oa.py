@@ -290,3 +290,23 @@ def _library_levels():
     yield
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+
+
+async def test_a_separate_webhook_key_signs_the_webhook_and_the_app_secret_refreshes_tokens(
+        sqlite_url: str, locales_dir) -> None:
+    from bot.app import build_core
+    from bot.channels.zalo_oa import ZaloOAChannel, signature
+    from tests.conftest import make_settings
+
+    settings = make_settings(sqlite_url, locales_dir, zalo_oa_app_id="123",
+                             zalo_oa_secret_key="app-secret",
+                             zalo_oa_webhook_secret_key="oa-webhook-key")
+    core = build_core(settings)
+    channel = ZaloOAChannel.from_settings(settings, core)
+    body = b'{"event_name": "user_send_text", "timestamp": "1"}'
+    assert channel._secret_key == "oa-webhook-key"
+    assert channel.tokens._secret_key == "app-secret"
+    assert signature("123", body, "1", "oa-webhook-key") != signature("123", body, "1",
+                                                                      "app-secret")
+    assert "oa-webhook-key" in settings.secrets  # kept out of every log
+    await core.close()

@@ -200,7 +200,7 @@ class ZaloOAChannel:
                  tokens: OATokens, clock: Clock = utc_now) -> None:
         self._core = core
         self._app_id = app_id
-        self._secret_key = secret_key
+        self._secret_key = secret_key  # signs the webhook
         self._api = api_base_url.rstrip("/")
         self.tokens = tokens
         self._clock = clock
@@ -216,7 +216,7 @@ class ZaloOAChannel:
                           first_access_token=settings.zalo_oa_access_token,
                           first_refresh_token=settings.zalo_oa_refresh_token, clock=clock)
         return cls(core, app_id=settings.zalo_oa_app_id,
-                   secret_key=settings.zalo_oa_secret_key,
+                   secret_key=settings.zalo_oa_webhook_secret_key or settings.zalo_oa_secret_key,
                    api_base_url=settings.zalo_oa_api_base_url, tokens=tokens, clock=clock)
 
     def add_routes(self, app: web.Application) -> None:
