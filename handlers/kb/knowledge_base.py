@@ -15,6 +15,7 @@ from handlers.kb.index import SearchIndex, SearchResult
 from handlers.kb.loader import KnowledgeError, load_knowledge
 from handlers.kb.model import Entry, Knowledge, Topic
 from handlers.kb.scope import ScopeRules
+from handlers.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ _Signature = tuple[tuple[str, int, int], ...]
 # A question in an area the centre does not handle (tax, bank loans...) is still answered when
 # it matches an entry this well: a staff answer added for just that question, say.
 OUTSIDE_OVERRULED = 0.85
+SMALL_TALK_SENTENCE = 3  # words from which small talk is answered in the language typed
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,13 @@ class KnowledgeBase:
         none for small talk and for questions the centre does not handle."""
         scope = self._scope.classify(text)
         if scope.small_talk:
-            # In the language it was typed in: "who are you" in a Vietnamese chat is answered
-            # in English, as questions are.
+            # A sentence in English ("who are you") in a Vietnamese chat is answered in
+            # English, as questions are; "hi", "thanks", "ok", which Vietnamese chats use
+            # too, keep the chat's language.
+            typed_in = self._content.index.language_of(text, lang) if len(
+                words(text)) >= SMALL_TALK_SENTENCE else lang
             return SearchResult(None, False, 0.0, [], small_talk=scope.small_talk,
-                                lang=self._content.index.language_of(text, lang))
+                                lang=typed_in)
         result = self._content.index.search(text, lang, limit)
         # An area named only in the story of a long message gives way to any answer.
         overruled = (result.answer is not None and scope.told) or (
