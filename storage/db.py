@@ -7,8 +7,11 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from storage.sqlite_driver import one_call_sqlite
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///khuyencong.db"
 WRITE_LOCK = "write_lock"
@@ -22,6 +25,8 @@ def create_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> AsyncE
     # Statement parameters are users' names, tax codes and phones: keep them out of error
     # messages and logs.
     kwargs.setdefault("hide_parameters", True)
+    if make_url(url).get_driver_name() == "aiosqlite":
+        kwargs.setdefault("module", one_call_sqlite())
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, read_only=read_only)
