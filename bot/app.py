@@ -27,6 +27,7 @@ from bot.server import build_web_app
 from bot.settings import Settings
 from handlers.communes import CommuneDirectory
 from handlers.dispatcher import Dispatcher
+from handlers.former_districts import FormerDistrictDirectory
 from handlers.i18n import Translator, load_translators
 from handlers.kb.knowledge_base import KnowledgeBase
 from handlers.kb.staff_answers import StaffAnswerSync
@@ -78,7 +79,8 @@ def build_core(settings: Settings, *, kb: KnowledgeBase | None = None,
     session_factory = create_session_factory(engine)
     translators = load_translators(settings.locales_dir)
     kb = kb or KnowledgeBase.from_directory(settings.kb_dir)
-    services = Services(communes=CommuneDirectory.load(), kb=kb,
+    services = Services(communes=CommuneDirectory.load(),
+                        former_districts=FormerDistrictDirectory.load(), kb=kb,
                         staff_answers=StaffAnswerSync(kb), admin_ids=settings.admin_ids,
                         broadcast_channels=settings.broadcast_channels)
     dispatcher = Dispatcher(session_factory, build_router(), translators, services,

@@ -3,11 +3,13 @@ figures staff see in the chat."""
 
 from __future__ import annotations
 
-import json
-
 from bot.admin_cli import print_table, with_uow
+from handlers.broadcasts.compose import describe_audience
 from handlers.broadcasts.messages import CHANNEL_NAMES, pending, progress_text, report_text
+from handlers.communes import CommuneDirectory
+from handlers.former_districts import FormerDistrictDirectory
 from handlers.i18n import LOCAL_TZ, Translator
+from storage.broadcasts import Audience
 from storage.models import BroadcastStatus, RecipientStatus
 from storage.uow import UnitOfWork
 
@@ -65,8 +67,9 @@ async def show_broadcast(database_url: str, broadcast_id: int, i18n: Translator)
               f"{broadcast.scheduled_at.astimezone(local):%d/%m/%Y %H:%M}")
         if broadcast.cancelled_by:
             print(f"cancelled by {broadcast.cancelled_by}")
-        print("audience: " + json.dumps({k: v for k, v in broadcast.audience.items() if v},
-                                        ensure_ascii=False))
+        print("audience:")
+        print(describe_audience(Audience.from_json(broadcast.audience), i18n,
+                                CommuneDirectory.load(), FormerDistrictDirectory.load()))
         print()
         print(broadcast.text)
         return 0

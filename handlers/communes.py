@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,15 +9,17 @@ from pathlib import Path
 import yaml
 
 from handlers.i18n import N_
-from handlers.text import fold
+from handlers.text import closeness, fold
 
 DATA_FILE = Path(__file__).parent / "data" / "hai_phong_communes.yaml"
 
 # TRANSLATORS: kinds of commune-level unit; "đặc khu" is a special administrative zone.
 KIND_NAMES = {"xa": N_("commune"), "phuong": N_("ward"), "dac_khu": N_("special zone")}
 _KIND_PREFIXES = {"xa": "xã", "phuong": "phường", "dac_khu": "đặc khu"}
-# Closeness of a typed name to a unit's name (difflib's ratio) from which it is suggested.
-SUGGEST_FROM = 0.8
+# Kinds of unit a name may start with, folded, longest first; "tp", "tx": as people abbreviate
+# "thành phố", "thị xã".
+_ANY_KIND = ("thanh pho", "thi tran", "dac khu", "phuong", "huyen", "thi xa", "quan", "tinh",
+             "xa", "tp", "tx")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class Commune:
     def full_name(self) -> str:
         """The name as written in Vietnamese, e.g. "Xã An Thành"."""
         return f"{_KIND_PREFIXES[self.kind].capitalize()} {self.name}"
+
+    @property
+    def name_in_text(self) -> str:
+        """The name as written inside a sentence, e.g. "xã An Thành"."""
+        return f"{_KIND_PREFIXES[self.kind]} {self.name}"
 
 
 class CommuneDirectory:
@@ -83,12 +89,9 @@ class CommuneDirectory:
         candidates = [c for c in self._communes if kind is None or c.kind == kind]
         scored = []
         for commune in candidates:
-            name = fold(commune.name)
-            ratio = difflib.SequenceMatcher(None, query, name).ratio()
-            # A typo in one word of a two-word name still leaves the other word right.
-            same_words = len(set(query.split()) & set(name.split()))
-            if ratio >= SUGGEST_FROM or (same_words and ratio >= SUGGEST_FROM - 0.15):
-                scored.append((ratio + 0.05 * same_words, commune.name, commune))
+            score = closeness(query, fold(commune.name))
+            if score is not None:
+                scored.append((score, commune.name, commune))
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [commune for _score, _name, commune in scored[:limit]]
 
@@ -101,3 +104,13 @@ class CommuneDirectory:
             if query.startswith(folded_prefix + " "):
                 return query[len(folded_prefix) + 1 :].strip(), key
         return query.strip(), None
+
+
+def bare_name(text: str) -> str:
+    """A unit's name folded and without the kind it starts with ("Thị xã Kinh Môn", "tx kinh
+    mon" -> "kinh mon"), to match names typed with or without it."""
+    name = " ".join(fold(text).replace(".", " ").split())
+    for kind in _ANY_KIND:
+        if name.startswith(kind + " ") and len(name) > len(kind) + 1:
+            return name[len(kind) + 1:].strip()
+    return name

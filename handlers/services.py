@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from handlers.communes import CommuneDirectory
+from handlers.former_districts import FormerDistrictDirectory
 from handlers.forms.model import FormCache
 from handlers.kb.knowledge_base import KnowledgeBase
 from handlers.kb.staff_answers import StaffAnswerSync
@@ -13,6 +14,7 @@ from handlers.kb.staff_answers import StaffAnswerSync
 @dataclass(frozen=True)
 class Services:
     communes: CommuneDirectory
+    former_districts: FormerDistrictDirectory
     kb: KnowledgeBase
     staff_answers: StaffAnswerSync
     admin_ids: frozenset[str] = frozenset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
@@ -32,6 +33,21 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFD", text).translate(_COMBINING_MARKS)
+
+
+# Closeness of a typed name to a name (difflib's ratio) from which it is suggested.
+SUGGEST_FROM = 0.8
+
+
+def closeness(query: str, name: str) -> float | None:
+    """How close a typed name is to a name, both folded ("hai duongg" to "hai duong"), for a
+    "did you mean"; None when too far to suggest."""
+    ratio = difflib.SequenceMatcher(None, query, name).ratio()
+    # A typo in one word of a two-word name still leaves the other word right.
+    same_words = len(set(query.split()) & set(name.split()))
+    if ratio >= SUGGEST_FROM or (same_words and ratio >= SUGGEST_FROM - 0.15):
+        return ratio + 0.05 * same_words
+    return None
 
 
 _WORD = re.compile(r"[^\W_]+")

@@ -304,18 +304,17 @@ async def test_unsubscribing_and_subscribing_work_in_the_middle_of_a_form(core: 
         assert (await uow.users.find("console", "owner-9")).unsubscribed_at is None
 
 
-async def test_audiences_combine_place_sector_and_channel(db_core: Core) -> None:
+async def add_establishments(core: Core, people: list[tuple[str, str, str | None, str | None]]
+                             ) -> None:
+    """Users (channel, id) whose profile names an establishment in a commune and a sector (no
+    commune: a user without one)."""
     now = datetime.now(UTC)
-    people = [("telegram", "1", "10525", "food"),  # Hải Dương ward, former Hải Dương province
-              ("telegram", "2", "11311", "food"),  # Hồng Bàng, former Hai Phong
-              ("zalo_bot", "3", "11311", "handicraft"),
-              ("telegram", "4", None, None)]
-    async with UnitOfWork(db_core.session_factory) as uow:
-        for channel, user_id, commune, sector in people:
+    async with UnitOfWork(core.session_factory) as uow:
+        for number, (channel, user_id, commune, sector) in enumerate(people):
             user = await uow.users.get_for_update(channel, user_id, locale="vi",
                                                   display_name=None, now=now)
             if commune:
-                establishment = Establishment(tax_code=f"020123456{user_id}", commune=commune,
+                establishment = Establishment(tax_code=f"02012345{number:02d}", commune=commune,
                                               sector=sector, created_at=now, updated_at=now)
                 uow._session.add(establishment)
                 await uow._session.flush()
@@ -323,6 +322,14 @@ async def test_audiences_combine_place_sector_and_channel(db_core: Core) -> None
                                                    establishment_id=establishment.id,
                                                    updated_at=now))
         await uow.commit()
+
+
+async def test_audiences_combine_place_sector_and_channel(db_core: Core) -> None:
+    await add_establishments(db_core, [
+        ("telegram", "1", "10525", "food"),  # Hải Dương ward, former Hải Dương province
+        ("telegram", "2", "11311", "food"),  # Hồng Bàng, former Hai Phong
+        ("zalo_bot", "3", "11311", "handicraft"),
+        ("telegram", "4", None, None)])
     channels = ("telegram", "zalo_bot")
     haiphong = tuple(c.code for c in CommuneDirectory.load()
                      if former_province(c.code) == "haiphong")

@@ -62,3 +62,24 @@ async def test_the_less_common_paths(chat: ConsoleChat, core) -> None:
     assert response.progress["a"] == {
         "kind": "food", "item": "fish", "channels": ["shop", "online"], "count": 2,
         "since": "2020-03-15", "ok": "OK"}
+
+
+async def test_multiple_choice_answers_typed_by_name(chat: ConsoleChat, core) -> None:
+    """For channels without buttons: names without diacritics, a typo, a name matching none."""
+    await publish(core, FORM)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Thực phẩm")
+    await chat.press("Nước mắm")
+    replies = await chat.say("cua hang va tren mangg")
+    assert "Đã ghi nhận: Cửa hàng." in texts(replies)
+    assert labels(replies)[:2] == ["Trên mạng", "Xong"]  # did you mean…
+    replies = await chat.press("Trên mạng")
+    assert {"✓ Cửa hàng", "✓ Trên mạng"} <= set(labels(replies))
+    replies = await chat.say("sieu thi")
+    assert "Tôi không tìm thấy \"sieu thi\" trong các lựa chọn" in texts(replies)
+    assert "✓ Cửa hàng" in labels(replies)  # what was ticked stays ticked
+    replies = await chat.say("Chợ")  # a label typed exactly picks it, as a number would
+    assert "✓ Chợ" in labels(replies)
+    replies = await chat.press("Xong")
+    assert "Bắt đầu bán từ ngày nào?" in texts(replies)

@@ -22,11 +22,13 @@ from handlers.broadcasts.messages import (
     recipient_reply,
     when_text,
 )
+from handlers.communes import CommuneDirectory
 from handlers.context import Context
+from handlers.former_districts import FormerDistrictDirectory
 from handlers.forms.model import Form, Option, Question, QuestionType, Text
 from handlers.forms.runner import FormRunner, Progress, msgid
 from handlers.forms.runner import Step as FormStep
-from handlers.i18n import LOCAL_TZ, N_
+from handlers.i18n import DEFAULT_LOCALE, LOCAL_TZ, N_, Translator, translator_for
 from handlers.routing import Router
 from handlers.sectors import SECTORS
 from handlers.types import Choice, Incoming, Reply
@@ -51,6 +53,8 @@ PROVINCES = {
     # TRANSLATORS: Hải Dương province, merged into Hai Phong on 1 July 2025
     "haiduong": N_("Former Hải Dương province (before 1/7/2025)"),
 }
+# Today's units formed from the chosen former districts are named up to this many.
+MAX_UNITS_LISTED = 15
 _STALE = N_("That button is no longer valid. Type /thongbao to start again.")
 _WHEN = re.compile(r"\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s+(\d{1,2})[:hg](\d{2})\s*")
 
@@ -79,11 +83,22 @@ async def broadcast_form(ctx: Context) -> Form:
                  required=True, options=(
                      Option("all", msgid("Anywhere (all subscribers)")),
                      Option("commune", msgid("In one commune, ward or special zone")),
+                     Option("district", msgid("In former districts, towns or cities (before "
+                                              "1/7/2025)")),
                      Option("province", msgid("In the former Hai Phong city or Hải Dương "
                                               "province")))),
         Question("commune", QuestionType.COMMUNE,
                  msgid("Type the name of the commune, ward or special zone:"), required=True,
                  relevant="${area} = 'commune'"),
+        Question("districts", QuestionType.SELECT_MULTIPLE,
+                 msgid("Which former districts, towns or cities (before 1/7/2025)?"),
+                 hint=msgid("Those of the former Hai Phong city come first, then those of the "
+                            "former Hải Dương province. You can also type their names, for "
+                            "example: An Lao, Kien Thuy."),
+                 required=True, relevant="${area} = 'district'",
+                 required_message=msgid("Please choose at least one former district."),
+                 options=tuple(Option(d.code, Text({"vi": d.full_name}))
+                               for d in ctx.services.former_districts)),
         Question("province", QuestionType.SELECT_ONE, msgid("Which one?"), required=True,
                  relevant="${area} = 'province'",
                  options=tuple(Option(key, msgid(label)) for key, label in PROVINCES.items())),
@@ -131,6 +146,10 @@ def audience_of(answers: dict[str, Any], ctx: Context) -> Audience:
     if answers.get("area") == "commune" and answers.get("commune"):
         communes = (str(answers["commune"]),)
         labels["commune"] = communes[0]
+    elif answers.get("area") == "district" and answers.get("districts"):
+        districts = [str(code) for code in answers["districts"]]
+        communes = ctx.services.former_districts.communes_of(districts)
+        labels["districts"] = districts
     elif answers.get("area") == "province" and answers.get("province"):
         province = str(answers["province"])
         communes = tuple(c.code for c in ctx.services.communes
@@ -149,17 +168,21 @@ def audience_of(answers: dict[str, Any], ctx: Context) -> Audience:
         survey_submitted=survey_filter == "submitted" if has_survey else None, labels=labels)
 
 
-def describe_audience(audience: Audience, ctx: Context) -> str:
-    """The audience in words, one criterion a line."""
-    _ = ctx._
+def describe_audience(audience: Audience, i18n: Translator, communes: CommuneDirectory,
+                      districts: FormerDistrictDirectory) -> str:
+    """The audience in words, one criterion a line (the preview, `broadcasts show`, the audit
+    log)."""
+    _ = i18n.gettext
     lines = []
     if audience.channels:
         lines.append(_("Channels: {names}").format(
             names=", ".join(CHANNEL_NAMES.get(c, c) for c in audience.channels)))
     if "commune" in audience.labels:
-        commune = ctx.services.communes.get(audience.labels["commune"])
+        commune = communes.get(audience.labels["commune"])
         lines.append(_("Place: {place}").format(
             place=commune.full_name if commune else audience.labels["commune"]))
+    elif "districts" in audience.labels:
+        lines += _district_lines(audience, i18n, communes, districts)
     elif "province" in audience.labels:
         lines.append(_("Place: {place}").format(
             place=_(PROVINCES.get(audience.labels["province"], audience.labels["province"]))))
@@ -174,6 +197,33 @@ def describe_audience(audience: Audience, ctx: Context) -> str:
                       else _("Have not submitted survey {code}")).format(
             code=audience.survey_code))
     return "\n".join(lines) or _("All subscribers")
+
+
+def _district_lines(audience: Audience, i18n: Translator, communes: CommuneDirectory,
+                    directory: FormerDistrictDirectory) -> list[str]:
+    """The former districts chosen, today's units formed from them, and which of those were
+    formed only partly from them."""
+    _ = i18n.gettext
+    codes = [str(code) for code in audience.labels["districts"]]
+    names = [d.full_name if (d := directory.get(code)) else code for code in codes]
+    lines = [_("Place: {districts} (former, before 1/7/2025)").format(
+        districts=", ".join(names))]
+    units = [c.name_in_text if (c := communes.get(code)) else code
+             for code in audience.communes]
+    if len(units) <= MAX_UNITS_LISTED:
+        lines.append(i18n.ngettext("Today, {n} unit: {units}", "Today, {n} units: {units}",
+                                   len(units)).format(n=len(units), units=", ".join(units)))
+    else:
+        lines.append(_("Today: {n} communes, wards and special zones").format(
+            n=i18n.number(len(units))))
+    partly = directory.partly_from(codes)
+    if partly:
+        lines.append(_("Included although formed only partly from them: {units}").format(
+            units="; ".join(_("{unit} (also from {districts})").format(
+                unit=c.name_in_text if (c := communes.get(code)) else code,
+                districts=", ".join(d.full_name for d in others))
+                for code, others in partly.items())))
+    return lines
 
 
 # --- the form ------------------------------------------------------------------------------
@@ -251,7 +301,8 @@ async def _preview(ctx: Context) -> list[Reply]:
     audience = audience_of(answers, ctx)
     counts = await ctx.uow.broadcasts.count_audience(audience, ctx.services.broadcast_channels)
     total = sum(counts.values())
-    lines = [ctx._("Who gets it:"), describe_audience(audience, ctx), "",
+    lines = [ctx._("Who gets it:"), describe_audience(
+        audience, ctx.i18n, ctx.services.communes, ctx.services.former_districts), "",
              ctx.ngettext("{n} recipient:", "{n} recipients:", total).format(
                  n=ctx.i18n.number(total))]
     for channel in ctx.services.broadcast_channels:
@@ -343,7 +394,13 @@ async def _create(ctx: Context, at: datetime) -> list[Reply]:
                                 key=list_job_key(broadcast.id, 0))
     await ctx.uow.audit.record(actor=ctx.actor, action="broadcast.create",
                                target=f"broadcast:{broadcast.id}", now=ctx.now, details={
-                                   "audience": audience.to_json(), "recipients": counts,
+                                   "audience": audience.to_json(),
+                                   # In words, as staff chose it (Vietnamese, the log's
+                                   # language): commune codes alone say little.
+                                   "audience_text": describe_audience(
+                                       audience, translator_for(ctx.translators, DEFAULT_LOCALE),
+                                       ctx.services.communes, ctx.services.former_districts),
+                                   "recipients": counts,
                                    "scheduled_at": at.isoformat()})
     ctx.conversation.finish()
     cancel = (Choice(ctx._("Cancel #{id}").format(id=broadcast.id), f"bk:{broadcast.id}"),)

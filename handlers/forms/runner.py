@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from handlers.communes import bare_name
 from handlers.context import Context
 from handlers.forms import expressions
 from handlers.forms.model import Form, Option, Question, QuestionType, Text
@@ -31,6 +32,7 @@ from handlers.identifiers import (
     parse_tax_code,
     tax_code_problem,
 )
+from handlers.text import closeness, fold
 from handlers.types import Choice, Reply
 
 MAX_COMMUNE_CHOICES = 8
@@ -330,18 +332,63 @@ class FormRunner:
         return self._answer(question, list(ticked))
 
     def _typed_selection(self, question: Question, text: str) -> Step:
-        """"1, 3" or "1 3": the numbered options, for channels without buttons."""
+        """"1, 3" or "1 3": the numbered options, for channels without buttons; or their
+        names."""
         options = self._options(question)
         numbers = re.findall(r"\d+", text)
         if not numbers or re.sub(r"[\d\s,;.và&and]", "", text.lower()):
-            return Step([Reply(self._("Please tap the answers that apply, or type their "
-                                      "numbers, for example: 1, 3.")), self._ask(question)])
+            return self._typed_names(question, options, text)
         picked = {int(n) for n in numbers}
         if any(not 1 <= n <= len(options) for n in picked):
             return Step([Reply(self._("Please type numbers from 1 to {count}.").format(
                 count=len(options))), self._ask(question)])
         self.progress.selecting = [o.name for i, o in enumerate(options, 1) if i in picked]
         return Step([self._ask(question)])
+
+    def _typed_names(self, question: Question, options: list[Option], text: str) -> Step:
+        """"An Lão, Kiến Thụy": options typed by name, as communes are (case, diacritics and a
+        leading "huyện", "thị xã"… optional); each one found is ticked. A name that matches
+        several options asks which; one that matches none offers the closest."""
+        labels = [self._text(o.label) for o in options]
+        parts = [text] if len(_matching(labels, text)) == 1 else [
+            p.strip() for p in re.split(r"[,;\n]|\s(?:và|and|va)\s", text) if p.strip()]
+        ticked = list(self._ticked(question))
+        noted = []
+        for part in parts:
+            found = _matching(labels, part)
+            if len(found) == 1:
+                noted.append(labels[found[0]])
+                if options[found[0]].name not in ticked:
+                    ticked.append(options[found[0]].name)
+                continue
+            self._keep_ticked(question, ticked)
+            if len(found) > MAX_COMMUNE_CHOICES:
+                return Step([Reply(self._("Many answers match \"{text}\". Please type more of "
+                                          "the name.").format(text=part)), self._ask(question)])
+            if found:
+                prompt = self._("Which one do you mean by \"{text}\"?").format(text=part)
+            elif (found := _closest(labels, part)):
+                prompt = self._("I could not find \"{text}\" among the answers. Did you mean "
+                                "one of these?").format(text=part)
+            else:
+                return Step([Reply(self._("I could not find \"{text}\" among the answers. "
+                                          "Please tap the answers that apply, or type their "
+                                          "numbers or names.").format(text=part)),
+                             self._ask(question)])
+            if noted:  # those typed before it were ticked
+                prompt = self._("Noted: {answers}.").format(answers=", ".join(noted)) + "\n" + \
+                    prompt
+            choices = [Choice(("✓ " if options[i].name in ticked else "") + labels[i],
+                              self._payload("o", i)) for i in found]
+            return Step([Reply(prompt, choices=(*choices, Choice(self._("Done"), self._payload(
+                "done")), *self._navigation(question)))])
+        self._keep_ticked(question, ticked)
+        return Step([Reply(self._("Noted: {answers}.").format(answers=", ".join(noted))),
+                     self._ask(question)])
+
+    def _keep_ticked(self, question: Question, ticked: list[str]) -> None:
+        order = [o.name for o in question.options]
+        self.progress.selecting = sorted(ticked, key=order.index)
 
     # --- typed answers --------------------------------------------------------------------
 
@@ -538,6 +585,30 @@ class FormRunner:
 
     def _(self, message: str) -> str:
         return self.ctx._(message)
+
+
+def _matching(labels: list[str], typed: str) -> list[int]:
+    """The labels a typed name stands for: those equal to it, else those containing it."""
+    query, bare = fold(typed), bare_name(typed)
+    if not bare:
+        return []
+    exact = [i for i, label in enumerate(labels)
+             if query == fold(label) or bare == bare_name(label)]
+    return exact or [i for i, label in enumerate(labels) if bare in fold(label)]
+
+
+def _closest(labels: list[str], typed: str, limit: int = 5) -> list[int]:
+    """The labels close to a mistyped name, closest first."""
+    query = bare_name(typed)
+    if len(query) < 3:
+        return []
+    scored = []
+    for i, label in enumerate(labels):
+        scores = [s for s in (closeness(query, bare_name(label)), closeness(query, fold(label)))
+                  if s is not None]
+        if scores:
+            scored.append((-max(scores), i))
+    return [i for _score, i in sorted(scored)[:limit]]
 
 
 def _json_number(number: Decimal) -> int | float:
