@@ -67,6 +67,10 @@ async def show_broadcast(database_url: str, broadcast_id: int, i18n: Translator)
             print(f"cancelled by {broadcast.cancelled_by}")
         print("audience: " + json.dumps({k: v for k, v in broadcast.audience.items() if v},
                                         ensure_ascii=False))
+        if broadcast.attachment:
+            attachment = broadcast.attachment
+            print(f"attachment: {attachment['kind']} {attachment['filename']} "
+                  f"({attachment['mime_type']}, {attachment['size']} bytes)")
         print()
         print(broadcast.text)
         return 0
