@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.app import Core, build_core
 from bot.broadcast_sender import BroadcastSender, ChannelPace
@@ -25,7 +25,7 @@ from handlers import attachments
 from handlers.attachments import sniff
 from handlers.kb.knowledge_base import KnowledgeBase
 from handlers.types import Attachment, FileKind, Reply
-from storage.models import User
+from storage.models import BroadcastRecipient, User
 from storage.uow import UnitOfWork
 from tests.conftest import (
     MovableClock,
@@ -253,16 +253,24 @@ async def test_a_photo_too_big_from_zalo_is_refused_and_one_that_fits_is_taken(
     assert attachment.refs == {}
 
 
-async def test_staff_on_zalo_oa_attach_a_photo_with_its_caption_as_the_text(
+async def test_staff_on_zalo_oa_attach_a_file_or_an_image_after_the_text(
         zoa: FakeZaloOA, zalo_oa: Core) -> None:
     assert await zoa.user_sends("oa-staff", "/start") == 200
     await make_staff(zalo_oa, "zalo_oa", "oa-staff")
     assert await zoa.user_sends("oa-staff", "/thongbao") == 200
     assert await zoa.user_sends_file("oa-staff", PDF, "ke-hoach.pdf") == 200
-    assert "gõ nội dung" in zoa.messages_to("oa-staff")[-2]["text"]  # text first
+    assert "gõ nội dung" in zoa.messages_to("oa-staff")[-2]["text"]  # the text first
     assert await zoa.user_sends("oa-staff", TEXT) == 200
     assert await zoa.user_sends_file("oa-staff", PDF, "ke-hoach.pdf") == 200
     assert "Cơ sở ở đâu?" in zoa.messages_to("oa-staff")[-1]["text"]
+    assert await zoa.user_sends("oa-staff", "/thongbao") == 200
+    assert await zoa.user_sends("oa-staff", TEXT) == 200
+    assert await zoa.user_sends_image("oa-staff", PHOTO) == 200
+    async with UnitOfWork(zalo_oa.session_factory) as uow:
+        user = await uow.users.find("zalo_oa", "oa-staff")
+        state = await uow.conversations.get(user.id)
+    attachment = Attachment.from_json(state.draft["progress"]["a"]["attachment"])
+    assert (attachment.kind, attachment.mime_type) == (FileKind.PHOTO, "image/png")
 
 
 async def test_users_who_send_photos_outside_a_form_are_answered_and_nothing_is_downloaded(
@@ -352,6 +360,29 @@ async def test_a_sender_killed_mid_broadcast_with_a_photo_sends_each_recipient_o
     finally:
         await channel.application.shutdown()
         await core.close()
+
+
+async def test_flood_control_and_blocked_users_are_handled_for_photos_as_for_texts(
+        tg: FakeTelegram, polling: Core) -> None:
+    await add_users(polling, "telegram", ["51", "52"])
+    tg.block(52)
+    attachment = await stored_attachment(polling, PHOTO, FileKind.PHOTO, "anh.png",
+                                         "image/png")
+    broadcast_id = await create_with(polling, "Ảnh", attachment)
+    await polling.scheduler.run_due()
+    sender = BroadcastSender(polling.session_factory, polling.telegram, polling.translators,
+                             ChannelPace(100, 100), worker="w")
+    assert await sender.claim_once() == 2
+    tg.fail_next("sendPhoto", retry_after=1)
+    await sender.send_one()
+    await sender.send_one()  # after the whole channel waited the retry_after
+    assert await rows(polling, broadcast_id) == {"51": "queued", "52": "blocked"}
+    async with UnitOfWork(polling.session_factory) as uow:
+        (waiting,) = await uow._session.execute(
+            select(BroadcastRecipient).where(BroadcastRecipient.status == "queued"))
+    assert waiting[0].last_error.startswith("Flood control") and waiting[0].attempts == 0
+    async with UnitOfWork(polling.session_factory) as uow:
+        assert (await uow.users.find("telegram", "52")).blocked_at is not None
 
 
 async def test_a_file_id_telegram_refuses_is_replaced_by_an_upload(
