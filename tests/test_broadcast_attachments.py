@@ -229,6 +229,19 @@ async def test_too_big_or_wrong_files_get_a_polite_word_and_the_text_is_kept(
     assert TEXT in review["text"] and "📎 thu-moi.docx" in review["text"]
 
 
+async def test_a_photo_with_a_caption_gives_the_text_and_the_attachment_at_once(
+        tg: FakeTelegram, polling: Core) -> None:
+    await said(tg, STAFF, tg.user_sends(STAFF, "/start"))
+    await make_staff(polling, "telegram", str(STAFF))
+    await said(tg, STAFF, tg.user_sends(STAFF, "/thongbao"), 2)
+    noted, area = await said(tg, STAFF, tg.user_sends_photo(STAFF, caption=TEXT,
+                                                            content=PHOTO), 2)
+    assert noted["text"] == "Đã ghi nhận nội dung." and "Cơ sở ở đâu?" in area["text"]
+    await said(tg, STAFF, tg.user_presses(STAFF, "bf:o:0"))
+    (review,) = await said(tg, STAFF, tg.user_presses(STAFF, "bf:skip"))
+    assert TEXT in review["text"] and "📎 photo.png" in review["text"]
+
+
 async def test_a_photo_too_big_from_zalo_is_refused_and_one_that_fits_is_taken(
         zbot: FakeZaloBot, zalo_bot: Core, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(attachments, "MAX_PHOTO_BYTES", 1000)
