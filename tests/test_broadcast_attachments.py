@@ -337,10 +337,25 @@ async def create_with(core: Core, text: str, attachment: Attachment) -> int:
         return broadcast.id
 
 
+async def test_each_channel_s_reference_is_kept_on_the_broadcast(db_core: Core) -> None:
+    attachment = await stored_attachment(db_core, PHOTO, FileKind.PHOTO, "anh.png",
+                                         "image/png", refs={"telegram": "FILE-1"})
+    broadcast_id = await create_with(db_core, "Ảnh", attachment)
+    async with UnitOfWork(db_core.session_factory) as uow:
+        await uow.broadcasts.set_attachment_ref(broadcast_id, "zalo_oa", "image:abc")
+        await uow.commit()
+    async with UnitOfWork(db_core.session_factory) as uow:
+        stored = Attachment.from_json((await uow.broadcasts.get(broadcast_id)).attachment)
+        assert await uow.media.keep_until(attachment.media_token,
+                                          db_core.clock() + timedelta(days=60), db_core.clock())
+        assert not await uow.media.exists("x" * 43, db_core.clock())
+    assert stored == attachment.with_ref("zalo_oa", "image:abc")
+
+
 async def test_a_sender_killed_mid_broadcast_with_a_photo_sends_each_recipient_one(
-        tg: FakeTelegram, sqlite_url: str, locales_dir: Path) -> None:
+        tg: FakeTelegram, database_url: str, locales_dir: Path) -> None:
     clock = MovableClock(datetime.now(UTC))
-    core = build_core(make_settings(sqlite_url, locales_dir, telegram_token=tg.token,
+    core = build_core(make_settings(database_url, locales_dir, telegram_token=tg.token,
                                     telegram_api_base_url=tg.url), clock=clock)
     channel = TelegramChannel.from_settings(core.settings, core)
     await channel.application.initialize()
