@@ -8,7 +8,7 @@ import html
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -349,7 +349,7 @@ class TelegramChannel:
                 await self.application.bot.set_my_commands(commands)
 
 
-def _fetcher(media: PhotoSize | Document):
+def _fetcher(media: PhotoSize | Document) -> Callable[[int], Awaitable[bytes]]:
     async def fetch(limit: int) -> bytes:
         """Download what a user sent (getFile, then the file): Telegram lets a bot have
         files of at most 20 MB."""
