@@ -70,6 +70,10 @@ async def show_broadcast(database_url: str, broadcast_id: int, i18n: Translator)
         print("audience:")
         print(describe_audience(Audience.from_json(broadcast.audience), i18n,
                                 CommuneDirectory.load(), FormerDistrictDirectory.load()))
+        if broadcast.attachment:
+            attachment = broadcast.attachment
+            print(f"attachment: {attachment['kind']} {attachment['filename']} "
+                  f"({attachment['mime_type']}, {attachment['size']} bytes)")
         print()
         print(broadcast.text)
         return 0

@@ -11,6 +11,10 @@ Workers sending on one channel share its rate: each records a heartbeat and pace
 the channel's rate divided by the live senders; a worker told to wait by flood control
 records until when, and the others wait too from their next heartbeat.
 
+A broadcast's photo or document is made ready once per broadcast and channel before its first
+send (`Channel.prepare_attachment`: Zalo OA uploads it); the reference the channel got is kept
+on the broadcast, so other workers, and this one after a restart, send by it too.
+
 The monitor updates each running broadcast's progress message in place where the staff
 member's channel can edit, marks it done once every recipient ended, and queues the final
 report through the outbox (so it reaches staff on any channel).
@@ -33,10 +37,12 @@ from typing import TYPE_CHECKING, cast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import BackgroundLoop
+from bot.channels.base import AttachmentNotReady
 from bot.delivery import Clock, DeliveryOutcome, Outcome, utc_now
 from handlers.broadcasts.messages import progress_text, recipient_reply, report_text
 from handlers.error_report import anonymous_traceback
 from handlers.i18n import Translator, translator_for
+from handlers.types import Attachment
 from storage.broadcasts import Claimed
 from storage.models import RecipientStatus
 from storage.uow import UnitOfWork
@@ -139,7 +145,11 @@ class BroadcastSender:
         self._queue: asyncio.Queue[tuple[Claimed, float]] = asyncio.Queue()
         self._results: list[_Result] = []
         self._given_back: list[Claimed] = []
-        self._texts: dict[int, str] = {}
+        # Each broadcast's text and attachment (made ready for this channel once it is in
+        # `_prepared`), read when its first row is claimed.
+        self._contents: dict[int, tuple[str, Attachment | None]] = {}
+        self._prepared: set[int] = set()
+        self._prepare_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
         self._last_heartbeat = -math.inf
         self._flood_until: datetime | None = None  # told by the platform, shared with others
@@ -198,10 +208,12 @@ class BroadcastSender:
         now = self._clock()
         async with UnitOfWork(self._session_factory) as uow:
             claimed = await uow.broadcasts.claim(self._channel.name, now, self._lease, batch)
-            missing = {c.broadcast_id for c in claimed} - set(self._texts)
+            missing = {c.broadcast_id for c in claimed} - set(self._contents)
             for broadcast_id in missing:
                 broadcast = await uow.broadcasts.get(broadcast_id)
-                self._texts[broadcast_id] = broadcast.text if broadcast else ""
+                self._contents[broadcast_id] = (
+                    (broadcast.text, Attachment.from_json(broadcast.attachment)) if broadcast
+                    else ("", None))
             await uow.commit()
         give_back_at = time.monotonic() + self._lease.total_seconds() / 2
         for item in claimed:
@@ -262,11 +274,36 @@ class BroadcastSender:
 
     async def _send(self, item: Claimed) -> DeliveryOutcome:
         i18n = translator_for(self._translators, item.locale)
-        reply = recipient_reply(self._texts.get(item.broadcast_id, ""), i18n,
-                                first=item.needs_notice)
+        text, _attachment = self._contents.get(item.broadcast_id, ("", None))
+        try:
+            attachment = await self._ready_attachment(item.broadcast_id)
+        except AttachmentNotReady as error:  # a 429, a network error… as for a send
+            return error.outcome
+        reply = recipient_reply(text, i18n, first=item.needs_notice, attachment=attachment)
         outcomes = await self._channel.deliver(item.channel_user_id, [reply], paced=True)
         return outcomes[-1] if outcomes else DeliveryOutcome(Outcome.FAILED,
                                                              error="nothing sent")
+
+    async def _ready_attachment(self, broadcast_id: int) -> Attachment | None:
+        """The broadcast's attachment as this channel sends it, made ready once (the other
+        sends wait for it) and its reference kept on the broadcast."""
+        _text, attachment = self._contents.get(broadcast_id, ("", None))
+        if attachment is None or broadcast_id in self._prepared:
+            return attachment
+        async with self._prepare_lock:
+            text, attachment = self._contents[broadcast_id]
+            if attachment is None or broadcast_id in self._prepared:
+                return attachment
+            name = self._channel.name
+            ready = await self._channel.prepare_attachment(attachment)
+            ref = ready.refs.get(name)
+            if ref is not None and ref != attachment.refs.get(name):
+                async with UnitOfWork(self._session_factory) as uow:
+                    await uow.broadcasts.set_attachment_ref(broadcast_id, name, ref)
+                    await uow.commit()
+            self._contents[broadcast_id] = (text, ready)
+            self._prepared.add(broadcast_id)
+            return ready
 
     # --- recording outcomes -----------------------------------------------------------
 

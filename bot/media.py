@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery import Clock, utc_now
-from handlers.types import Document
+from handlers.types import Attachment, Document
 from storage.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,27 @@ class MediaLinks:
                                 mime_type=document.mime_type, content=document.content,
                                 now=now, expires_at=now + self._lifetime)
             await uow.commit()
-        return f"{self._public_url}/media/{token}/{quote(document.filename)}"
+        return self.url_of(token, document.filename)
+
+    def url_of(self, token: str, filename: str) -> str:
+        """The public link of a file already stored (a broadcast's attachment)."""
+        if self._public_url is None:
+            raise RuntimeError("PUBLIC_URL is not set: no link can be made")
+        return f"{self._public_url}{self.path_of(token, filename)}"
+
+    @staticmethod
+    def path_of(token: str, filename: str) -> str:
+        """The link's path on our own server (the web page, served from it, needs no more)."""
+        return f"/media/{token}/{quote(filename)}"
+
+    async def content(self, attachment: Attachment) -> Document | None:
+        """An attachment's file from storage, for a channel that must upload it; None once
+        it is no longer kept."""
+        async with UnitOfWork(self._session_factory) as uow:
+            media = await uow.media.get(attachment.media_token, self._clock())
+        if media is None:
+            return None
+        return Document(attachment.filename, media.content, attachment.mime_type)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(ROUTE, self.serve)

@@ -26,6 +26,7 @@ from storage.uow import UnitOfWork
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 1000
+MAX_STAFF_INPUT_CHARS = 4096  # Telegram's longest message
 MAX_USER_ID = 64  # users.channel_user_id
 MAX_UPDATE_ID = 64  # processed_updates.update_id
 
@@ -57,7 +58,15 @@ class Dispatcher:
         msg = storable_incoming(msg)
         if not msg.user_id:
             return []  # nobody to answer (an id made only of unstorable characters)
-        async with self._user_lock(msg.user_key), UnitOfWork(self._session_factory) as uow:
+        async with self._user_lock(msg.user_key):
+            if msg.file is not None and msg.file.content is None:
+                # Before the unit of work: a download must not hold the user's row lock (on
+                # SQLite, the one write lock) for seconds.
+                msg = await self._fetch_file(msg)
+            return await self._apply(msg)
+
+    async def _apply(self, msg: Incoming) -> list[Reply]:
+        async with UnitOfWork(self._session_factory) as uow:
             now = self._clock()
             # The user's row lock serialises their updates, so the ledger is checked after it.
             user, state, has_queued, applied = await uow.users.lock_with_state(
@@ -110,6 +119,22 @@ class Dispatcher:
             await uow.commit()
             return replies
 
+    async def _fetch_file(self, msg: Incoming) -> Incoming:
+        """The message with its file downloaded (or the problem that stopped it) when the
+        user's current step takes one; else as it came (its bytes are never fetched)."""
+        async with UnitOfWork(self._session_factory) as uow:
+            user = await uow.users.find(msg.channel, msg.user_id)
+            state = await uow.conversations.get(user.id) if user else None
+            role = user.role if user else None
+        flow = self.router.flows.get(state.flow or "") if state else None
+        if flow is None or flow.files is None or not flow.files.wanted(state.step,
+                                                                       dict(state.draft)):
+            return msg
+        staff = msg.operator or msg.user_key in self._services.admin_ids or role == "staff"
+        if flow.staff_only and not staff:
+            return msg
+        return replace(msg, file=await flow.files.fetch(msg.file))
+
     async def locale_of(self, channel: str, user_id: str) -> str:
         """The user's language, or the default for someone who has never written."""
         async with UnitOfWork(self._session_factory) as uow:
@@ -153,6 +178,8 @@ class Dispatcher:
         """Return the replies and the choices the user may now pick or press."""
         _ = ctx._
         offered = current.last
+        if msg.file is not None and self._takes_files(ctx):
+            return await self._file(msg, ctx, current)
         if msg.kind not in (MessageKind.TEXT, MessageKind.BUTTON):
             notice = _("Sorry, I can only read text. Please type your message or tap a button.")
             return [Reply(notice, choices=offered)], current
@@ -163,11 +190,8 @@ class Dispatcher:
         if not payload and not text:
             notice = _("Your message looks empty. Please type your question or tap a button.")
             return [Reply(notice, choices=offered)], current
-        if len(text) > MAX_INPUT_CHARS:
-            notice = _("Your message is too long ({count} characters). Please keep it under "
-                       "{limit} characters.").format(
-                count=ctx.i18n.number(len(text)), limit=ctx.i18n.number(MAX_INPUT_CHARS))
-            return [Reply(notice, choices=offered)], current
+        if too_long := self._too_long(text, ctx):
+            return [Reply(too_long, choices=offered)], current
 
         msg = Incoming(
             channel=msg.channel, user_id=msg.user_id, text=text, payload=payload,
@@ -189,6 +213,31 @@ class Dispatcher:
         else:
             replies = await self._call_text_handler(msg, ctx)
         return replies, CurrentChoices.of(replies)
+
+    def _takes_files(self, ctx: Context) -> bool:
+        flow = self.router.flows.get(ctx.conversation.flow or "")
+        return flow is not None and flow.files is not None and (
+            ctx.is_staff or not flow.staff_only)
+
+    async def _file(self, msg: Incoming, ctx: Context, current: CurrentChoices
+                    ) -> tuple[list[Reply], CurrentChoices]:
+        """A photo or document (its caption as text) for the flow that takes files."""
+        text = normalize_input(msg.text)
+        if too_long := self._too_long(text, ctx):
+            return [Reply(too_long, choices=current.last)], current
+        flow = self.router.flows[ctx.conversation.flow or ""]
+        replies = await flow.handler(replace(msg, text=text, payload=None), ctx)
+        return replies, CurrentChoices.of(replies)
+
+    @staticmethod
+    def _too_long(text: str, ctx: Context) -> str | None:
+        # Staff write announcements (up to 3,000 characters) and answers; users, questions.
+        limit = MAX_STAFF_INPUT_CHARS if ctx.is_staff else MAX_INPUT_CHARS
+        if len(text) <= limit:
+            return None
+        return ctx._("Your message is too long ({count} characters). Please keep it under "
+                     "{limit} characters.").format(count=ctx.i18n.number(len(text)),
+                                                   limit=ctx.i18n.number(limit))
 
     async def _call_text_handler(self, msg: Incoming, ctx: Context) -> list[Reply]:
         router = self.router

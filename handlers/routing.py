@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from handlers.context import Context
 from handlers.types import Incoming, Reply
+
+if TYPE_CHECKING:
+    from handlers.attachments import FilePolicy
 
 Handler = Callable[[Incoming, Context], Awaitable[list[Reply]]]
 
@@ -48,6 +52,8 @@ class ButtonRoute:
 class FlowRoute:
     handler: Handler
     staff_only: bool = False
+    # Where the flow takes photos and documents; others get "I can only read text".
+    files: FilePolicy | None = None
 
 
 class Router:
@@ -87,14 +93,17 @@ class Router:
 
         return register
 
-    def flow(self, name: str, *, staff: bool = False) -> Callable[[Handler], Handler]:
+    def flow(self, name: str, *, staff: bool = False,
+             files: FilePolicy | None = None) -> Callable[[Handler], Handler]:
         """The handler of every step of a flow; it reads ctx.conversation.step.
 
         `staff`: each step re-checks the rights when applied (they may have been revoked).
+        `files`: the steps that take a photo or document, which the dispatcher downloads
+        before the step runs (its handler gets `msg.file` with the content or a problem).
         """
 
         def register(handler: Handler) -> Handler:
-            self.flows[name] = FlowRoute(handler, staff)
+            self.flows[name] = FlowRoute(handler, staff, files)
             return handler
 
         return register

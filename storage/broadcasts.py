@@ -129,12 +129,12 @@ class BroadcastRepository:
     # --- broadcasts ---------------------------------------------------------------------
 
     async def add(self, *, text: str, audience: Audience, created_by: str,
-                  staff_user_id: int | None, now: datetime, scheduled_at: datetime
-                  ) -> Broadcast:
+                  staff_user_id: int | None, now: datetime, scheduled_at: datetime,
+                  attachment: dict[str, Any] | None = None) -> Broadcast:
         broadcast = Broadcast(text=text, audience=audience.to_json(), created_by=created_by,
                               staff_user_id=staff_user_id, created_at=now,
                               scheduled_at=scheduled_at, status=BroadcastStatus.SCHEDULED,
-                              listed=False, listed_up_to=0)
+                              listed=False, listed_up_to=0, attachment=attachment)
         self._session.add(broadcast)
         await self._session.flush()
         return broadcast
@@ -147,6 +147,17 @@ class BroadcastRepository:
         query = (select(Broadcast).where(Broadcast.id == broadcast_id).with_for_update()
                  .execution_options(populate_existing=True))
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def set_attachment_ref(self, broadcast_id: int, channel: str, ref: str) -> None:
+        """Keep a channel's reference to the broadcast's attachment (its upload), so no
+        other sender uploads it again; under the row lock, as other channels' senders may
+        add theirs at the same time."""
+        broadcast = await self.lock(broadcast_id)
+        if broadcast is None or not broadcast.attachment:
+            return
+        refs = {**(broadcast.attachment.get("refs") or {}), channel: ref}
+        broadcast.attachment = {**broadcast.attachment, "refs": refs}
+        await self._session.flush()
 
     async def recent(self, limit: int = 20) -> list[Broadcast]:
         query = select(Broadcast).order_by(Broadcast.id.desc()).limit(limit)

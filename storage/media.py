@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import MediaFile
@@ -27,6 +27,24 @@ class MediaRepository:
         """The file behind a link that has not expired."""
         query = select(MediaFile).where(MediaFile.token == token, MediaFile.expires_at > now)
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def exists(self, token: str, now: datetime) -> bool:
+        """Whether the file is still kept (without reading its content)."""
+        query = select(MediaFile.token).where(MediaFile.token == token,
+                                              MediaFile.expires_at > now)
+        return (await self._session.execute(query)).first() is not None
+
+    async def keep_until(self, token: str, until: datetime, now: datetime) -> bool:
+        """Keep a file at least until `until` (never less than it was to be kept); False
+        when it is no longer there."""
+        result = await self._session.execute(
+            update(MediaFile).where(MediaFile.token == token, MediaFile.expires_at > now,
+                                    MediaFile.expires_at < until)
+            .values(expires_at=until))
+        return result.rowcount == 1 or await self.exists(token, now)
+
+    async def forget(self, token: str) -> None:
+        await self._session.execute(delete(MediaFile).where(MediaFile.token == token))
 
     async def forget_expired(self, now: datetime) -> int:
         """Delete the files whose links have expired (exports may hold personal data)."""

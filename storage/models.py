@@ -490,6 +490,10 @@ class Broadcast(Base):
     progress_message_id: Mapped[str | None] = mapped_column(String(64))
     progress_text: Mapped[str | None] = mapped_column(Text)
     progress_lease_until: Mapped[datetime | None]
+    # Its photo or document (handlers.types.Attachment.to_json): the file is in media_files
+    # under its token; each channel's reference to it (a Telegram file_id, a Zalo OA upload)
+    # is kept here once known, so it is uploaded once per broadcast.
+    attachment: Mapped[dict[str, Any] | None]
 
 
 class BroadcastRecipient(Base):

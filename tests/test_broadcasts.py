@@ -126,7 +126,9 @@ async def test_staff_broadcast_on_telegram_reaches_subscribers_once_with_progres
 
     intro, _question = await _say(tg, STAFF, "/thongbao", 2)
     assert "Hủy" not in intro["text"]
-    await _say(tg, STAFF, "Hội chợ OCOP Hải Phòng mở đăng ký đến 20/12.")
+    (attach,) = await _say(tg, STAFF, "Hội chợ OCOP Hải Phòng mở đăng ký đến 20/12.")
+    assert "bf:skip" in dict((d, label) for label, d in buttons(attach))
+    await _press(tg, STAFF, "bf:skip")  # no photo or document
     (area,) = await _press(tg, STAFF, "bf:o:0")  # anywhere
     assert "bf:skip" in dict((d, label) for label, d in buttons(area))
     (review,) = await _press(tg, STAFF, "bf:skip")  # every sector
@@ -358,6 +360,7 @@ async def test_a_scheduled_broadcast_waits_and_a_cancelled_one_sends_nothing(
         staff = ConsoleChat(core.dispatcher, user_id="boss")
         await staff.say("/thongbao")
         await staff.say("Lịch tập huấn")
+        await staff.say("", payload="bf:skip")  # no attachment
         await staff.say("", payload="bf:o:0")
         await staff.say("", payload="bf:skip")
         await staff.say("", payload="bf:submit")

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.delivery import DeliveryOutcome, Outcome
 from handlers.dispatcher import storable_incoming
-from handlers.types import Incoming, Reply
+from handlers.types import Attachment, Incoming, Reply
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -32,6 +32,9 @@ class Capabilities:
     photos: bool = False
     documents: bool = False  # files sent as files (else: a link to our own server)
     edit: bool = False  # a sent message can be edited
+    # Characters of text that can go under a photo or file as its caption (0: none; a
+    # reply's text longer than that follows the file as messages of their own).
+    caption_length: int = 0
     # The outbox sender pushes queued messages (staff answers…) through `deliver()`; a
     # channel that does not push has its clients fetch them (the web page polls its inbox).
     push: bool = True
@@ -55,6 +58,21 @@ class Channel(Protocol):
 
         `paced`: the caller paces its sends and obeys flood control itself (the broadcast
         sender), so a 429 comes back at once as RETRY_AFTER instead of being waited out."""
+
+
+    async def prepare_attachment(self, attachment: Attachment) -> Attachment:
+        """The attachment ready to go to many (a broadcast): with this channel's reference
+        to it where the channel uploads files first (Zalo OA), else unchanged. Raises
+        AttachmentNotReady with the outcome when the upload failed."""
+
+
+class AttachmentNotReady(Exception):
+    """An attachment could not be made ready to send; `outcome` says how to go on (a 429's
+    wait, a network error's retry, a refusal)."""
+
+    def __init__(self, outcome: DeliveryOutcome) -> None:
+        super().__init__(outcome.error or outcome.kind)
+        self.outcome = outcome
 
 
 class EditableChannel(Channel, Protocol):

@@ -15,7 +15,7 @@ from bot.channels.rendering import render
 from bot.delivery import SENT, DeliveryOutcome
 from handlers.dispatcher import Dispatcher
 from handlers.text import fold
-from handlers.types import Choice, Incoming, Reply
+from handlers.types import Attachment, Choice, Incoming, Reply
 
 CHANNEL = "console"
 # A terminal: choices as a numbered list (--json lists them as buttons), text never split.
@@ -55,6 +55,9 @@ class ConsoleChat:
             self._stdout.write(self._render(reply) + "\n")
         self._stdout.flush()
         return [SENT for _ in replies]
+
+    async def prepare_attachment(self, attachment: Attachment) -> Attachment:
+        return attachment
 
     async def say(self, text: str = "", *, payload: str | None = None) -> list[Reply]:
         self._sequence += 1
@@ -107,6 +110,8 @@ class ConsoleChat:
 
     def _render(self, reply: Reply) -> str:
         lines = [message.text for message in render(reply, self.capabilities)]
+        if reply.attachment:  # the file comes first, as on the messaging channels
+            lines.insert(0, f"[📎 {reply.attachment.filename}]")
         if reply.document:
             lines.append(f"  [{self._save(reply)}]")
         return "\n".join(lines)
@@ -115,9 +120,13 @@ class ConsoleChat:
         document = None
         if reply.document:
             document = {"filename": reply.document.filename, "path": str(self._save(reply))}
+        attachment = None
+        if reply.attachment:
+            attachment = {"kind": reply.attachment.kind.value,
+                          "filename": reply.attachment.filename}
         return {"text": reply.text,
                 "buttons": [{"label": c.label, "data": c.payload} for c in reply.choices],
-                "document": document}
+                "document": document, "attachment": attachment}
 
     def _save(self, reply: Reply) -> Path:
         self._export_dir.mkdir(parents=True, exist_ok=True)

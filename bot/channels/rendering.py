@@ -5,7 +5,7 @@ text split at paragraph, then line, then sentence, then word boundaries."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from handlers.types import Choice, Reply
@@ -54,6 +54,19 @@ def render(reply: Reply, capabilities: Capabilities) -> list[Message]:
     if as_buttons:
         messages[-1] = Message(parts[-1], tuple(choices))
     return messages
+
+
+def with_attachment(reply: Reply, capabilities: Capabilities
+                    ) -> tuple[str | None, list[Message]]:
+    """How a reply with a photo or document goes out: the caption under the file, and the
+    messages after it. The text is the caption when it fits the channel's caption as one
+    message without buttons; otherwise the file goes first, without a caption, and the text
+    follows as its own messages (buttons on the last), so the file always comes first."""
+    messages = render(replace(reply, attachment=None), capabilities)
+    if len(messages) == 1 and not messages[0].buttons and \
+            len(messages[0].text) <= capabilities.caption_length:
+        return messages[0].text, []
+    return None, messages
 
 
 def buttons_fit(choices: tuple[Choice, ...], capabilities: Capabilities) -> bool:

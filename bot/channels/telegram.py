@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import html
 import json
 import logging
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,20 +17,32 @@ from aiohttp import web
 from telegram import (
     BotCommand,
     ChatMemberUpdated,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    Message,
+    PhotoSize,
     Update,
 )
 from telegram.constants import ChatMemberStatus, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.channels.base import Capabilities, RepliesNotSent, answer
-from bot.channels.rendering import buttons_fit, render
+from bot.channels.base import AttachmentNotReady, Capabilities, RepliesNotSent, answer
+from bot.channels.rendering import buttons_fit, render, with_attachment
 from bot.delivery import SENT, DeliveryOutcome, Outcome
 from handlers.error_report import anonymous_traceback
-from handlers.types import Choice, Incoming, MessageKind, Reply
+from handlers.types import (
+    Attachment,
+    Choice,
+    FileKind,
+    FileTooLarge,
+    Incoming,
+    IncomingFile,
+    MessageKind,
+    Reply,
+)
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -43,8 +58,11 @@ CAPABILITIES = Capabilities(
     max_text_length=MessageLimit.MAX_TEXT_LENGTH,
     # Every choice as an inline button, one per row, as the bot has always shown them.
     max_buttons=100, max_button_label=MessageLimit.MAX_TEXT_LENGTH,
-    photos=True, documents=True, edit=True,
+    photos=True, documents=True, edit=True, caption_length=MessageLimit.CAPTION_LENGTH,
 )
+# Seconds for downloading what staff send (up to 20 MB) and for uploading an attachment.
+FILE_TIMEOUT = 60
+UPLOADS_REMEMBERED = 256
 
 __all__ = ["CHANNEL", "RepliesNotSent", "TelegramChannel"]
 
@@ -84,6 +102,10 @@ class TelegramChannel:
         self._core = core
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret.encode() if webhook_secret else b""
+        # file_ids Telegram gave attachments this process uploaded (one composed on another
+        # channel), by media token: uploaded once, then sent by id.
+        self._uploaded: OrderedDict[str, str] = OrderedDict()
+        self._upload_lock = asyncio.Lock()
         application.add_handler(TypeHandler(Update, self._on_polled_update))
 
     @classmethod
@@ -212,16 +234,10 @@ class TelegramChannel:
         outcomes: list[DeliveryOutcome] = []
         for reply in replies:
             try:
-                # A reply kept for a redelivery may have lost its document and be empty.
-                formatted = _html(reply)
-                if formatted is not None and buttons_fit(reply.choices, self.capabilities):
-                    # Title in bold and sources as links: one message, its buttons under it.
-                    await bot.send_message(chat_id, formatted, parse_mode=ParseMode.HTML,
-                                           reply_markup=_keyboard(reply.choices), **limit)
+                if reply.attachment:
+                    await self._send_with_attachment(chat_id, reply, limit)
                 else:
-                    for message in render(reply, self.capabilities):
-                        await bot.send_message(chat_id, message.text,
-                                               reply_markup=_keyboard(message.buttons), **limit)
+                    await self._send_text(chat_id, reply, limit)
                 if reply.document:
                     upload = InputFile(reply.document.content, filename=reply.document.filename)
                     if reply.document.mime_type == "image/png":
@@ -232,8 +248,74 @@ class TelegramChannel:
             except TelegramError as error:
                 outcomes.append(outcome_of(error))
                 return outcomes
+            except AttachmentNotReady as error:
+                outcomes.append(error.outcome)
+                return outcomes
             outcomes.append(SENT)
         return outcomes
+
+    async def _send_text(self, chat_id: int, reply: Reply, limit: dict[str, Any]) -> None:
+        bot = self.application.bot
+        # A reply kept for a redelivery may have lost its document and be empty.
+        formatted = _html(reply)
+        if formatted is not None and buttons_fit(reply.choices, self.capabilities):
+            # Title in bold and sources as links: one message, its buttons under it.
+            await bot.send_message(chat_id, formatted, parse_mode=ParseMode.HTML,
+                                   reply_markup=_keyboard(reply.choices), **limit)
+        else:
+            for message in render(reply, self.capabilities):
+                await bot.send_message(chat_id, message.text,
+                                       reply_markup=_keyboard(message.buttons), **limit)
+
+    async def _send_with_attachment(self, chat_id: int, reply: Reply,
+                                    limit: dict[str, Any]) -> None:
+        """The photo or document with the text as its caption when it fits (1,024
+        characters), else the file first and the text after it."""
+        caption, _after = with_attachment(reply, self.capabilities)
+        extra: dict[str, Any] = {}
+        if caption is not None:
+            formatted = _html(reply)
+            extra = ({"caption": formatted, "parse_mode": ParseMode.HTML} if formatted
+                     else {"caption": caption})
+        await self._send_file(chat_id, reply.attachment, {**extra, **limit})
+        if caption is None:
+            await self._send_text(chat_id, replace(reply, attachment=None), limit)
+
+    async def _send_file(self, chat_id: int, attachment: Attachment,
+                         extra: dict[str, Any]) -> None:
+        """By the file_id Telegram knows it by (the staff member sent it to this bot, or
+        this process uploaded it), else uploaded from media storage once."""
+        bot = self.application.bot
+        send = bot.send_photo if attachment.kind is FileKind.PHOTO else bot.send_document
+        token = attachment.media_token
+        file_id = self._uploaded.get(token) or attachment.refs.get(CHANNEL)
+        if file_id:
+            try:
+                await send(chat_id, file_id, **extra)
+                return
+            except BadRequest as error:
+                if not _unknown_file(error):
+                    raise
+                logger.info("telegram: an attachment's file_id was refused, uploading it")
+                self._uploaded.pop(token, None)
+        async with self._upload_lock:  # concurrent sends wait for the one upload
+            if file_id := self._uploaded.get(token):
+                await send(chat_id, file_id, **extra)
+                return
+            document = await self._core.media.content(attachment)
+            if document is None:
+                raise AttachmentNotReady(DeliveryOutcome(
+                    Outcome.FAILED, error="attachment no longer stored"))
+            sent = await send(chat_id, InputFile(document.content, filename=document.filename),
+                              write_timeout=FILE_TIMEOUT, **extra)
+            if file_id := _file_id(sent):
+                self._uploaded[token] = file_id
+                while len(self._uploaded) > UPLOADS_REMEMBERED:
+                    self._uploaded.popitem(last=False)
+
+    async def prepare_attachment(self, attachment: Attachment) -> Attachment:
+        """Nothing to do before sending: by file_id, or uploaded with the first message."""
+        return attachment
 
     async def send_editable(self, channel_user_id: str, text: str) -> str | None:
         try:
@@ -267,6 +349,26 @@ class TelegramChannel:
                 await self.application.bot.set_my_commands(commands)
 
 
+def _fetcher(media: PhotoSize | Document) -> Callable[[int], Awaitable[bytes]]:
+    async def fetch(limit: int) -> bytes:
+        """Download what a user sent (getFile, then the file): Telegram lets a bot have
+        files of at most 20 MB."""
+        try:
+            file = await media.get_file(read_timeout=FILE_TIMEOUT)
+        except BadRequest as error:
+            if "too big" in str(error).lower():
+                raise FileTooLarge from None
+            raise
+        if file.file_size is not None and file.file_size > limit:
+            raise FileTooLarge
+        content = bytes(await file.download_as_bytearray(read_timeout=FILE_TIMEOUT))
+        if len(content) > limit:
+            raise FileTooLarge
+        return content
+
+    return fetch
+
+
 def _html(reply: Reply) -> str | None:
     """The reply as Telegram HTML (title in bold, links clickable) when it has a title or links
     and fits one message; None to send the plain text."""
@@ -295,6 +397,19 @@ def _keyboard(buttons: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(c.label, callback_data=c.payload)] for c in buttons]
     )
+
+
+def _unknown_file(error: BadRequest) -> bool:
+    """Telegram does not know the file_id, or it is of another kind of file."""
+    message = str(error).lower()
+    return "file identifier" in message or "file mismatch" in message or \
+        "file_id" in message
+
+
+def _file_id(message: Message) -> str | None:
+    if message.photo:
+        return message.photo[-1].file_id
+    return message.document.file_id if message.document else None
 
 
 def outcome_of(error: TelegramError) -> DeliveryOutcome:
@@ -333,7 +448,18 @@ def to_incoming(update: Update) -> Incoming | None:
     if message.text is not None:
         return Incoming(**common, text=message.text)
     if message.photo:
-        return Incoming(**common, kind=MessageKind.PHOTO)
+        largest = message.photo[-1]  # sizes come smallest first
+        return Incoming(**common, kind=MessageKind.PHOTO, text=message.caption or "",
+                        file=IncomingFile(FileKind.PHOTO, "photo.jpg", "image/jpeg",
+                                          largest.file_size, largest.file_id,
+                                          fetch=_fetcher(largest)))
+    if message.document:
+        document = message.document
+        return Incoming(**common, kind=MessageKind.OTHER, text=message.caption or "",
+                        file=IncomingFile(FileKind.DOCUMENT, document.file_name or "document",
+                                          document.mime_type or "application/octet-stream",
+                                          document.file_size, document.file_id,
+                                          fetch=_fetcher(document)))
     if message.sticker:
         return Incoming(**common, kind=MessageKind.STICKER)
     return Incoming(**common, kind=MessageKind.OTHER)

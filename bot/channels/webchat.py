@@ -21,9 +21,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot.channels.base import Capabilities
 from bot.delivery import DeliveryOutcome, Outcome
+from bot.media import MediaLinks
 from bot.rate_limit import SlidingWindowLimiter
 from handlers.i18n import DEFAULT_LOCALE, N_
-from handlers.types import Incoming, Reply
+from handlers.types import Attachment, Incoming, Reply
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -139,6 +140,10 @@ class WebChat:
                       paced: bool = False) -> list[DeliveryOutcome]:
         """Nothing is pushed to a web page: it fetches its queued messages (`inbox`)."""
         return [DeliveryOutcome(Outcome.NOT_ALLOWED, error="the web page fetches its messages")]
+
+    async def prepare_attachment(self, attachment: Attachment) -> Attachment:
+        """Nothing to upload: the page shows our own link (see `reply_json`)."""
+        return attachment
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
@@ -286,7 +291,15 @@ def reply_json(reply: Reply) -> dict:
         data = base64.b64encode(reply.document.content).decode()
         document = {"filename": reply.document.filename,
                     "url": f"data:{reply.document.mime_type};base64,{data}"}
+    attachment = None
+    if reply.attachment:
+        # A link on our own server, which serves the page: it needs no PUBLIC_URL.
+        attachment = {"kind": reply.attachment.kind.value,
+                      "filename": reply.attachment.filename,
+                      "url": MediaLinks.path_of(reply.attachment.media_token,
+                                                reply.attachment.filename)}
     return {"text": reply.text,
             "buttons": [{"label": c.label, "data": c.payload} for c in reply.choices],
-            "document": document, "forget": reply.forget_user, "titled": reply.titled,
+            "document": document, "attachment": attachment, "forget": reply.forget_user,
+            "titled": reply.titled,
             "links": [{"label": link.label, "url": link.url} for link in reply.links]}

@@ -3,8 +3,10 @@
 The API is Telegram-like: `https://bot-api.zaloplatforms.com/bot<TOKEN>/<method>`, answers
 `{ok, result, error_code, description}`. There are no buttons, so choices go out as numbered
 lists and the user answers with the number or the label; text is at most 2,000 characters;
-photos go by URL only, so charts and exports are served from our own server under expiring
-links (bot/media.py). See ../shared/platforms.md, part 3a.
+photos go by URL only, so charts, exports and broadcast attachments are served from our own
+server under expiring links (bot/media.py); a document goes as a link. A photo a user sends
+comes as a link (`photo_url`), downloaded only where a form asks for one. See
+../shared/platforms.md, part 3a.
 """
 
 from __future__ import annotations
@@ -13,16 +15,27 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.channels.base import Capabilities, answer
-from bot.channels.rendering import render
+from bot.channels.download import download
+from bot.channels.rendering import render, with_attachment
 from bot.delivery import SENT, DeliveryOutcome, Outcome
 from handlers.error_report import anonymous_traceback
-from handlers.types import Document, Incoming, MessageKind, Reply
+from handlers.types import (
+    Attachment,
+    Document,
+    FileKind,
+    Incoming,
+    IncomingFile,
+    MessageKind,
+    Reply,
+)
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -35,7 +48,7 @@ WEBHOOK_PATH = "/webhooks/zalo-bot"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_SECRET_LENGTH = 256
 CAPABILITIES = Capabilities(max_text_length=2000, max_buttons=0, photos=True,
-                            documents=False, edit=False)
+                            documents=False, edit=False, caption_length=2000)
 POLL_TIMEOUT = 30  # seconds a getUpdates call waits for an event (the API's default)
 REQUEST_TIMEOUT = 20  # seconds, for calls other than getUpdates
 # The API names no wait with its 429 ("quota exceeded"): the outbox tries again after this.
@@ -140,9 +153,14 @@ class ZaloBotChannel:
 
     async def process(self, event: dict[str, Any]) -> None:
         """Apply one event and send its replies."""
-        incoming = to_incoming(event)
-        if incoming is not None:
-            await answer(self._core, self, incoming, redelivered_on_failure=False)
+        incoming = to_incoming(event, self._downloader)
+        if incoming is None:
+            return
+        await answer(self._core, self, incoming, redelivered_on_failure=False)
+
+    def _downloader(self, url: str) -> Callable[[int], Awaitable[bytes]] | None:
+        session = self._session
+        return partial(download, session, url) if session is not None else None
 
     async def _poll(self) -> None:
         """Long polling: one event per call; 408 means none came within the timeout."""
@@ -178,8 +196,12 @@ class ZaloBotChannel:
         outcomes: list[DeliveryOutcome] = []
         for reply in replies:
             try:
-                for message in render(reply, self.capabilities):
-                    await self._call("sendMessage", chat_id=channel_user_id, text=message.text)
+                if reply.attachment:
+                    await self._send_with_attachment(channel_user_id, reply)
+                else:
+                    for message in render(reply, self.capabilities):
+                        await self._call("sendMessage", chat_id=channel_user_id,
+                                         text=message.text)
                 if reply.document:
                     await self._send_document(channel_user_id, reply.document)
             except ZaloBotError as error:
@@ -194,6 +216,31 @@ class ZaloBotChannel:
                 return outcomes
             outcomes.append(SENT)
         return outcomes
+
+    async def _send_with_attachment(self, chat_id: str, reply: Reply) -> None:
+        """A photo by our link with the text as its caption when it fits (2,000
+        characters), else the photo first and the text after; a document as a link, first,
+        then the text."""
+        attachment = reply.attachment
+        assert attachment is not None
+        media = self._core.media
+        if not media.available:
+            raise MediaUnavailable("no PUBLIC_URL to serve files from")
+        url = media.url_of(attachment.media_token, attachment.filename)
+        if attachment.kind is FileKind.PHOTO:
+            caption, after = with_attachment(reply, self.capabilities)
+            extra = {"caption": caption} if caption is not None else {}
+            await self._call("sendPhoto", chat_id=chat_id, photo=url, **extra)
+        else:
+            after = render(replace(reply, attachment=None), self.capabilities)
+            await self._call("sendMessage", chat_id=chat_id,
+                             text=f"📎 {attachment.filename}\n{url}")
+        for message in after:
+            await self._call("sendMessage", chat_id=chat_id, text=message.text)
+
+    async def prepare_attachment(self, attachment: Attachment) -> Attachment:
+        """Nothing to upload: Zalo fetches the photo from our link."""
+        return attachment
 
     async def _send_document(self, chat_id: str, document: Document) -> None:
         """A photo by URL (the only way the API takes one); another file as a link."""
@@ -270,8 +317,11 @@ async def _read_event(request: web.Request) -> dict[str, Any] | None:
     return data  # an event without a message is acknowledged and ignored (to_incoming)
 
 
-def to_incoming(event: dict[str, Any]) -> Incoming | None:
-    """Translate an event from a private chat; None for what the bot does not handle."""
+def to_incoming(event: dict[str, Any],
+                downloader: Callable[[str], Callable[[int], Awaitable[bytes]] | None]
+                | None = None) -> Incoming | None:
+    """Translate an event from a private chat; None for what the bot does not handle. A
+    photo's link is downloaded through `downloader(url)` if and when a form wants it."""
     message = event.get("message")
     if not isinstance(message, dict):
         return None
@@ -294,4 +344,10 @@ def to_incoming(event: dict[str, Any]) -> Incoming | None:
         return Incoming(**common, text=text)
     if kind is MessageKind.TEXT:
         kind = MessageKind.OTHER
+    photo_url = message.get("photo_url") or message.get("photo")
+    if kind is MessageKind.PHOTO and isinstance(photo_url, str) and photo_url:
+        caption = message.get("caption")
+        return Incoming(**common, kind=kind, text=caption if isinstance(caption, str) else "",
+                        file=IncomingFile(FileKind.PHOTO, "photo.jpg", "image/jpeg",
+                                          fetch=downloader(photo_url) if downloader else None))
     return Incoming(**common, kind=kind)

@@ -9,6 +9,12 @@
   and replaced under a row lock, so two workers never spend the same refresh token.
 - The OA may reply 8 times within 48 hours of the user's last message; past that, a message
   is reported as not allowed instead of being sent.
+- A photo or document staff attach to a broadcast is uploaded once (an image: its
+  attachment_id; a PDF or Word file: its token) and sent as a message of its own before the
+  text; one the upload API does not take (by our reading: images over 1 MB or other than JPG
+  and PNG, files over 5 MB or other than PDF, DOC and DOCX) or refuses goes as a link to our
+  server. What users send (image and file events) comes as links, downloaded only where a
+  form asks for a file.
 See ../shared/platforms.md, part 3b.
 """
 
@@ -19,20 +25,30 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, FormData, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.base import Capabilities, answer
+from bot.channels.base import AttachmentNotReady, Capabilities, answer
+from bot.channels.download import download
 from bot.channels.rendering import Message, render
 from bot.delivery import SENT, Clock, DeliveryOutcome, Outcome, utc_now
 from bot.logs import hide_secrets
 from handlers.error_report import anonymous_traceback
-from handlers.types import Document, Incoming, MessageKind, Reply
+from handlers.types import (
+    Attachment,
+    Document,
+    FileKind,
+    Incoming,
+    IncomingFile,
+    MessageKind,
+    Reply,
+)
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -55,6 +71,14 @@ TOKEN_INVALID = -216  # access token invalid or expired
 NOT_INTERACTED = -230  # the user has not written to the OA recently (reported: 7 days)
 REFRESH_AHEAD = timedelta(minutes=5)
 REQUEST_TIMEOUT = 20
+# What the upload API takes, as we read Zalo's documentation (unconfirmed): beyond it, a link.
+UPLOADABLE_IMAGES = frozenset({"image/jpeg", "image/png"})
+MAX_UPLOAD_IMAGE = 1024 * 1024
+UPLOADABLE_FILES = frozenset({
+    "application/pdf", "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"})
+MAX_UPLOAD_FILE = 5 * 1024 * 1024
+LINK = "link"  # the reference of an attachment sent as a link to our server
 _KINDS = {
     "user_send_text": MessageKind.TEXT,
     "user_send_image": MessageKind.PHOTO,
@@ -205,6 +229,9 @@ class ZaloOAChannel:
         self.tokens = tokens
         self._clock = clock
         self._session: ClientSession | None = None
+        # References of attachments this process uploaded, by media token.
+        self._uploads: dict[str, str] = {}
+        self._upload_lock = asyncio.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, core: Core, *,
@@ -290,7 +317,7 @@ class ZaloOAChannel:
             incoming = Incoming(channel=CHANNEL, user_id=follower, text="/start",
                                 update_id=f"follow:{follower}:{event.get('timestamp')}")
         else:
-            incoming = to_incoming(event)
+            incoming = to_incoming(event, self._downloader)
             if incoming is None:
                 return
 
@@ -302,6 +329,10 @@ class ZaloOAChannel:
         await answer(self._core, self, incoming, redelivered_on_failure=False,
                      on_applied=open_window)
 
+    def _downloader(self, url: str) -> Callable[[int], Awaitable[bytes]] | None:
+        session = self._session
+        return partial(download, session, url) if session is not None else None
+
     # ------------------------------------------------------------------ sending
 
     async def deliver(self, channel_user_id: str, replies: Sequence[Reply], *,
@@ -311,7 +342,10 @@ class ZaloOAChannel:
         outcomes: list[DeliveryOutcome] = []
         for reply in replies:
             outcome = SENT
-            for message in render(reply, self.capabilities):
+            if reply.attachment:  # a message of its own, before the text
+                outcome = await self._send_attachment(channel_user_id, reply.attachment)
+            messages = render(reply, self.capabilities) if outcome.kind is Outcome.SENT else []
+            for message in messages:
                 outcome = await self._within_window(channel_user_id,
                                                     lambda m=message: _message_body(m))
                 if outcome.kind is not Outcome.SENT:
@@ -322,6 +356,63 @@ class ZaloOAChannel:
             if outcome.kind is not Outcome.SENT:
                 break
         return outcomes
+
+    async def _send_attachment(self, user_id: str, attachment: Attachment) -> DeliveryOutcome:
+        try:
+            ready = await self.prepare_attachment(attachment)
+        except AttachmentNotReady as error:
+            return error.outcome
+        kind, _sep, value = ready.refs[CHANNEL].partition(":")
+        if kind == "image":
+            body: dict[str, Any] = {"attachment": {
+                "type": "template", "payload": {"template_type": "media", "elements": [
+                    {"media_type": "image", "attachment_id": value}]}}}
+        elif kind == "file":
+            body = {"attachment": {"type": "file", "payload": {"token": value}}}
+        else:
+            media = self._core.media
+            if not media.available:
+                return DeliveryOutcome(Outcome.FAILED, error="no PUBLIC_URL to serve files from")
+            url = media.url_of(attachment.media_token, attachment.filename)
+            body = {"text": f"📎 {attachment.filename}\n{url}"}
+        return await self._within_window(user_id, lambda: body)
+
+    async def prepare_attachment(self, attachment: Attachment) -> Attachment:
+        """Upload the attachment once (per broadcast: the sender keeps the reference on it;
+        per process: remembered here): an image's attachment_id, a file's token, or LINK
+        where the API does not take it or refused it."""
+        if CHANNEL in attachment.refs:
+            return attachment
+        async with self._upload_lock:
+            ref = self._uploads.get(attachment.media_token)
+            if ref is None:
+                ref = await self._upload(attachment)
+                self._uploads[attachment.media_token] = ref
+        return attachment.with_ref(CHANNEL, ref)
+
+    async def _upload(self, attachment: Attachment) -> str:
+        image = attachment.kind is FileKind.PHOTO
+        if image and (attachment.mime_type not in UPLOADABLE_IMAGES
+                      or attachment.size > MAX_UPLOAD_IMAGE):
+            return LINK
+        if not image and (attachment.mime_type not in UPLOADABLE_FILES
+                          or attachment.size > MAX_UPLOAD_FILE):
+            return LINK
+        document = await self._core.media.content(attachment)
+        if document is None:
+            raise AttachmentNotReady(DeliveryOutcome(Outcome.FAILED,
+                                                     error="attachment no longer stored"))
+        try:
+            if image:
+                return f"image:{await self._upload_image(document)}"
+            return f"file:{await self._upload_file(document)}"
+        except ZaloOAError as error:  # refused (size, type…): the link still reaches them
+            logger.warning("zalo oa: attachment upload refused (%s), sent as a link",
+                           error.error)
+            return LINK
+        except (ClientError, TimeoutError, ValueError, TokenRefreshFailed) as error:
+            raise AttachmentNotReady(DeliveryOutcome(
+                Outcome.FAILED, transient=True, error=type(error).__name__)) from None
 
     async def _send_document(self, user_id: str, document: Document) -> DeliveryOutcome:
         """An image through the upload API; another file as a link to our own server."""
@@ -387,6 +478,20 @@ class ZaloOAChannel:
             raise ValueError("no attachment_id")
         return str(attachment_id)
 
+    async def _upload_file(self, document: Document) -> str:
+        """A PDF or Word file through the upload API: the token to send it by."""
+        def form() -> FormData:
+            data = FormData()
+            data.add_field("file", document.content, filename=document.filename,
+                           content_type=document.mime_type)
+            return data
+
+        result = await self._authorized("POST", "/v2.0/oa/upload/file", data=form)
+        token = (result.get("data") or {}).get("token")
+        if not token:
+            raise ValueError("no file token")
+        return str(token)
+
     async def _authorized(self, method: str, path: str, *, json: Any = None,
                           data: Callable[[], FormData] | None = None) -> dict[str, Any]:
         """Call the OA API with the current access token; on -216 refresh it and try once
@@ -450,9 +555,12 @@ def _id(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int) and str(value) else None
 
 
-def to_incoming(event: dict[str, Any]) -> Incoming | None:
+def to_incoming(event: dict[str, Any],
+                downloader: Callable[[str], Callable[[int], Awaitable[bytes]] | None]
+                | None = None) -> Incoming | None:
     """Translate a user's message event; None for what the bot does not handle (the OA's own
-    messages, seen and received receipts, anonymous users)."""
+    messages, seen and received receipts, anonymous users). An image's or file's link is
+    downloaded through `downloader(url)` if and when a form wants it."""
     kind = _KINDS.get(event["event_name"])
     sender = _id(event.get("sender"))
     if kind is None or sender is None:
@@ -464,4 +572,32 @@ def to_incoming(event: dict[str, Any]) -> Incoming | None:
     text = message.get("text")
     if kind is MessageKind.TEXT and isinstance(text, str):
         return Incoming(**common, text=text)
-    return Incoming(**common, kind=MessageKind.OTHER if kind is MessageKind.TEXT else kind)
+    file = _file_of(event["event_name"], message, downloader)
+    return Incoming(**common, kind=MessageKind.OTHER if kind is MessageKind.TEXT else kind,
+                    text=text if file is not None and isinstance(text, str) else "",
+                    file=file)
+
+
+def _file_of(event_name: str, message: dict[str, Any],
+             downloader: Callable[[str], Callable[[int], Awaitable[bytes]] | None] | None
+             ) -> IncomingFile | None:
+    """The image or file of a user_send_image / user_send_file event: its first attachment,
+    `{type, payload: {url, name?, size?}}`."""
+    if event_name not in ("user_send_image", "user_send_file"):
+        return None
+    attachments = message.get("attachments")
+    first = attachments[0] if isinstance(attachments, list) and attachments else None
+    payload = first.get("payload") if isinstance(first, dict) else None
+    url = payload.get("url") if isinstance(payload, dict) else None
+    if not isinstance(url, str) or not url:
+        return None
+    fetch = downloader(url) if downloader else None
+    if event_name == "user_send_image":
+        return IncomingFile(FileKind.PHOTO, "photo.jpg", "image/jpeg", fetch=fetch)
+    name, size = payload.get("name"), payload.get("size")
+    try:
+        size = int(size) if size is not None else None
+    except (TypeError, ValueError):
+        size = None
+    return IncomingFile(FileKind.DOCUMENT, name if isinstance(name, str) and name else "file",
+                        size=size, fetch=fetch)

@@ -1,6 +1,10 @@
-"""/thongbao: the staff's guided form for a broadcast (text, audience), a preview exactly as
-recipients will see it with the recipients per channel, then send now or at a time (Vietnam's
-time); and cancelling a broadcast that has not finished.
+"""/thongbao: the staff's guided form for a broadcast (text, an optional photo or document,
+audience), a preview exactly as recipients will see it with the recipients per channel, then
+send now or at a time (Vietnam's time); and cancelling a broadcast that has not finished.
+
+The photo or document is sent to the bot as a file at the attachment question (or with the
+text as its caption); it is checked (handlers/attachments.py) and kept in media storage, 7
+days while the form is open and until 30 days after the broadcast's time once created.
 
 Payloads: `bf:` the form's buttons and `bc:` the preview's (state-changing: only those of the
 current step are accepted); `bk:ID` asks to cancel (shows a confirmation, valid any time) and
@@ -10,10 +14,12 @@ current step are accepted); `bk:ID` asks to cancel (shows a confirmation, valid 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from handlers.attachments import FilePolicy, problem_text
 from handlers.broadcasts.jobs import LIST_JOB, list_job_key
 from handlers.broadcasts.messages import (
     CHANNEL_NAMES,
@@ -31,7 +37,7 @@ from handlers.forms.runner import Step as FormStep
 from handlers.i18n import DEFAULT_LOCALE, LOCAL_TZ, N_, Translator, translator_for
 from handlers.routing import Router
 from handlers.sectors import SECTORS
-from handlers.types import Choice, Incoming, Reply
+from handlers.types import Attachment, Choice, Incoming, Reply
 from storage.broadcasts import Audience
 from storage.models import Broadcast, BroadcastStatus
 
@@ -40,6 +46,13 @@ router = Router()
 FLOW = "broadcast"
 FORM_PREFIX = "bf"
 MAX_TEXT = 3000
+TELEGRAM_CAPTION = 1024  # characters under a photo or document on Telegram
+# How long the attached file is kept: while the form is open, and after the broadcast's time
+# (Zalo fetches photos by link, and a document sent as a link must still open).
+DRAFT_KEPT = timedelta(days=7)
+KEPT_AFTER_SENDING = timedelta(days=30)
+# Channels on which staff can send the bot a file (Zalo Bot: photos only).
+FILE_CHANNELS = frozenset({"telegram", "zalo_bot", "zalo_oa"})
 # Zalo OA's reply window (bot/channels/zalo_oa.py), to count who it would not allow.
 ZALO_OA = "zalo_oa"
 OA_WINDOW = timedelta(hours=48)
@@ -72,6 +85,7 @@ async def broadcast_form(ctx: Context) -> Form:
                        "characters):"), required=True,
                  constraint=f"string-length(.) <= {MAX_TEXT}",
                  constraint_message=msgid("Please keep it under 3000 characters.")),
+        Question("attachment", QuestionType.ATTACHMENT, _attachment_label(ctx.user.channel)),
     ]
     if len(channels) > 1:
         questions.append(Question(
@@ -137,6 +151,27 @@ async def broadcast_form(ctx: Context) -> Form:
         ]
     return Form(code="broadcast", version="1", title=msgid("Broadcast"),
                 questions=tuple(questions))
+
+
+def _attachment_label(channel: str) -> Text:
+    if channel == "zalo_bot":
+        return msgid("Add a photo? Send it now, or tap Skip to send the text alone. (Zalo Bot "
+                     "does not pass documents on to the bot: for a PDF, Word or Excel file, "
+                     "use Telegram or the Zalo OA.)")
+    if channel not in FILE_CHANNELS:
+        return msgid("Add a photo or a document? This chat cannot take files: to attach one, "
+                     "write /thongbao to the bot on Telegram or Zalo. Tap Skip to send the "
+                     "text alone.")
+    return msgid("Add a photo, or a PDF, Word or Excel document? Send it now as a file (a "
+                 "photo up to 10 MB, a document up to 20 MB), or tap Skip to send the text "
+                 "alone.")
+
+
+def _wants_file(step: str | None, draft: dict[str, Any]) -> bool:
+    """The form takes a file at its attachment question, and at the text question as a
+    photo or document with the text as its caption."""
+    return step == "answering" and Progress.from_json(draft.get("progress")).current in (
+        "text", "attachment")
 
 
 def audience_of(answers: dict[str, Any], ctx: Context) -> Audience:
@@ -238,8 +273,9 @@ async def start_broadcast(msg: Incoming, ctx: Context) -> list[Reply]:
     runner = await _runner(ctx)
     replies = runner.start()
     ctx.conversation.draft["progress"] = runner.progress.to_json()
-    intro = [Reply(ctx._("A new announcement: the text, who gets it, then a preview before "
-                         "anything is sent. Type /huy to stop."))]
+    intro = [Reply(ctx._("A new announcement: the text (with a photo or document if you "
+                         "like), who gets it, then a preview before anything is sent. Type "
+                         "/huy to stop."))]
     unfinished = await ctx.uow.broadcasts.unfinished()
     if unfinished:
         lines = [ctx._("Announcements not finished yet:")]
@@ -250,7 +286,7 @@ async def start_broadcast(msg: Incoming, ctx: Context) -> list[Reply]:
 
 
 def _summary_line(broadcast: Broadcast, ctx: Context) -> str:
-    text = broadcast.text.replace("\n", " ")
+    text = ("📎 " if broadcast.attachment else "") + broadcast.text.replace("\n", " ")
     return "#{id} ({status}, {when}): {text}".format(
         id=broadcast.id, status=ctx._(STATUS_NAMES[BroadcastStatus(broadcast.status)]),
         when=when_text(broadcast, ctx.i18n, ctx.now),
@@ -268,8 +304,10 @@ async def form_button(msg: Incoming, ctx: Context) -> list[Reply]:
     return await _form_step(ctx, lambda runner: runner.on_button(msg.payload or ""))
 
 
-@router.flow(FLOW, staff=True)
+@router.flow(FLOW, staff=True, files=FilePolicy(wanted=_wants_file))
 async def form_text(msg: Incoming, ctx: Context) -> list[Reply]:
+    if msg.file is not None:
+        return await _file_sent(msg, ctx)
     if ctx.conversation.step == "when":
         return await _scheduled_time(msg.text, ctx)
     if ctx.conversation.step == "preview":
@@ -282,12 +320,55 @@ async def _form_step(ctx: Context, act: Callable[[FormRunner], FormStep]) -> lis
     if ctx.conversation.flow != FLOW or ctx.conversation.step != "answering":
         return [Reply(ctx._(_STALE))]
     runner = await _runner(ctx)
-    step = act(runner)
+    return await _stepped(ctx, runner, act(runner))
+
+
+async def _stepped(ctx: Context, runner: FormRunner, step: FormStep) -> list[Reply]:
+    """Save the form's progress; on to the preview once it is complete."""
     ctx.conversation.draft["progress"] = runner.progress.to_json()
     if not step.completed:
         return step.replies
     ctx.conversation.goto("preview")
     return [*step.replies, *await _preview(ctx)]
+
+
+async def _file_sent(msg: Incoming, ctx: Context) -> list[Reply]:
+    """A photo or document: the attachment (with a caption at the text question: the text
+    too). A refused file changes nothing already answered."""
+    if ctx.conversation.step in ("preview", "when"):
+        return [Reply(ctx._("To change the photo or document, tap Change something under the "
+                            "preview.")), *await _preview(ctx)]
+    if ctx.conversation.step != "answering":
+        return [Reply(ctx._(_STALE))]
+    runner = await _runner(ctx)
+    file = msg.file
+    assert file is not None
+    replies: list[Reply] = []
+    if runner.progress.current == "text":
+        if not msg.text:
+            return [Reply(ctx._("Please type the announcement's text first; the photo or "
+                                "document comes right after it.")), *runner.resume()]
+        # A photo with a caption: the caption is the text, the photo its attachment.
+        step = runner.on_text(msg.text)
+        if runner.progress.current != "attachment":  # the text was refused
+            return await _stepped(ctx, runner, step)
+        ctx.conversation.draft["progress"] = runner.progress.to_json()
+        replies.append(Reply(ctx._("Text noted.")))
+    if runner.progress.current != "attachment":
+        return [Reply(ctx._("That is not an answer to this question.")), *runner.resume()]
+    if file.content is None:
+        kept = ctx._("What you have entered so far is kept.")
+        return [*replies, Reply(f"{problem_text(file, ctx.i18n)} {kept}"), *runner.resume()]
+    previous = Attachment.from_json(runner.progress.answers.get("attachment"))
+    if previous is not None:
+        await ctx.uow.media.forget(previous.media_token)
+    token = secrets.token_urlsafe(32)
+    await ctx.uow.media.add(token, filename=file.filename, mime_type=file.mime_type,
+                            content=file.content, now=ctx.now, expires_at=ctx.now + DRAFT_KEPT)
+    attachment = Attachment(file.kind, file.filename, file.mime_type, len(file.content), token,
+                            {msg.channel: file.ref} if file.ref else {})
+    step = runner.on_file(attachment.to_json())
+    return [*replies, *await _stepped(ctx, runner, step)]
 
 
 # --- preview, send, schedule ---------------------------------------------------------------
@@ -296,7 +377,22 @@ def _answers(ctx: Context) -> dict[str, Any]:
     return Progress.from_json(ctx.conversation.draft.get("progress")).answers
 
 
+async def _kept_attachment(ctx: Context) -> tuple[Attachment | None, list[Reply]]:
+    """The form's attachment, if its file is still kept; one the draft outlived is removed
+    from the form, with a word about it."""
+    progress = Progress.from_json(ctx.conversation.draft.get("progress"))
+    attachment = Attachment.from_json(progress.answers.get("attachment"))
+    if attachment is None or await ctx.uow.media.exists(attachment.media_token, ctx.now):
+        return attachment, []
+    progress.answers["attachment"] = None
+    ctx.conversation.draft["progress"] = progress.to_json()
+    return None, [Reply(ctx._("The attached file is no longer kept (an unfinished "
+                              "announcement keeps it for 7 days), so it was removed. Tap Change "
+                              "something to attach it again."))]
+
+
 async def _preview(ctx: Context) -> list[Reply]:
+    attachment, notices = await _kept_attachment(ctx)
     answers = _answers(ctx)
     audience = audience_of(answers, ctx)
     counts = await ctx.uow.broadcasts.count_audience(audience, ctx.services.broadcast_channels)
@@ -326,8 +422,13 @@ async def _preview(ctx: Context) -> list[Reply]:
     if not total:
         lines.append(ctx._("Nobody matches: change the audience, or cancel."))
         choices = choices[2:]
-    preview = recipient_reply(answers.get("text", ""), ctx.i18n, first=False)
-    return [Reply(ctx._("Preview: this is what recipients will see.")), preview,
+    preview = recipient_reply(answers.get("text", ""), ctx.i18n, first=False,
+                              attachment=attachment)
+    if attachment and counts.get("telegram") and len(preview.text) > TELEGRAM_CAPTION:
+        lines.append(ctx._("On Telegram the text is longer than a photo's or document's "
+                           "caption may be (1,024 characters), so the file comes first and "
+                           "the text follows as a message of its own, as in this preview."))
+    return [*notices, Reply(ctx._("Preview: this is what recipients will see.")), preview,
             Reply("\n".join(lines), choices=tuple(choices))]
 
 
@@ -381,15 +482,23 @@ async def _scheduled_time(text: str, ctx: Context) -> list[Reply]:
 
 
 async def _create(ctx: Context, at: datetime) -> list[Reply]:
+    attachment, notices = await _kept_attachment(ctx)
+    if notices:
+        ctx.conversation.goto("preview")
+        return [*notices, *await _preview(ctx)]
     answers = _answers(ctx)
     audience = audience_of(answers, ctx)
     counts = await ctx.uow.broadcasts.count_audience(audience, ctx.services.broadcast_channels)
     if not sum(counts.values()):
         return [Reply(ctx._("Nobody matches: change the audience, or cancel.")),
                 *await _preview(ctx)]
+    if attachment is not None:
+        await ctx.uow.media.keep_until(attachment.media_token,
+                                       max(at, ctx.now) + KEPT_AFTER_SENDING, ctx.now)
     broadcast = await ctx.uow.broadcasts.add(
         text=str(answers["text"]).strip(), audience=audience, created_by=ctx.actor,
-        staff_user_id=ctx.user.id, now=ctx.now, scheduled_at=at)
+        staff_user_id=ctx.user.id, now=ctx.now, scheduled_at=at,
+        attachment=attachment.to_json() if attachment else None)
     await ctx.uow.jobs.schedule(LIST_JOB, at, ctx.now, payload={"broadcast": broadcast.id},
                                 key=list_job_key(broadcast.id, 0))
     await ctx.uow.audit.record(actor=ctx.actor, action="broadcast.create",
@@ -401,7 +510,11 @@ async def _create(ctx: Context, at: datetime) -> list[Reply]:
                                        audience, translator_for(ctx.translators, DEFAULT_LOCALE),
                                        ctx.services.communes, ctx.services.former_districts),
                                    "recipients": counts,
-                                   "scheduled_at": at.isoformat()})
+                                   "scheduled_at": at.isoformat(),
+                                   "attachment": {"kind": attachment.kind.value,
+                                                  "mime_type": attachment.mime_type,
+                                                  "size": attachment.size}
+                                   if attachment else None})
     ctx.conversation.finish()
     cancel = (Choice(ctx._("Cancel #{id}").format(id=broadcast.id), f"bk:{broadcast.id}"),)
     if at > ctx.now:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.i18n import N_, Translator
-from handlers.types import Reply
+from handlers.types import Attachment, Reply
 from storage.models import Broadcast, BroadcastStatus, RecipientStatus
 
 CHANNEL_NAMES = {
@@ -26,15 +26,17 @@ STATUS_NAMES = {
 }
 
 
-def recipient_reply(text: str, i18n: Translator, *, first: bool) -> Reply:
-    """The broadcast as one recipient gets it; their first one says how to unsubscribe."""
+def recipient_reply(text: str, i18n: Translator, *, first: bool,
+                    attachment: Attachment | None = None) -> Reply:
+    """The broadcast as one recipient gets it, with its photo or document; their first one
+    says how to unsubscribe."""
     lines = [i18n.gettext("Announcement from the Hai Phong Industrial Promotion Centre"), "",
              text.strip()]
     if first:
         lines += ["", i18n.gettext("(You receive the centre's announcements because you use "
                                    "this bot. Type /huydangky to stop them, /dangky to receive "
                                    "them again.)")]
-    return Reply("\n".join(lines), titled=True)
+    return Reply("\n".join(lines), titled=True, attachment=attachment)
 
 
 def pending(counts: dict[str, int]) -> int:

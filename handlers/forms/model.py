@@ -28,6 +28,9 @@ class QuestionType(StrEnum):
     PHONE = "phone"  # a Vietnamese phone number (pyxform: "phone number")
     TAX_CODE = "tax_code"  # 10 or 10-3 digits, or a household's 12-digit personal id
     COMMUNE = "commune"  # one of Hai Phong's communes, wards and special zones
+    # A photo or document sent as a file; answered by the capability's own handler, which
+    # stores it and passes its description (handlers.types.Attachment) to `on_file`.
+    ATTACHMENT = "attachment"
 
 
 @dataclass(frozen=True)

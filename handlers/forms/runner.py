@@ -137,9 +137,20 @@ class FormRunner:
             return self._typed_selection(current, text)
         if current.type is QuestionType.COMMUNE:
             return self._typed_commune(current, text)
+        if current.type is QuestionType.ATTACHMENT:
+            return Step([self._refusal(current, self._("Please send the photo or document "
+                                                       "itself, as a file."))])
         value, problem = self._parse(current, text)
         if problem is not None:
             return Step([self._refusal(current, problem)])
+        return self._answer(current, value)
+
+    def on_file(self, value: dict[str, Any]) -> Step:
+        """A file for an attachment question (as the capability stored it)."""
+        current = self._current_question()
+        if current is None or current.type is not QuestionType.ATTACHMENT:
+            return Step([Reply(self._("That is not an answer to this question.")),
+                         *self.resume()])
         return self._answer(current, value)
 
     def on_button(self, payload: str) -> Step:
@@ -275,9 +286,13 @@ class FormRunner:
 
     def _navigation(self, question: Question) -> list[Choice]:
         choices = []
-        if self.progress.answers.get(question.name) not in (None, "", []) and \
-                question.type not in (QuestionType.SELECT_MULTIPLE, QuestionType.ACKNOWLEDGE):
+        saved = self.progress.answers.get(question.name) not in (None, "", [])
+        if saved and question.type not in (QuestionType.SELECT_MULTIPLE,
+                                           QuestionType.ACKNOWLEDGE):
             choices.append(Choice(self._("Keep"), self._payload("keep")))
+            if question.type is QuestionType.ATTACHMENT and not question.required:
+                # A file cannot be typed away: going on without it is a choice of its own.
+                choices.append(Choice(self._("Remove the file"), self._payload("skip")))
         elif not question.required and question.type is not QuestionType.NOTE:
             choices.append(Choice(self._("Skip"), self._payload("skip")))
         if self.progress.history:
@@ -570,6 +585,8 @@ class FormRunner:
             return self.ctx.i18n.number(Decimal(str(value)))
         if question.type is QuestionType.DATE:
             return self.ctx.i18n.date(date.fromisoformat(str(value)))
+        if question.type is QuestionType.ATTACHMENT and isinstance(value, dict):
+            return f"📎 {value.get('filename', '')}"
         return str(value)
 
     def _label(self, question: Question) -> str:

@@ -35,7 +35,13 @@ What it mirrors from the real Bot API (https://core.telegram.org/bots/api):
 - Limits: message text 1-4096 characters and captions 0-1024 after entity parsing (counted in
   UTF-16 code units, as entity offsets are), ``callback_data`` 1-64 *bytes*,
   ``answerCallbackQuery.text`` up to 200 characters, up to 100 bot commands matching
-  ``[a-z0-9_]{1,32}`` with 1-256 character descriptions, uploads up to 50 MB.
+  ``[a-z0-9_]{1,32}`` with 1-256 character descriptions, uploads up to 50 MB (413 beyond),
+  photos up to 10 MB; ``getFile`` refuses files over 20 MB ("file is too big").
+- Files: users send photos (several sizes, largest last) and documents (name, MIME type,
+  size); ``getFile`` gives a ``file_path`` served under ``/file/bot<token>/``. ``sendPhoto``
+  and ``sendDocument`` take an upload, a known ``file_id`` (of the same kind: a document's
+  id as a photo is "type of file mismatch") or a URL; an unknown id is 400 "wrong file
+  identifier/HTTP URL specified".
 - ``editMessageText`` without ``reply_markup`` removes the inline keyboard; an edit that changes
   nothing answers 400 "message is not modified"; a callback query can be answered once.
 - Commands are stored per scope and language; ``visible_commands`` applies Telegram's
@@ -51,6 +57,7 @@ Where the fake knowingly differs from Telegram:
 - ``parse_mode`` is honoured only to measure and store the visible text (tags and markup
   characters are stripped); malformed markup is not rejected and no entities are returned.
 - File URLs passed to ``sendDocument``/``sendPhoto`` are not fetched (the file is empty).
+- The wording of the answer to a photo upload over 10 MB is the fake's own.
 - Inline mode, groups beyond a chat type, payments and most other methods are not faked.
 """
 
@@ -85,6 +92,8 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_COMMANDS = 100
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
 # Update types a bot gets when it did not ask for specific ones ("allowed_updates" empty).
 NOT_SENT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -196,6 +205,9 @@ NOT_MODIFIED = (
     "are exactly the same as a current content and reply markup of the message"
 )
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
+FILE_MISMATCH = "Bad Request: type of file mismatch"
+FILE_TOO_BIG = "Bad Request: file is too big"
 
 _DEFAULT_ERROR_DESCRIPTIONS = {
     400: "Bad Request: injected failure",
@@ -646,16 +658,47 @@ class FakeTelegram(LoopbackFake):
         self._open_queries[query_id] = query
         return await self.push_update({"callback_query": query})
 
-    async def user_sends_photo(self, chat_id: int, *, caption: str | None = None) -> int:
-        """The user sends a photo (two sizes, like Telegram); the bot can download it."""
+    async def user_sends_photo(self, chat_id: int, *, caption: str | None = None,
+                               content: bytes = _FAKE_PHOTO) -> int:
+        """The user sends a photo (two sizes, like Telegram, the larger with `content`); the
+        bot can download it."""
         sizes = []
-        for side in (90, 800):
-            stored = self._store_file(_FAKE_PHOTO, "photos", ".jpg", mime_type="image/jpeg")
+        for side, data in ((90, _FAKE_PHOTO), (800, content)):
+            stored = self._store_file(data, "photos", ".jpg", mime_type="image/jpeg")
             sizes.append(self._photo_size(stored, side))
         content: dict[str, Any] = {"photo": sizes}
         if caption:
             content["caption"] = caption
         message = self._new_message(chat_id, self._user(chat_id), **content)
+        return await self.push_update({"message": message})
+
+    async def user_sends_document(
+        self,
+        chat_id: int,
+        content: bytes,
+        file_name: str,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
+        announced_size: int | None = None,
+    ) -> int:
+        """The user sends a file as a document; `announced_size` makes the client claim
+        another size than the content's (Telegram gives the real one)."""
+        stored = self._store_file(content, "documents", "", file_name=file_name,
+                                  mime_type=mime_type)
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": announced_size if announced_size is not None else len(content),
+        }
+        content_fields: dict[str, Any] = {
+            "document": {key: value for key, value in document.items() if value is not None}
+        }
+        if caption:
+            content_fields["caption"] = caption
+        message = self._new_message(chat_id, self._user(chat_id), **content_fields)
         return await self.push_update({"message": message})
 
     async def user_sends_sticker(self, chat_id: int, *, emoji: str = "👍") -> int:
@@ -1015,11 +1058,14 @@ class FakeTelegram(LoopbackFake):
         if not value:
             raise ApiError(400, f"Bad Request: there is no {field} in the request")
         if value in self.files:
-            return self.files[value]
+            known = self.files[value]
+            if known.file_path.split("/", 1)[0] != folder:
+                raise ApiError(400, FILE_MISMATCH)
+            return known
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             name = urlsplit(value).path.rsplit("/", 1)[-1] or None
             return self._store_file(b"", folder, extension, file_name=name)
-        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        raise ApiError(400, WRONG_FILE)
 
     def _own_message(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("inline_message_id"):
@@ -1194,7 +1240,10 @@ class FakeTelegram(LoopbackFake):
         caption = self._caption(params)
         markup = self._inline_keyboard(params)
         reply_to = self._reply_to(chat_id, params)
+        upload = isinstance(params.get("photo"), Upload)
         stored = self._input_file(params, "photo", "photos", ".jpg")
+        if upload and len(stored.content) > MAX_PHOTO_BYTES:
+            raise ApiError(400, "Bad Request: photo is too big (10 MB at most)")
         return self._new_message(
             chat_id,
             self.bot_user,
@@ -1242,6 +1291,8 @@ class FakeTelegram(LoopbackFake):
         stored = self.files.get(str(params.get("file_id") or ""))
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if len(stored.content) > MAX_DOWNLOAD_BYTES:
+            raise ApiError(400, FILE_TOO_BIG)
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,

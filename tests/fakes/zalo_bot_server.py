@@ -15,7 +15,10 @@ What it mirrors from the documented API (bot.zaloplatforms.com/docs):
 - ``sendMessage`` takes ``chat_id`` and ``text`` of 1-2000 characters; ``sendPhoto`` takes a
   photo **URL**, which the fake downloads (as Zalo must) and keeps.
 - Ids are strings (hex), ``date`` is in milliseconds. Events: ``message.text.received``,
-  ``message.image.received``, ``message.sticker.received``, ``message.unsupported.received``.
+  ``message.image.received`` (``photo_url``, a link to Zalo's copy, and ``caption``, as
+  OpenClaw's client reads them), ``message.sticker.received``,
+  ``message.unsupported.received``. The fake serves the photos users send itself, under
+  ``/cdn/``, as Zalo's servers would.
 
 Where the fake knowingly differs: the HTTP status of an error answer is its error_code (the
 docs do not say); getUpdates while a webhook is set is refused with 409 (undocumented); an
@@ -62,6 +65,7 @@ class FakeZaloBot(LoopbackFake):
                     "account_type": "BASIC", "can_join_groups": False}
         self.webhook_deliveries: list[tuple[dict[str, Any], int]] = []  # (event, status)
         self.photos: dict[str, bytes] = {}  # photo URL -> what the fake downloaded
+        self.hosted: dict[str, bytes] = {}  # what users sent, served under /cdn/
         self._pending: list[dict[str, Any]] = []  # events for getUpdates
         self._webhook: dict[str, Any] | None = None
         self._messages: list[dict[str, Any]] = []  # what the bot sent
@@ -75,6 +79,7 @@ class FakeZaloBot(LoopbackFake):
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/cdn/{name}", self._serve_hosted)
 
     # ------------------------------------------------------------------ HTTP layer
 
@@ -104,6 +109,18 @@ class FakeZaloBot(LoopbackFake):
         finally:
             self.notify()
         return web.json_response({"ok": True, "result": result})
+
+    async def _serve_hosted(self, request: web.Request) -> web.Response:
+        content = self.hosted.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="image/jpeg")
+
+    def host(self, content: bytes) -> str:
+        """Keep a file a user sends; its URL on the fake's CDN."""
+        name = f"{secrets.token_hex(8)}.jpg"
+        self.hosted[name] = content
+        return f"{self.url}/cdn/{name}"
 
     def fail_next(self, method: str, error_code: int = 429, times: int = 1,
                   description: str | None = None) -> None:
@@ -197,6 +214,13 @@ class FakeZaloBot(LoopbackFake):
     async def user_sends(self, user_id: str, text: str, **kwargs: Any) -> dict[str, Any]:
         return await self.push(self.event(user_id, "message.text.received", text=text,
                                           **kwargs))
+
+    async def user_sends_photo(self, user_id: str, content: bytes, *,
+                               caption: str | None = None) -> dict[str, Any]:
+        """The user sends a photo: the event carries a link to it (and its caption)."""
+        extra = {"caption": caption} if caption else {}
+        return await self.push(self.event(user_id, "message.image.received",
+                                          photo_url=self.host(content), **extra))
 
     async def user_sends_sticker(self, user_id: str) -> dict[str, Any]:
         return await self.push(self.event(user_id, "message.sticker.received",

@@ -8,15 +8,24 @@ What it mirrors:
   "Success", "data": {"message_id", "user_id"}}``, or ``{"error": -216, ...}`` for an
   invalid or expired access token. Injected failures answer any error code (-230: the user
   has not interacted with the OA recently).
-- ``POST /v2.0/oa/upload/image`` (multipart ``file``) answers an ``attachment_id``.
+- ``POST /v2.0/oa/upload/image`` (multipart ``file``, JPG or PNG of at most 1 MB) answers an
+  ``attachment_id``; ``POST /v2.0/oa/upload/file`` (PDF, DOC or DOCX of at most 5 MB) a
+  ``token``. A message sends an image as ``{"attachment": {"type": "template", "payload":
+  {"template_type": "media", "elements": [{"media_type": "image", "attachment_id"}]}}}`` and
+  a file as ``{"attachment": {"type": "file", "payload": {"token"}}}``; an id or token the
+  OA did not upload is refused.
+- Users' images and files arrive as ``user_send_image`` / ``user_send_file`` events whose
+  ``message.attachments[0].payload`` has the ``url`` (and a file's ``name``, ``size`` and
+  ``type``); the fake serves them under ``/cdn/``, as Zalo's servers would.
 - ``POST /v4/oa/access_token`` (form, header ``secret_key``) with ``grant_type=
   refresh_token``: a new access token and a new refresh token; **a refresh token works once**.
 - Webhook events are POSTed with ``X-ZEvent-Signature: mac=<sha256(app_id + body + timestamp
   + secret_key)>``; ids are strings and ``timestamp`` is milliseconds as a string.
 
-Where the fake knowingly differs: the error answered for a spent refresh token, and the
-message of each error, are the fake's own (not documented where we looked); the OA's reply
-window is not enforced here (the bot enforces it; `messages_to` lets tests count).
+Where the fake knowingly differs: the error answered for a spent refresh token, the codes and
+messages of the upload and attachment errors, and the upload limits (as we read Zalo's
+documentation) are the fake's own; the OA's reply window is not enforced here (the bot
+enforces it; `messages_to` lets tests count).
 """
 
 from __future__ import annotations
@@ -37,6 +46,11 @@ from tests.fakes.loopback import LoopbackFake
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 MAX_BUTTON_TITLE = 100
+MAX_UPLOAD_IMAGE = 1024 * 1024
+MAX_UPLOAD_FILE = 5 * 1024 * 1024
+UPLOAD_FILE_TYPES = {".pdf", ".doc", ".docx"}
+BAD_ATTACHMENT = -201  # the fake's own code for an id or token it does not know
+UPLOAD_REFUSED = -210  # the fake's own code for a file the upload API does not take
 
 
 def mac(app_id: str, body: bytes, timestamp: str, secret_key: str) -> str:
@@ -59,7 +73,9 @@ class FakeZaloOA(LoopbackFake):
         self.spent_refresh_tokens: list[str] = []
         self.refused_refresh_tokens: list[str] = []
         self.webhook_deliveries: list[tuple[dict[str, Any], int]] = []
-        self.uploads: dict[str, bytes] = {}
+        self.uploads: dict[str, bytes] = {}  # attachment_id -> image
+        self.file_uploads: dict[str, tuple[str, bytes]] = {}  # token -> (name, content)
+        self.hosted: dict[str, bytes] = {}  # what users sent, served under /cdn/
         self._clock = clock
         self._valid_access = {self.access_token}
         self._messages: list[dict[str, Any]] = []
@@ -68,11 +84,14 @@ class FakeZaloOA(LoopbackFake):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v3.0/oa/message/cs", self._message_cs)
         app.router.add_post("/v2.0/oa/upload/image", self._upload_image)
+        app.router.add_post("/v2.0/oa/upload/file", self._upload_file)
+        app.router.add_get("/cdn/{name}", self._serve_hosted)
         app.router.add_post("/v4/oa/access_token", self._access_token)
 
     def fail_next(self, method: str, error: int, times: int = 1,
                   message: str = "injected failure") -> None:
-        """The next `times` calls of "message/cs" or "upload/image" answer `error`."""
+        """The next `times` calls of "message/cs", "upload/image" or "upload/file" answer
+        `error`."""
         self.inject_failure(method, {"error": error, "message": message}, times)
 
     def expire_access_token(self) -> None:
@@ -96,6 +115,9 @@ class FakeZaloOA(LoopbackFake):
             for button in buttons or ():
                 if len(button["title"]) > MAX_BUTTON_TITLE:
                     return web.json_response({"error": -201, "message": "title too long"})
+            if not self._known_attachment(message):
+                return web.json_response({"error": BAD_ATTACHMENT,
+                                          "message": "attachment not found"})
             message_id = secrets.token_hex(16)
             self._messages.append({"message_id": message_id, "user_id": user_id,
                                    **copy.deepcopy(message)})
@@ -112,10 +134,57 @@ class FakeZaloOA(LoopbackFake):
         failure = self.take_failure("upload/image")
         if failure is not None:
             return web.json_response(failure)
+        content = form["file"].file.read()
+        if len(content) > MAX_UPLOAD_IMAGE or form["file"].content_type not in (
+                "image/jpeg", "image/png"):
+            return web.json_response({"error": UPLOAD_REFUSED,
+                                      "message": "image must be JPG or PNG, at most 1 MB"})
         attachment_id = secrets.token_hex(12)
-        self.uploads[attachment_id] = form["file"].file.read()
+        self.uploads[attachment_id] = content
         return web.json_response({"error": 0, "message": "Success",
                                   "data": {"attachment_id": attachment_id}})
+
+    async def _upload_file(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        name = getattr(form.get("file"), "filename", None) or ""
+        self.record("upload/file", {"file": name})
+        if request.headers.get("access_token") not in self._valid_access:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        failure = self.take_failure("upload/file")
+        if failure is not None:
+            return web.json_response(failure)
+        content = form["file"].file.read()
+        extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if len(content) > MAX_UPLOAD_FILE or extension not in UPLOAD_FILE_TYPES:
+            return web.json_response({"error": UPLOAD_REFUSED,
+                                      "message": "file must be PDF, DOC or DOCX, at most 5 MB"})
+        token = secrets.token_hex(16)
+        self.file_uploads[token] = (name, content)
+        return web.json_response({"error": 0, "message": "Success", "data": {"token": token}})
+
+    def _known_attachment(self, message: dict[str, Any]) -> bool:
+        """An image or file in a message must be one the OA uploaded."""
+        attachment = message.get("attachment") or {}
+        payload = attachment.get("payload") or {}
+        if attachment.get("type") == "file":
+            return payload.get("token") in self.file_uploads
+        for element in payload.get("elements") or ():
+            if element.get("media_type") == "image" and "attachment_id" in element and \
+                    element["attachment_id"] not in self.uploads:
+                return False
+        return True
+
+    async def _serve_hosted(self, request: web.Request) -> web.Response:
+        content = self.hosted.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404)
+        return web.Response(body=content, content_type="application/octet-stream")
+
+    def host(self, content: bytes, name: str = "photo.jpg") -> str:
+        """Keep a file a user sends; its URL on the fake's CDN."""
+        key = f"{secrets.token_hex(8)}-{name}"
+        self.hosted[key] = content
+        return f"{self.url}/cdn/{key}"
 
     async def _access_token(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -161,6 +230,18 @@ class FakeZaloOA(LoopbackFake):
                 if button["title"] == title:
                     return await self.user_sends(user_id, button["payload"])
         raise LookupError(f"no button {title!r} in the messages to {user_id}")
+
+    async def user_sends_image(self, user_id: str, content: bytes) -> int:
+        url = self.host(content)
+        return await self.post(self.event("user_send_image", user_id, attachments=[
+            {"type": "image", "payload": {"thumbnail": url, "url": url}}]))
+
+    async def user_sends_file(self, user_id: str, content: bytes, name: str) -> int:
+        url = self.host(content, name)
+        return await self.post(self.event("user_send_file", user_id, attachments=[
+            {"type": "file", "payload": {"url": url, "name": name, "size": str(len(content)),
+                                         "type": name.rsplit(".", 1)[-1],
+                                         "checksum": hashlib.md5(content).hexdigest()}}]))
 
     async def user_sends_sticker(self, user_id: str) -> int:
         return await self.post(self.event("user_send_sticker", user_id,

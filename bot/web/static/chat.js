@@ -53,6 +53,24 @@
     const div = document.createElement("div");
     div.className = "msg " + entry.from + (entry.notice ? " notice" : "");
     let body = entry.text || "";
+    if (entry.attachment) {
+      // The photo or document first, the text under it, as on the messaging channels.
+      const file = entry.attachment;
+      if (file.kind === "photo") {
+        const img = document.createElement("img");
+        img.className = "attachment";
+        img.src = file.url;
+        img.alt = file.filename;
+        div.appendChild(img);
+      } else {
+        const link = document.createElement("a");
+        link.className = "attachment";
+        link.href = file.url;
+        link.download = file.filename;
+        link.textContent = "📎 " + file.filename;
+        div.appendChild(link);
+      }
+    }
     if (entry.titled) {
       const end = body.indexOf("\n");
       const title = document.createElement("strong");
@@ -101,7 +119,7 @@
 
   function showReply(r) {
     const entry = {from: "bot", text: r.text, buttons: r.buttons, document: r.document,
-                   titled: r.titled, links: r.links};
+                   attachment: r.attachment, titled: r.titled, links: r.links};
     remember(entry);
     return render(entry, true);
   }
