@@ -63,12 +63,13 @@ async def fill(core) -> None:
                 surveys[version], user_id=user.id, establishment_id=establishment.id,
                 now=NOW, metadata={"start": "2026-12-06T16:00:00+07:00",
                                    "today": "2026-12-06", "deviceid": "console"})
-            response.progress = {"a": answers, "q": None, "h": list(answers), "f": True}
-            response.status = status
-            response.submitted_at = submitted
+            await uow.responses.save_progress(
+                response, {"a": answers, "q": None, "h": list(answers), "f": True}, now=NOW)
             if submitted:
-                response.metadata_ = {**response.metadata_, "end": submitted.astimezone(
-                    UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"}
+                await uow.responses.submit(response, now=submitted, end=submitted.astimezone(
+                    UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00")
+            if status is ResponseStatus.VOIDED:
+                await uow.responses.void(response, by="staff", now=NOW)
 
         await respond("0100109106", "Cơ sở Mây tre Phú Nghĩa", "1", {
             "sector": "craft", "workers": 1200, "needs": ["machinery", "training"],
