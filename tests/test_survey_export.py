@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -402,3 +403,13 @@ def test_batches_of_one_version_and_of_several_give_the_same_cells() -> None:
     # Not asked about needs: empty, not 0, in the option columns.
     assert line == ("2,2026-12-06 17:00:00,2,B,,10507,food,food,,12,,,,,,,,,2027-03-15,,"
                     "2026-12-06 16:00:00,2026-12-06 17:00:00")
+
+
+def test_an_export_row_keeps_answers_as_stored_text() -> None:
+    row = export_row({"a": {"big": 12345678901234567890, "share": 0.30000000000000004,
+                            "ok": True, "needs": ["fair", "loan"], "name": "Gốm \"Bát\""}},
+                     {"start": "2026-12-06T16:00:00+07:00"},
+                     ["big", "share", "ok", "needs", "name", "not_answered"])
+    assert json.loads(row) == ["2026-12-06T16:00:00+07:00", None, "12345678901234567890",
+                               "0.30000000000000004", "true", '["fair", "loan"]',
+                               'Gốm "Bát"', None]
