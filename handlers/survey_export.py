@@ -155,9 +155,8 @@ class _Table:
     """The columns, and how a batch of stored rows becomes rows of cells."""
 
     columns: list[_Column]
-    answers: list[str]  # the question names, in column order
     # Survey id -> where its export rows (storage.surveys.export_row) have what goes in the
-    # stored columns: start, end, then the answer to each of `answers`.
+    # stored columns: start, end, then the answer to each question, in column order.
     layouts: dict[int, _Layout]
     plan: list[tuple[int, Converter]]  # (column of the stored rows, its converter)
     charts: list[_Chart]
@@ -263,7 +262,7 @@ class _Table:
         wanted = ["start", "end", *newest]
         layouts = {survey_id: _Layout.of(["start", "end", *names], wanted)
                    for survey_id, _, _, names in versions}
-        return cls(columns, list(newest), layouts, plan, charts,
+        return cls(columns, layouts, plan, charts,
                    "charts" if lang is None else gettext(CHARTS_SHEET))
 
 
