@@ -10,7 +10,8 @@ What it does:
    submitted responses to a 15-question survey in two versions (the first without one
    question), plus 2% in-progress and voided responses that the export leaves out, each from
    its own establishment. Rows go in with the sqlite3 module's executemany, in the formats
-   SQLAlchemy stores (JSON text, "YYYY-MM-DD HH:MM:SS.ffffff" UTC times).
+   SQLAlchemy stores (JSON text, "YYYY-MM-DD HH:MM:SS.ffffff" UTC times), with the export
+   row the application keeps (storage.surveys.export_row).
 2. Exports CSV, then XLSX, with Vietnamese labels, each in a fresh child process
    (``--child``) that writes to a file and reports the seconds spent in ``export_survey``
    (engine and session included, Python start-up and imports not) and its own peak RSS
@@ -141,6 +142,7 @@ def stored_time(value: datetime) -> str:
 def fill(path: Path, rows: int, seed: int = 7) -> None:
     """A migrated database with `rows` submitted responses (and 2% others) to CODE."""
     from storage.migrate import upgrade
+    from storage.surveys import answer_names, export_row
 
     upgrade(f"sqlite+aiosqlite:///{path}")
     random_ = random.Random(seed)
@@ -153,8 +155,10 @@ def fill(path: Path, rows: int, seed: int = 7) -> None:
         now = stored_time(base)
         db.execute("INSERT INTO users (id, channel, channel_user_id, locale, role, created_at) "
                    "VALUES (1, 'telegram', '1', 'vi', 'user', ?)", (now,))
+        names = {}
         for survey_id, version in ((1, "1"), (2, "2")):
             form = survey_form(version)
+            names[survey_id] = answer_names(form_to_json(form))
             db.execute("INSERT INTO surveys (id, code, version, title, form, status, "
                        "imported_at, imported_by) VALUES (?, ?, ?, ?, ?, 'open', ?, 'bench')",
                        (survey_id, CODE, version, json.dumps(dict(form.title.values)),
@@ -184,12 +188,14 @@ def fill(path: Path, rows: int, seed: int = 7) -> None:
             responses.append((n, survey_id, CODE, 1, n, status, json.dumps(progress),
                               json.dumps(metadata), stored_time(started),
                               stored_time(submitted),
-                              stored_time(submitted) if status == "submitted" else None))
+                              stored_time(submitted) if status == "submitted" else None,
+                              export_row(progress, metadata, names[survey_id])))
         db.executemany("INSERT INTO establishments (id, tax_code, name, commune, sector, "
                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", establishments)
         db.executemany("INSERT INTO survey_responses (id, survey_id, survey_code, user_id, "
                        "establishment_id, status, progress, metadata, started_at, updated_at, "
-                       "submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", responses)
+                       "submitted_at, export_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       responses)
     db.execute("ANALYZE")
     db.close()
 

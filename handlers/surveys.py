@@ -87,8 +87,9 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
         form = ctx.services.forms.get(survey.id, survey.form)
         known = {QuestionType.TAX_CODE: profile.tax_code, QuestionType.PHONE: profile.phone,
                  QuestionType.COMMUNE: profile.commune}
-        response.progress = Progress(answers={
-            q.name: known[q.type] for q in form.questions if known.get(q.type)}).to_json()
+        await ctx.uow.responses.save_progress(response, Progress(answers={
+            q.name: known[q.type] for q in form.questions if known.get(q.type)}).to_json(),
+            now=ctx.now)
     runner_survey = await ctx.uow.surveys.get(response.survey_id)
     ctx.conversation.start(FLOW, "answering", {"response_id": response.id})
     runner = _runner(ctx, runner_survey, response)
@@ -102,7 +103,7 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
                                  "every step; type /huy to stop and /khaosat to come "
                                  "back.").format(title=_title(runner_survey, ctx))))
     replies = runner.start()
-    _save(response, runner, ctx)
+    await _save(response, runner, ctx)
     return [*intro, *replies]
 
 
@@ -149,7 +150,7 @@ async def _load(ctx: Context) -> tuple[Survey, SurveyResponse, FormRunner] | lis
 async def _after_step(ctx: Context, survey: Survey, response: SurveyResponse,
                       runner: FormRunner, replies: list[Reply],
                       completed: bool) -> list[Reply]:
-    _save(response, runner, ctx)
+    await _save(response, runner, ctx)
     if not completed:
         return replies
     ctx.conversation.finish()
@@ -161,9 +162,7 @@ async def _after_step(ctx: Context, survey: Survey, response: SurveyResponse,
                                                       response.establishment_id)
         if taken is not None:  # someone else of the establishment submitted meanwhile
             return [_already_answered(ctx, taken)]
-    response.status = ResponseStatus.SUBMITTED
-    response.submitted_at = ctx.now
-    response.metadata_ = {**response.metadata_, "end": _local(ctx)}
+    await ctx.uow.responses.submit(response, now=ctx.now, end=_local(ctx))
     return [*replies, Reply(
         ctx._("Thank you! Your answers to «{title}» have been sent to the centre. You can see "
               "and change them with /khaosat until the survey closes.").format(
@@ -208,10 +207,9 @@ def _runner(ctx: Context, survey: Survey, response: SurveyResponse) -> FormRunne
     return FormRunner(ctx.services.forms.get(survey.id, survey.form), ctx, progress, prefix=PREFIX)
 
 
-def _save(response: SurveyResponse, runner: FormRunner, ctx: Context) -> None:
+async def _save(response: SurveyResponse, runner: FormRunner, ctx: Context) -> None:
     """Answers are saved at every step, with the version they belong to."""
-    response.progress = runner.progress.to_json()
-    response.updated_at = ctx.now
+    await ctx.uow.responses.save_progress(response, runner.progress.to_json(), now=ctx.now)
 
 
 def _title(survey: Survey, ctx: Context) -> str:

@@ -301,6 +301,11 @@ class SurveyResponse(Base):
     submitted_at: Mapped[datetime | None]
     voided_at: Mapped[datetime | None]
     voided_by: Mapped[str | None] = mapped_column(String(96))
+    # What an export reads of the response, kept with every change of its answers or metadata
+    # (storage.surveys.export_row): a JSON array of texts, so an export decodes one short
+    # array per row instead of picking each answer out of the runner's JSON. Goes with the
+    # row (voided with it, deleted with the user's data).
+    export_row: Mapped[str | None] = mapped_column(Text)
 
 
 class JobStatus(StrEnum):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -77,10 +78,31 @@ class ResponseRepository:
         response = SurveyResponse(
             survey_id=survey.id, survey_code=survey.code, user_id=user_id,
             establishment_id=establishment_id, status=ResponseStatus.IN_PROGRESS,
-            progress={}, metadata_=metadata, started_at=now, updated_at=now)
+            progress={}, metadata_=metadata, started_at=now, updated_at=now,
+            export_row=export_row({}, metadata, answer_names(survey.form)))
         self._session.add(response)
         await self._session.flush()
         return response
+
+    async def save_progress(self, response: SurveyResponse, progress: dict[str, Any], *,
+                            now: datetime) -> None:
+        """Keep the form runner's progress (at every step), and the export's copy of the
+        answers with it."""
+        response.progress = progress
+        response.updated_at = now
+        await self._keep_export_row(response)
+
+    async def submit(self, response: SurveyResponse, *, now: datetime, end: str) -> None:
+        """Mark the response submitted; `end` is the metadata's end (local ISO time)."""
+        response.status = ResponseStatus.SUBMITTED
+        response.submitted_at = now
+        response.metadata_ = {**response.metadata_, "end": end}
+        await self._keep_export_row(response)
+
+    async def _keep_export_row(self, response: SurveyResponse) -> None:
+        survey = await self._session.get(Survey, response.survey_id)  # usually loaded already
+        names = answer_names(survey.form) if survey is not None else []
+        response.export_row = export_row(response.progress, response.metadata_, names)
 
     async def get(self, response_id: int) -> SurveyResponse | None:
         return await self._session.get(SurveyResponse, response_id)
@@ -142,32 +164,58 @@ class ResponseRepository:
         return [(progress or {}).get("a", {}) for progress in
                 (await self._session.execute(query)).scalars()]
 
-    async def stream_submitted_rows(self, code: str, answers: Sequence[str],
-                                    batch: int = 2000) -> AsyncIterator[Sequence[Row[Any]]]:
+    async def stream_submitted_rows(self, code: str, batch: int = 2000,
+                                    ) -> AsyncIterator[Sequence[Row[Any]]]:
         """Submitted responses as plain rows, oldest first, a batch at a time, for exports:
         (id, submitted_at as the driver gives it (SQLite: ISO text in UTC), survey_id,
-        establishment name, tax code, commune, sector, metadata start, metadata end, then the
-        answer to each of `answers` as text: a list as JSON text, a number as its digits
-        (SQLite: at most 15 significant ones), None when not answered).
+        establishment name, tax code, commune, sector, export_row (see export_row)).
 
-        The database picks the answers out of the JSON (SQLite parses a row's JSON once for
-        all of them) and rows come through Core: Python decodes no JSON and builds no ORM
-        objects, which profiling showed cost more."""
-        # No type processors: SQLite's time text is read faster by the caller than by
-        # SQLAlchemy's per-row regular expression.
+        Rows come without type processing: no ORM objects, and SQLite's time text is read
+        faster by the caller than by SQLAlchemy's per-row regular expression. On SQLite they
+        come straight from the driver's cursor (plain tuples, a batch per trip to its
+        thread), on the session's connection (read-only where the engine is)."""
         query = (select(SurveyResponse.id, type_coerce(SurveyResponse.submitted_at, String),
                         SurveyResponse.survey_id, Establishment.name, Establishment.tax_code,
-                        Establishment.commune, Establishment.sector,
-                        SurveyResponse.metadata_["start"].as_string(),
-                        SurveyResponse.metadata_["end"].as_string(),
-                        *(SurveyResponse.progress[("a", name)].as_string()
-                          for name in answers))
+                        Establishment.commune, Establishment.sector, SurveyResponse.export_row)
                  .outerjoin(Establishment, Establishment.id == SurveyResponse.establishment_id)
                  .where(SurveyResponse.survey_code == code,
                         SurveyResponse.status == ResponseStatus.SUBMITTED)
                  .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
                  .execution_options(yield_per=batch))
         connection = await self._session.connection()
+        if connection.dialect.name == "sqlite":
+            compiled = query.compile(dialect=connection.dialect)
+            driver = (await connection.get_raw_connection()).driver_connection
+            async with driver.execute(str(compiled), [compiled.params[name] for name in
+                                                      compiled.positiontup]) as cursor:
+                while rows := await cursor.fetchmany(batch):
+                    yield rows
+            return
         result = await connection.stream(query)
         async for rows in result.partitions():
             yield rows
+
+
+def answer_names(form: Mapping[str, Any]) -> list[str]:
+    """The question names of a stored form (handlers.forms.model.form_to_json), in the form's
+    order: the order of the answers in an export row."""
+    return [question["name"] for question in form.get("questions", ())]
+
+
+def export_row(progress: Mapping[str, Any] | None, metadata: Mapping[str, Any] | None,
+               names: Sequence[str]) -> str:
+    """What an export reads of a response: the metadata's start and end, then the answer to
+    each of `names` (its version's questions, answer_names), as a JSON array. Each item is
+    text or null: an answer stored as text as it is, any other (a number, a list of options)
+    as its JSON text, so the export converts text only and numbers keep the digits stored."""
+    answers = (progress or {}).get("a") or {}
+    metadata = metadata or {}
+    return json.dumps([_as_text(metadata.get("start")), _as_text(metadata.get("end")),
+                       *(_as_text(answers.get(name)) for name in names)],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
+from bot.channels.console import ConsoleChat
+from handlers.communes import CommuneDirectory
 from handlers.exports import csv_field, csv_fields, inert
-from handlers.forms.model import Form, Option, Question, QuestionType
-from handlers.survey_export import ExportFormat, LabelStyle, export_survey
-from storage.models import ResponseStatus
+from handlers.forms.model import Form, Option, Question, QuestionType, form_to_json
+from handlers.survey_export import ExportFormat, LabelStyle, _Table, export_survey
+from storage.migrate import downgrade, upgrade
+from storage.models import ResponseStatus, SurveyResponse
+from storage.surveys import answer_names, export_row
 from storage.uow import UnitOfWork
 from tests.test_cli import khuyencong
-from tests.test_surveys_chat import NOW, demand_form, publish, vi_en
+from tests.test_first_conversation import labels, texts
+from tests.test_surveys_chat import NOW, demand_form, publish, responses, vi_en, with_profile
 
 CODE = "nhu_cau"
 THANH_DONG = "10507"  # Phường Thành Đông
@@ -63,12 +71,13 @@ async def fill(core) -> None:
                 surveys[version], user_id=user.id, establishment_id=establishment.id,
                 now=NOW, metadata={"start": "2026-12-06T16:00:00+07:00",
                                    "today": "2026-12-06", "deviceid": "console"})
-            response.progress = {"a": answers, "q": None, "h": list(answers), "f": True}
-            response.status = status
-            response.submitted_at = submitted
+            await uow.responses.save_progress(
+                response, {"a": answers, "q": None, "h": list(answers), "f": True}, now=NOW)
             if submitted:
-                response.metadata_ = {**response.metadata_, "end": submitted.astimezone(
-                    UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"}
+                await uow.responses.submit(response, now=submitted, end=submitted.astimezone(
+                    UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00")
+            if status is ResponseStatus.VOIDED:
+                await uow.responses.void(response, by="staff", now=NOW)
 
         await respond("0100109106", "Cơ sở Mây tre Phú Nghĩa", "1", {
             "sector": "craft", "workers": 1200, "needs": ["machinery", "training"],
@@ -295,3 +304,112 @@ async def test_a_label_that_reads_as_a_formula_is_an_inert_csv_header(core) -> N
     header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert "'=HYPERLINK(\"x\")" in header
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in header)
+
+
+# --- the export rows the export reads (storage.surveys.export_row) --------------------------
+
+async def export_rows(core) -> list[str]:
+    async with UnitOfWork(core.session_factory) as uow:
+        session = uow.users._session
+        return list((await session.execute(
+            select(SurveyResponse.export_row).order_by(SurveyResponse.id))).scalars())
+
+
+async def test_the_migration_fills_in_the_export_rows_of_earlier_responses(db_core) -> None:
+    """Responses stored before migration 0009 get the export rows the code would write."""
+    await fill(db_core)
+    written = await export_rows(db_core)
+    exported = [await export(db_core, fmt, labels) for fmt, labels in (
+        (ExportFormat.CSV, LabelStyle.CODES), (ExportFormat.CSV, LabelStyle.VI))]
+    url = db_core.settings.database_url
+    await asyncio.to_thread(downgrade, url, "0008")  # drops the column
+    await asyncio.to_thread(upgrade, url)
+    assert await export_rows(db_core) == written
+    assert None not in written
+    assert [await export(db_core, fmt, labels) for fmt, labels in (
+        (ExportFormat.CSV, LabelStyle.CODES), (ExportFormat.CSV, LabelStyle.VI))] == exported
+
+
+async def test_the_export_follows_edits_voids_and_deleted_data(core) -> None:
+    await publish(core, demand_form())
+    chat = ConsoleChat(core.dispatcher, user_id="owner-1")
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Chế biến thực phẩm")
+    await chat.say("5")
+    await chat.press("Máy móc thiết bị")
+    await chat.press("Xong")
+    await chat.say("1500000000")
+    await chat.say("Xưởng nhà Riêng Phát, ngõ 7")
+    await chat.press("Gửi")
+    (row,) = read_csv((await export(core, ExportFormat.CSV, LabelStyle.CODES))[0])
+    assert (row["workers"], row["budget"], row["needs/machinery"]) == ("5", "1500000000", "1")
+    assert row["comment"] == "Xưởng nhà Riêng Phát, ngõ 7" and row["end"]
+
+    # Changed after submitting: the export has the new answers.
+    for question, answer in (("Số lao động", ["7"]),
+                             ("hỗ trợ gì", ["Hội chợ triển lãm", "Xong"])):
+        await chat.press(labels(await chat.say("/khaosat"))[0])
+        replies = await chat.press("Sửa một câu trả lời")
+        await chat.press(next(label for label in labels(replies) if question in label))
+        for step in answer:
+            replies = await (chat.say(step) if step.isdigit() else chat.press(step))
+        assert "Đã lưu các thay đổi" in texts(replies)
+    (row,) = read_csv((await export(core, ExportFormat.CSV, LabelStyle.CODES))[0])
+    assert (row["workers"], row["needs"], row["needs/fair"]) == ("7", "machinery fair", "1")
+
+    # Voided: out of the export. Answered again, then the person deletes their data: no
+    # response and no export row is left.
+    (response,) = await responses(core)
+    async with UnitOfWork(core.session_factory) as uow:
+        await uow.responses.void(await uow.responses.get(response.id), by="staff", now=NOW)
+        await uow.commit()
+    assert (await export(core, ExportFormat.CSV, LabelStyle.CODES))[1] == 0
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Chế biến thực phẩm")
+    await chat.say("9")
+    await chat.press("Đào tạo nghề")
+    await chat.press("Xong")
+    await chat.say("Xưởng nhà Riêng Phát, ngõ 7")
+    await chat.press("Gửi")
+    assert (await export(core, ExportFormat.CSV, LabelStyle.CODES))[1] == 1
+    assert any("Riêng Phát" in row for row in await export_rows(core))
+    await chat.say("/xoadulieu")
+    await chat.press("Có, xóa hết")
+    assert await export_rows(core) == []
+    assert (await export(core, ExportFormat.CSV, LabelStyle.CODES))[1] == 0
+
+
+def test_batches_of_one_version_and_of_several_give_the_same_cells() -> None:
+    """A batch of one version's rows is sliced column by column, a mixed one row by row."""
+    first, second = versions()
+    forms = [(1, "1", first, answer_names(form_to_json(first))),
+             (2, "2", second, answer_names(form_to_json(second)))]
+    table = _Table.build(forms, LabelStyle.CODES, str, CommuneDirectory.load(), csv=True)
+    rows = {
+        1: (1, "2026-12-06 09:00:00.000000", 1, "A", "0100109106", None, None, export_row(
+            {"a": {"sector": "craft", "needs": ["fair"], "comment": "a, b"}},
+            {"start": "2026-12-06T16:00:00+07:00"}, forms[0][3])),
+        2: (2, "2026-12-06 10:00:00.000000", 2, "B", None, THANH_DONG, "food", export_row(
+            {"a": {"sector": "food", "workers": 12, "start_date": "2027-03-15"}},
+            {"start": "2026-12-06T16:00:00+07:00", "end": "2026-12-06T17:00:00+07:00"},
+            forms[1][3])),
+    }
+    mixed = table.cells([rows[1], rows[2]])
+    for index, row in rows.items():
+        alone = table.cells([row, row])  # one version
+        assert [column[0] for column in alone] == [column[index - 1] for column in mixed]
+    line = ",".join(column[1] for column in mixed)
+    # Not asked about needs: empty, not 0, in the option columns.
+    assert line == ("2,2026-12-06 17:00:00,2,B,,10507,food,food,,12,,,,,,,,,2027-03-15,,"
+                    "2026-12-06 16:00:00,2026-12-06 17:00:00")
+
+
+def test_an_export_row_keeps_answers_as_stored_text() -> None:
+    row = export_row({"a": {"big": 12345678901234567890, "share": 0.30000000000000004,
+                            "ok": True, "needs": ["fair", "loan"], "name": "Gốm \"Bát\""}},
+                     {"start": "2026-12-06T16:00:00+07:00"},
+                     ["big", "share", "ok", "needs", "name", "not_answered"])
+    assert json.loads(row) == ["2026-12-06T16:00:00+07:00", None, "12345678901234567890",
+                               "0.30000000000000004", "true", '["fair", "loan"]',
+                               'Gốm "Bát"', None]

@@ -169,10 +169,10 @@ async def add_response(core: Core, n: int, *, minutes: int | None,
         response = await uow.responses.start(survey, user_id=user.id,
                                              establishment_id=establishment.id, now=NOW,
                                              metadata={})
-        response.progress = {"a": answers}
+        await uow.responses.save_progress(response, {"a": answers}, now=NOW)
         if minutes is not None:
-            response.status = ResponseStatus.SUBMITTED
-            response.submitted_at = NOW + timedelta(minutes=minutes)
+            await uow.responses.submit(response, now=NOW + timedelta(minutes=minutes),
+                                       end="2026-12-06T16:00:00+07:00")
         await uow.commit()
 
 
