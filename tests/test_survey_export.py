@@ -316,13 +316,13 @@ async def export_rows(core) -> list[str]:
 
 
 async def test_the_migration_fills_in_the_export_rows_of_earlier_responses(db_core) -> None:
-    """Responses stored before migration 0009 get the export rows the code would write."""
+    """Responses stored before migration 0010 get the export rows the code would write."""
     await fill(db_core)
     written = await export_rows(db_core)
     exported = [await export(db_core, fmt, labels) for fmt, labels in (
         (ExportFormat.CSV, LabelStyle.CODES), (ExportFormat.CSV, LabelStyle.VI))]
     url = db_core.settings.database_url
-    await asyncio.to_thread(downgrade, url, "0008")  # drops the column
+    await asyncio.to_thread(downgrade, url, "0009")  # drops the column
     await asyncio.to_thread(upgrade, url)
     assert await export_rows(db_core) == written
     assert None not in written
