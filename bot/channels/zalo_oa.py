@@ -466,31 +466,25 @@ class ZaloOAChannel:
         return SENT
 
     async def _upload_image(self, document: Document) -> str:
-        def form() -> FormData:
-            data = FormData()
-            data.add_field("file", document.content, filename=document.filename,
-                           content_type=document.mime_type)
-            return data
-
-        result = await self._authorized("POST", "/v2.0/oa/upload/image", data=form)
-        attachment_id = (result.get("data") or {}).get("attachment_id")
-        if not attachment_id:
-            raise ValueError("no attachment_id")
-        return str(attachment_id)
+        return await self._upload_document(document, "/v2.0/oa/upload/image", "attachment_id")
 
     async def _upload_file(self, document: Document) -> str:
         """A PDF or Word file through the upload API: the token to send it by."""
-        def form() -> FormData:
+        return await self._upload_document(document, "/v2.0/oa/upload/file", "token")
+
+    async def _upload_document(self, document: Document, path: str, key: str) -> str:
+        """The document through one of the upload APIs: the reference its answer names."""
+        def form() -> FormData:  # a fresh body for each try (a token refresh retries)
             data = FormData()
             data.add_field("file", document.content, filename=document.filename,
                            content_type=document.mime_type)
             return data
 
-        result = await self._authorized("POST", "/v2.0/oa/upload/file", data=form)
-        token = (result.get("data") or {}).get("token")
-        if not token:
-            raise ValueError("no file token")
-        return str(token)
+        result = await self._authorized("POST", path, data=form)
+        reference = (result.get("data") or {}).get(key)
+        if not reference:
+            raise ValueError(f"no {key} in the upload's answer")
+        return str(reference)
 
     async def _authorized(self, method: str, path: str, *, json: Any = None,
                           data: Callable[[], FormData] | None = None) -> dict[str, Any]:
