@@ -52,7 +52,7 @@ MAX_ATTEMPTS = 5
 FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 MAX_CHATS_REMEMBERED = 100_000
-CATCH_UP_SECONDS = 1 / 15
+CATCH_UP_SECONDS = 1 / 30  # see ChannelPace._next_slot
 # A sender reserves a tenth of a second of the channel's sending time at a time, and the
 # next as soon as it holds less than LEAD ahead (a reply from a busy database comes late):
 # fine enough that workers sharing a channel alternate quickly, each sending at the whole
@@ -97,10 +97,11 @@ class SharedSlots:
     """A channel's sending time in the database, shared by every worker sending on it.
 
     Its times are on the database's clock, so workers on several hosts need no agreed
-    clock: each worker learns how the database's clock stands to its own from its requests'
-    round trips (the quickest of the last few, the least uncertain: within half of it, a
-    millisecond on one machine), not from one reply, which a busy event loop may read late;
-    a reservation counted from a late reading would overlap the next worker's."""
+    clock: each worker relates the database's clock to its own from its last requests (each
+    read the database's clock between sending and the reply: the two clocks differ by
+    something within every such bracket, and the brackets together narrow it to about the
+    quickest round trip), not from one reply, which a busy event loop may read late: a
+    reservation counted from a late reading would overlap the next worker's."""
 
     SAMPLES = 16
 
@@ -109,22 +110,37 @@ class SharedSlots:
         self._session_factory = session_factory
         self._channel = channel
         self._clock = clock
-        self._samples: deque[tuple[float, float]] = deque(maxlen=self.SAMPLES)  # (rtt, offset)
+        # (least, most): the database's clock minus ours, as one request bracketed it.
+        self._brackets: deque[tuple[float, float]] = deque(maxlen=self.SAMPLES)
 
     async def take(self, seconds: float) -> float:
+        if not self._brackets:  # a first request also connects: slow, so a wide bracket
+            await self._bracket()
         async with UnitOfWork(self._session_factory) as uow:
             sent = self._clock()
             now, start = await uow.broadcasts.take_slots(self._channel, seconds)
-            answered = self._clock()
+            self._brackets.append((now - self._clock(), now - sent))
             await uow.commit()
-        self._samples.append((answered - sent, now - (sent + answered) / 2))
-        _rtt, offset = min(self._samples)
-        return start - offset - self._clock()
+        return start - self._offset() - self._clock()
 
     async def hold(self, seconds: float) -> None:
         async with UnitOfWork(self._session_factory) as uow:
             await uow.broadcasts.hold_slots(self._channel, seconds)
             await uow.commit()
+
+    async def _bracket(self) -> None:
+        for _ in range(2):
+            async with UnitOfWork(self._session_factory) as uow:
+                sent = self._clock()
+                now = await uow.broadcasts.database_time()
+                self._brackets.append((now - self._clock(), now - sent))
+
+    def _offset(self) -> float:
+        least = max(low for low, _high in self._brackets)
+        most = min(high for _low, high in self._brackets)
+        if least > most:  # a clock was adjusted meanwhile: the narrowest bracket alone
+            least, most = min(self._brackets, key=lambda b: b[1] - b[0])
+        return (least + most) / 2
 
 
 class ChannelPace:
@@ -146,7 +162,6 @@ class ChannelPace:
         self._batch = max(1, round(per_second * WINDOW))
         self._chat_interval = 1 / per_chat
         self.clock = clock
-        self._clock = clock
         self._sleep = sleep
         self._free: deque[float] = deque()  # reserved slots, on this process's clock
         self._reserved_until = -math.inf
@@ -157,7 +172,7 @@ class ChannelPace:
     async def hold(self, seconds: float) -> None:
         """Flood control: nothing more on the channel for `seconds`, from this worker at once,
         from the others from their next reservation."""
-        until = self._clock() + seconds
+        until = self.clock() + seconds
         longer = until - self._paused_until
         self._paused_until = max(self._paused_until, until)
         self._free.clear()
@@ -171,12 +186,12 @@ class ChannelPace:
     async def wait(self, chat: str) -> None:
         """Wait for a slot to send to `chat`."""
         while True:
-            now = self._clock()
+            now = self.clock()
             if now < self._paused_until:
                 await self._sleep(self._paused_until - now)
                 continue
             slot = await self._next_slot()
-            now = self._clock()
+            now = self.clock()
             ready = self._chats.get(chat, -math.inf)
             if ready > max(slot, now):  # the chat's turn comes later: the slot is another's
                 self._free.appendleft(slot)
@@ -188,7 +203,7 @@ class ChannelPace:
                 self._chats.popitem(last=False)
             if slot > now:
                 await self._sleep(slot - now)
-            now = self._clock()
+            now = self.clock()
             # Woken too late (a busy loop) the slot is gone: sends that all woke late must
             # not leave together beyond a catch-up's worth.
             if now >= self._paused_until and now - slot <= CATCH_UP_SECONDS:
@@ -201,10 +216,11 @@ class ChannelPace:
 
     async def _next_slot(self) -> float:
         while True:
-            now = self._clock()
+            now = self.clock()
             # A send that comes late (the loop was busy) may use the slots of the last
-            # fifteenth of a second, so the pace holds on a loaded machine; older ones are
-            # gone (only one catch-up's worth can ever go out together).
+            # thirtieth of a second, so the pace holds on a loaded machine; older ones are
+            # gone, so only that much can go out together: a worker may have the whole
+            # channel's rate, and a burst the platform refuses costs a second of it.
             while self._free and self._free[0] < now - CATCH_UP_SECONDS:
                 self._free.popleft()
             if self._free:
@@ -215,7 +231,7 @@ class ChannelPace:
 
     def _source(self) -> SlotSource:
         if self.slots is None:
-            self.slots = LocalSlots(self._clock)
+            self.slots = LocalSlots(self.clock)
         return self.slots
 
     def _take_more(self) -> asyncio.Task:
@@ -230,7 +246,7 @@ class ChannelPace:
             logger.error("broadcast pace: no slots: %s", anonymous_traceback(error))
             await self._sleep(1.0)
             return
-        start = max(self._clock() + starts_in, self._reserved_until)
+        start = max(self.clock() + starts_in, self._reserved_until)
         self._free.extend(start + k * self._interval for k in range(self._batch))
         self._reserved_until = start + self._batch * self._interval
 

@@ -365,6 +365,10 @@ class BroadcastRepository:
             statement, {"channel": channel, "seconds": seconds})).one()
         return now, end - seconds
 
+    async def database_time(self) -> float:
+        """Now on the database's clock (the clock of `take_slots`)."""
+        return float((await self._session.execute(select(db_epoch()))).scalar_one())
+
     async def hold_slots(self, channel: str, seconds: float) -> None:
         """Flood control: no sender gets a slot of the channel in the next `seconds`."""
         statement = _hold_slots(self._session.get_bind().dialect.name)

@@ -9,7 +9,16 @@ import asyncio
 import heapq
 import itertools
 
-from bot.broadcast_sender import CATCH_UP_SECONDS, LEAD, WINDOW, ChannelPace, LocalSlots
+import pytest
+
+from bot.broadcast_sender import (
+    CATCH_UP_SECONDS,
+    LEAD,
+    WINDOW,
+    ChannelPace,
+    LocalSlots,
+    SharedSlots,
+)
 
 
 class VirtualTime:
@@ -173,3 +182,15 @@ async def test_sends_woken_late_leave_together_at_most_a_catch_up_s_worth() -> N
     assert most_in_a_second(sent) <= 100 + 100 * CATCH_UP_SECONDS + 1
     await finish(tasks)
 
+
+
+def test_a_worker_relates_the_database_s_clock_to_its_own_from_several_round_trips() -> None:
+    slots = SharedSlots(None, "telegram")  # type: ignore[arg-type]  # no database needed
+    # Each request read the database's clock between sending and the reply: the difference
+    # of the clocks was 100.000-100.010 by one, 99.995-100.004 by another, 99.990-100.050
+    # by a slow one; all hold only for 100.000-100.004.
+    slots._brackets.extend([(100.000, 100.010), (99.995, 100.004), (99.990, 100.050)])
+    assert slots._offset() == pytest.approx(100.002)
+    # A clock adjusted meanwhile (brackets that no longer meet): the narrowest one.
+    slots._brackets.append((100.200, 100.202))
+    assert slots._offset() == pytest.approx(100.201)
