@@ -21,7 +21,7 @@ What it does:
    listed by the scheduler's job, in batches, as the bot does.
 4. ``--workers`` worker processes (this file with ``--worker``), each the bot's real
    TelegramChannel (PTB Application with its AIORateLimiter) and BroadcastSender, with the
-   channel's rate set to the limit (shared between the live workers) and a 10-second lease.
+   channel's rate set to the limit (for all workers together) and a 10-second lease.
 5. Faults while they send: three 1-second bursts in which every message gets a 429, and
    at 40% one worker killed with SIGKILL and started again at once.
 6. When every recipient has ended: the figures, from the fake's own log and the database.
