@@ -11,8 +11,9 @@ Run from the project root (after `make setup`)::
 What it does:
 
 1. A fresh, migrated database: with TEST_DATABASE_URL (PostgreSQL on a loopback host), a
-   database ``bench_broadcast`` created on that server for the run and dropped after it (the
-   database of the URL itself is only used to connect); without it, a temporary SQLite file.
+   database ``bench_broadcast_<its database>`` created on that server for the run and dropped
+   after it (the database of the URL itself is only used to connect); without it, a temporary
+   SQLite file.
 2. The fake Bot API (tests/fakes/telegram_server.py) in this process, enforcing ``--limit``
    (300) messages a second overall (a token bucket allowing a tenth of a second's burst) and
    1 a second per chat, answering real 429 "retry after 1" beyond that; 2% of the chats
@@ -21,7 +22,7 @@ What it does:
    listed by the scheduler's job, in batches, as the bot does.
 4. ``--workers`` worker processes (this file with ``--worker``), each the bot's real
    TelegramChannel (PTB Application with its AIORateLimiter) and BroadcastSender, with the
-   channel's rate set to the limit (shared between the live workers) and a 10-second lease.
+   channel's rate set to the limit (for all workers together) and a 10-second lease.
 5. Faults while they send: three 1-second bursts in which every message gets a 429, and
    at 40% one worker killed with SIGKILL and started again at once.
 6. When every recipient has ended: the figures, from the fake's own log and the database.

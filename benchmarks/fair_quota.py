@@ -9,9 +9,9 @@ Run from the project root (after `make setup`)::
 What it does:
 
 1. A fresh, migrated database: with TEST_DATABASE_URL (a PostgreSQL server on a loopback
-   host), a database ``bench_fairs`` created on that server for the run and dropped after it
-   (the database named by the URL itself is only used to connect; nothing in it is touched);
-   without it, a temporary SQLite file.
+   host), a database ``bench_fairs_<its database>`` created on that server for the run and
+   dropped after it (the database named by the URL itself is only used to connect; nothing in
+   it is touched); without it, a temporary SQLite file.
 2. An open fair with ``--quota`` (10) booths, one per establishment, and ``--attempts`` (100)
    users: every tenth user speaks for the same establishment as another user (two people of
    one establishment tapping "Xác nhận" at once), so the attempts come from 90 establishments.

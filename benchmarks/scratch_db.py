@@ -19,7 +19,9 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @contextmanager
 def scratch_database(server_url: str | None, name: str) -> Iterator[str]:
-    """The URL of a migrated, empty database, gone when the block ends."""
+    """The URL of a migrated, empty database, gone when the block ends. On PostgreSQL it is
+    named after `name` and the URL's database, so sessions with their own test databases on
+    one server do not drop each other's."""
     if not server_url:
         with tempfile.TemporaryDirectory() as workdir:
             url = f"sqlite+aiosqlite:///{Path(workdir) / 'bench.db'}"
@@ -29,6 +31,7 @@ def scratch_database(server_url: str | None, name: str) -> Iterator[str]:
     server = make_url(server_url)
     if not server.drivername.startswith("postgresql") or server.host not in LOOPBACK:
         raise SystemExit("TEST_DATABASE_URL must be a postgresql URL on a loopback host")
+    name = f"{name}_{server.database}"
     drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
     asyncio.run(_admin(server_url, drop))
     asyncio.run(_admin(server_url, f"CREATE DATABASE {name}"))

@@ -7,9 +7,11 @@ outcome a fraction of a second later: sent, later (flood control: the whole chan
 error. A worker killed mid-way leaves its claimed rows to whoever claims after the lease, so
 only the messages in flight at the kill (sent, not yet recorded) may go twice.
 
-Workers sending on one channel share its rate: each records a heartbeat and paces itself at
-the channel's rate divided by the live senders; a worker told to wait by flood control
-records until when, and the others wait too from their next heartbeat.
+Workers sending on one channel share its rate through one row of the database holding the
+channel's next free send slot: a sender reserves a tenth of a second's slots at a time, when it
+has something to send, and sends in them; flood control pushes the row past `retry_after`, so
+every sender holds back from its next reservation. A slot one worker does not use (it is
+busy, starting, or dead: at most its last reservation) is another's.
 
 A broadcast's photo or document is made ready once per broadcast and channel before its first
 send (`Channel.prepare_attachment`: Zalo OA uploads it); the reference the channel got is kept
@@ -28,11 +30,11 @@ import math
 import os
 import socket
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -55,61 +57,204 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
-HEARTBEAT_EVERY = 1.0  # seconds
-ALIVE = timedelta(seconds=2.5)  # a sender not seen for this long no longer shares the rate
 MAX_CHATS_REMEMBERED = 100_000
-CATCH_UP_SECONDS = 1 / 15
+CATCH_UP_SECONDS = 1 / 30  # see ChannelPace._next_slot
+# A sender reserves a tenth of a second of the channel's sending time at a time, and the
+# next as soon as it holds less than LEAD ahead (a reply from a busy database comes late):
+# fine enough that workers sharing a channel alternate quickly, each sending at the whole
+# rate only briefly; a dead worker wastes what it held.
+WINDOW = 0.1
+LEAD = 0.15
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-class ChannelPace:
-    """At most `per_second` messages a second on a channel (spaced evenly) and one every
-    1/`per_chat` seconds to one chat; `pause()` holds the whole channel (flood control)."""
+class SlotSource(Protocol):
+    """Where the senders of a channel reserve its sending time."""
 
-    def __init__(self, per_second: float, per_chat: float, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_second = per_second
-        self._interval = 1 / per_second
-        self._chat_interval = 1 / per_chat
+    async def take(self, seconds: float) -> float:
+        """Reserve the channel's next `seconds` for the caller; returns in how many seconds
+        they start (0: now)."""
+
+    async def hold(self, seconds: float) -> None:
+        """Flood control: nobody's reservation starts within `seconds` from now."""
+
+
+class LocalSlots:
+    """A channel's sending time in this process only (a pace on its own, in tests)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._next = 0.0
-        self._paused_until = 0.0
+        self._next = -math.inf
+
+    async def take(self, seconds: float) -> float:
+        now = self._clock()
+        start = max(self._next, now)
+        self._next = start + seconds
+        return start - now
+
+    async def hold(self, seconds: float) -> None:
+        self._next = max(self._next, self._clock() + seconds)
+
+
+class SharedSlots:
+    """A channel's sending time in the database, shared by every worker sending on it.
+
+    Its times are on the database's clock, so workers on several hosts need no agreed
+    clock: each worker relates the database's clock to its own from its last requests (each
+    read the database's clock between sending and the reply: the two clocks differ by
+    something within every such bracket, and the brackets together narrow it to about the
+    quickest round trip), not from one reply, which a busy event loop may read late: a
+    reservation counted from a late reading would overlap the next worker's."""
+
+    SAMPLES = 16
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], channel: str, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._session_factory = session_factory
+        self._channel = channel
+        self._clock = clock
+        # (least, most): the database's clock minus ours, as one request bracketed it.
+        self._brackets: deque[tuple[float, float]] = deque(maxlen=self.SAMPLES)
+
+    async def take(self, seconds: float) -> float:
+        if not self._brackets:  # a first request also connects: slow, so a wide bracket
+            await self._bracket()
+        async with UnitOfWork(self._session_factory) as uow:
+            sent = self._clock()
+            now, start = await uow.broadcasts.take_slots(self._channel, seconds)
+            self._brackets.append((now - self._clock(), now - sent))
+            await uow.commit()
+        return start - self._offset() - self._clock()
+
+    async def hold(self, seconds: float) -> None:
+        async with UnitOfWork(self._session_factory) as uow:
+            await uow.broadcasts.hold_slots(self._channel, seconds)
+            await uow.commit()
+
+    async def _bracket(self) -> None:
+        for _ in range(2):
+            async with UnitOfWork(self._session_factory) as uow:
+                sent = self._clock()
+                now = await uow.broadcasts.database_time()
+                self._brackets.append((now - self._clock(), now - sent))
+
+    def _offset(self) -> float:
+        least = max(low for low, _high in self._brackets)
+        most = min(high for _low, high in self._brackets)
+        if least > most:  # a clock was adjusted meanwhile: the narrowest bracket alone
+            least, most = min(self._brackets, key=lambda b: b[1] - b[0])
+        return (least + most) / 2
+
+
+class ChannelPace:
+    """At most `per_second` messages a second on a channel (spaced evenly), whatever the
+    number of workers sending on it, and one every 1/`per_chat` seconds to one chat; `hold()`
+    holds the whole channel (flood control).
+
+    The channel's slots come from `slots` (the senders put the database's there), a
+    tenth of a second's worth at a time, asked for when a send is waiting for one and again
+    when the last ones run low, so sending goes on without waiting for the database."""
+
+    def __init__(self, per_second: float, per_chat: float, *, slots: SlotSource | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.per_second = per_second
+        # Where the slots come from: a sender puts the database's here unless given some.
+        self.slots = slots
+        self._interval = 1 / per_second
+        self._batch = max(1, round(per_second * WINDOW))
+        self._chat_interval = 1 / per_chat
+        self.clock = clock
+        self._sleep = sleep
+        self._free: deque[float] = deque()  # reserved slots, on this process's clock
+        self._reserved_until = -math.inf
+        self._taking: asyncio.Task | None = None
+        self._paused_until = -math.inf
         self._chats: OrderedDict[str, float] = OrderedDict()
 
-    def share(self, senders: int) -> None:
-        """Pace at this worker's share of the channel's rate."""
-        self._interval = max(senders, 1) / self.per_second
-
-    @property
-    def rate(self) -> float:
-        return 1 / self._interval
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
+    async def hold(self, seconds: float) -> None:
+        """Flood control: nothing more on the channel for `seconds`, from this worker at once,
+        from the others from their next reservation."""
+        until = self.clock() + seconds
+        longer = until - self._paused_until
+        self._paused_until = max(self._paused_until, until)
+        self._free.clear()
+        if longer <= CATCH_UP_SECONDS:  # the same flood, told again by a send in flight
+            return
+        try:
+            await self._source().hold(seconds)
+        except Exception as error:  # this worker holds back anyway
+            logger.error("broadcast pace not shared: %s", anonymous_traceback(error))
 
     async def wait(self, chat: str) -> None:
         """Wait for a slot to send to `chat`."""
         while True:
-            now = self._clock()
+            now = self.clock()
             if now < self._paused_until:
-                await asyncio.sleep(self._paused_until - now)
+                await self._sleep(self._paused_until - now)
                 continue
-            # A send that comes late (the loop was busy) may use the slots of the last
-            # fifteenth of a second left unused, so the pace holds on a loaded machine; as
-            # a time, so workers sharing a channel catch up no more together than one alone.
-            slot = max(now - CATCH_UP_SECONDS, self._next, self._chats.get(chat, 0.0))
-            self._next = slot + self._interval
+            slot = await self._next_slot()
+            now = self.clock()
+            ready = self._chats.get(chat, -math.inf)
+            if ready > max(slot, now):  # the chat's turn comes later: the slot is another's
+                self._free.appendleft(slot)
+                await self._sleep(ready - now)
+                continue
             self._chats[chat] = max(slot, now) + self._chat_interval
             self._chats.move_to_end(chat)
             while len(self._chats) > MAX_CHATS_REMEMBERED:
                 self._chats.popitem(last=False)
             if slot > now:
-                await asyncio.sleep(slot - now)
-            if self._clock() >= self._paused_until:
+                await self._sleep(slot - now)
+            now = self.clock()
+            # Woken too late (a busy loop) the slot is gone: sends that all woke late must
+            # not leave together beyond a catch-up's worth.
+            if now >= self._paused_until and now - slot <= CATCH_UP_SECONDS:
                 return
+
+    async def close(self) -> None:
+        if self._taking is not None:
+            self._taking.cancel()
+            await asyncio.gather(self._taking, return_exceptions=True)
+
+    async def _next_slot(self) -> float:
+        while True:
+            now = self.clock()
+            # A send that comes late (the loop was busy) may use the slots of the last
+            # thirtieth of a second, so the pace holds on a loaded machine; older ones are
+            # gone, so only that much can go out together: a worker may have the whole
+            # channel's rate, and a burst the platform refuses costs a second of it.
+            while self._free and self._free[0] < now - CATCH_UP_SECONDS:
+                self._free.popleft()
+            if self._free:
+                if self._reserved_until - now < LEAD:
+                    self._take_more()
+                return self._free.popleft()
+            await asyncio.shield(self._take_more())
+
+    def _source(self) -> SlotSource:
+        if self.slots is None:
+            self.slots = LocalSlots(self.clock)
+        return self.slots
+
+    def _take_more(self) -> asyncio.Task:
+        if self._taking is None or self._taking.done():
+            self._taking = asyncio.create_task(self._take(), name="bcast-pace")
+        return self._taking
+
+    async def _take(self) -> None:
+        try:
+            starts_in = await self._source().take(self._batch * self._interval)
+        except Exception as error:  # the database may be down: ask again in a while
+            logger.error("broadcast pace: no slots: %s", anonymous_traceback(error))
+            await self._sleep(1.0)
+            return
+        start = max(self.clock() + starts_in, self._reserved_until)
+        self._free.extend(start + k * self._interval for k in range(self._batch))
+        self._reserved_until = start + self._batch * self._interval
 
 
 @dataclass
@@ -130,6 +275,8 @@ class BroadcastSender:
         self._channel = channel
         self._translators = translators
         self.pace = pace
+        if pace.slots is None:
+            pace.slots = SharedSlots(session_factory, channel.name, clock=pace.clock)
         self._clock = clock
         self._lease = lease
         self._worker = worker or worker_name()
@@ -151,8 +298,6 @@ class BroadcastSender:
         self._prepared: set[int] = set()
         self._prepare_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
-        self._last_heartbeat = -math.inf
-        self._flood_until: datetime | None = None  # told by the platform, shared with others
         self.sent = 0  # this process's count, for benchmarks and logs
 
     def start(self) -> None:
@@ -168,6 +313,7 @@ class BroadcastSender:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        await self.pace.close()
         unsent = []
         while not self._queue.empty():
             unsent.append(self._queue.get_nowait()[0])
@@ -176,7 +322,6 @@ class BroadcastSender:
             async with UnitOfWork(self._session_factory) as uow:
                 await uow.broadcasts.settle([_given_back(item, self._clock())
                                              for item in unsent])
-                await uow.broadcasts.leave(self._worker)
                 await uow.commit()
         except Exception as error:  # the leases run out: nothing is lost
             logger.warning("broadcast sender could not give back its rows: %s",
@@ -197,11 +342,9 @@ class BroadcastSender:
     async def claim_once(self) -> int:
         """Claim a batch when the queue runs low; returns how many were claimed (0 also
         when the queue is full enough)."""
-        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_EVERY:
-            await self._heartbeat()
-        # Half a second's sends at this worker's pace: rows wait little between their claim
-        # and their send, far less than the lease.
-        batch = self._fixed_batch or max(5, math.ceil(self.pace.rate / 2))
+        # Half a second's sends at the channel's rate (all of it may come to this worker):
+        # rows wait little between their claim and their send, far less than the lease.
+        batch = self._fixed_batch or max(5, math.ceil(self.pace.per_second / 2))
         if self._queue.qsize() >= batch:
             await asyncio.sleep(0.02)
             return -1
@@ -220,21 +363,6 @@ class BroadcastSender:
             self._queue.put_nowait((item, give_back_at))
         return len(claimed)
 
-    async def _heartbeat(self) -> None:
-        """Say this worker sends on the channel, and until when flood control told it to
-        wait; take its share of the rate, and any other worker's wait."""
-        now = self._clock()
-        paused_until = self._flood_until if self._flood_until and \
-            self._flood_until > now else None
-        async with UnitOfWork(self._session_factory) as uow:
-            senders, paused = await uow.broadcasts.heartbeat(
-                self._worker, self._channel.name, now, ALIVE, paused_until)
-            await uow.commit()
-        self.pace.share(senders)
-        if paused is not None and paused > now:
-            self.pace.pause((paused - now).total_seconds())
-        self._last_heartbeat = time.monotonic()
-
     # --- sending ----------------------------------------------------------------------
 
     async def _send_loop(self) -> None:
@@ -251,7 +379,7 @@ class BroadcastSender:
                                           error=type(error).__name__)
                 logger.error("broadcast send failed: %s", anonymous_traceback(error))
             if outcome.kind is Outcome.RETRY_AFTER:
-                self._obey(outcome)
+                await self.pace.hold(outcome.retry_after)
             self._results.append(_Result(item, outcome))
 
     async def send_one(self) -> None:
@@ -260,17 +388,9 @@ class BroadcastSender:
         await self.pace.wait(item.channel_user_id)
         outcome = await self._send(item)
         if outcome.kind is Outcome.RETRY_AFTER:
-            self._obey(outcome)
+            await self.pace.hold(outcome.retry_after)
         self._results.append(_Result(item, outcome))
         await self._settle_now()
-
-    def _obey(self, outcome: DeliveryOutcome) -> None:
-        """Flood control: pause the channel here, and tell the other workers at once."""
-        self.pace.pause(outcome.retry_after)
-        until = self._clock() + timedelta(seconds=outcome.retry_after)
-        if self._flood_until is None or until > self._flood_until:
-            self._flood_until = until
-        self._last_heartbeat = -math.inf
 
     async def _send(self, item: Claimed) -> DeliveryOutcome:
         i18n = translator_for(self._translators, item.locale)

@@ -29,17 +29,18 @@ async def upsert(session: AsyncSession, model: Any, key: str, **values: Any) -> 
     await session.execute(statement, values)
 
 
-def _insert(dialect: str, table: Any) -> Insert:
+def insert_for(dialect: str, table: Any) -> Insert:
+    """The dialect's INSERT, which has ON CONFLICT."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @cache
 def _insert_ignoring(dialect: str, table: Any) -> Insert:
-    return _insert(dialect, table).on_conflict_do_nothing()
+    return insert_for(dialect, table).on_conflict_do_nothing()
 
 
 @cache
 def _upsert(dialect: str, table: Any, key: str, columns: tuple[str, ...]) -> Insert:
-    statement = _insert(dialect, table)
+    statement = insert_for(dialect, table)
     changed = {name: statement.excluded[name] for name in columns if name != key}
     return statement.on_conflict_do_update(index_elements=[key], set_=changed)

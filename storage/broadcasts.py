@@ -12,17 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import Double, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
-from storage._upsert import upsert
+from storage._upsert import insert_for
 from storage.models import (
     Broadcast,
+    BroadcastPace,
     BroadcastRecipient,
-    BroadcastSender,
     BroadcastStatus,
     EnterpriseProfile,
     Establishment,
@@ -362,26 +365,67 @@ class BroadcastRepository:
                                            BroadcastRecipient.sent_at >= since)
         return int((await self._session.execute(query)).scalar_one())
 
-    # --- senders sharing a channel's rate ----------------------------------------------
+    # --- the channel's pace, shared by its senders ------------------------------------
 
-    async def heartbeat(self, worker: str, channel: str, now: datetime, alive: timedelta,
-                        paused_until: datetime | None = None) -> tuple[int, datetime | None]:
-        """Record that this worker sends on the channel, and until when flood control told
-        it to wait; returns how many workers send on it and the latest such time of any."""
-        await upsert(self._session, BroadcastSender, "sender", sender=f"{channel}/{worker}",
-                     worker=worker, channel=channel, seen_at=now, paused_until=paused_until)
-        await self._session.execute(delete(BroadcastSender).where(
-            BroadcastSender.seen_at < now - alive * 10))
-        query = select(func.count(), func.max(BroadcastSender.paused_until)).where(
-            BroadcastSender.channel == channel, BroadcastSender.seen_at >= now - alive)
-        senders, paused = (await self._session.execute(query)).one()
-        if isinstance(paused, str):  # in case a backend's max() loses the column's type
-            paused = datetime.fromisoformat(paused)
-        if paused is not None and paused.tzinfo is None:
-            paused = paused.replace(tzinfo=UTC)
-        return max(1, int(senders)), paused
+    async def take_slots(self, channel: str, seconds: float) -> tuple[float, float]:
+        """Reserve the channel's next `seconds` of sending time for one sender, from its next
+        free slot or now, whichever is later: one atomic statement, so two senders never get
+        the same time. Returns (now, start), seconds since the epoch on the database's clock."""
+        statement = _take_slots(self._session.get_bind().dialect.name)
+        end, now = (await self._session.execute(
+            statement, {"channel": channel, "seconds": seconds})).one()
+        return now, end - seconds
 
-    async def leave(self, worker: str) -> None:
-        await self._session.execute(delete(BroadcastSender).where(
-            BroadcastSender.worker == worker))
+    async def database_time(self) -> float:
+        """Now on the database's clock (the clock of `take_slots`)."""
+        return float((await self._session.execute(select(db_epoch()))).scalar_one())
 
+    async def hold_slots(self, channel: str, seconds: float) -> None:
+        """Flood control: no sender gets a slot of the channel in the next `seconds`."""
+        statement = _hold_slots(self._session.get_bind().dialect.name)
+        await self._session.execute(statement, {"channel": channel, "seconds": seconds})
+
+
+class db_epoch(FunctionElement):
+    """Now on the database's clock, in seconds since the epoch, the same in the whole
+    statement (PostgreSQL: the statement's time, not the transaction's, which began a round
+    trip earlier)."""
+
+    type = Double()
+    inherit_cache = True
+
+
+@compiles(db_epoch)
+def _epoch_postgresql(element: db_epoch, compiler: Any, **kw: Any) -> str:
+    return "CAST(EXTRACT(EPOCH FROM statement_timestamp()) AS DOUBLE PRECISION)"
+
+
+@compiles(db_epoch, "sqlite")
+def _epoch_sqlite(element: db_epoch, compiler: Any, **kw: Any) -> str:
+    return "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def _later(a: Any, b: Any) -> Any:
+    """The later of two times (greatest() on PostgreSQL is max() on SQLite)."""
+    return case((a > b, a), else_=b)
+
+
+@cache
+def _take_slots(dialect: str) -> Any:
+    table, now = BroadcastPace.__table__, db_epoch()
+    seconds = bindparam("seconds", type_=Double())
+    statement = insert_for(dialect, table).values(channel=bindparam("channel"),
+                                                  next_slot=now + seconds)
+    return statement.on_conflict_do_update(
+        index_elements=["channel"],
+        set_={"next_slot": _later(table.c.next_slot, now) + seconds},
+    ).returning(table.c.next_slot, now)
+
+
+@cache
+def _hold_slots(dialect: str) -> Any:
+    table, now = BroadcastPace.__table__, db_epoch()
+    until = now + bindparam("seconds", type_=Double())
+    statement = insert_for(dialect, table).values(channel=bindparam("channel"), next_slot=until)
+    return statement.on_conflict_do_update(
+        index_elements=["channel"], set_={"next_slot": _later(table.c.next_slot, until)})

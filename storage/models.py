@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -525,15 +526,14 @@ class BroadcastRecipient(Base):
     sent_at: Mapped[datetime | None]
 
 
-class BroadcastSender(Base):
-    """A worker sending broadcasts on a channel, seen recently: the channel's rate is shared
-    between the live ones."""
+class BroadcastPace(Base):
+    """A channel's next free send slot, shared by every worker sending broadcasts on it: a
+    worker reserves a few slots at a time from here (and flood control pushes it later), so
+    together they never exceed the channel's rate, and a slot one worker leaves unused is
+    another's. Seconds since the epoch on the database's clock, so workers on several hosts
+    need no agreed clock."""
 
-    __tablename__ = "broadcast_senders"
+    __tablename__ = "broadcast_pace"
 
-    sender: Mapped[str] = mapped_column(String(96), primary_key=True)  # channel/worker
-    worker: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(16))
-    seen_at: Mapped[datetime] = mapped_column(index=True)
-    # Flood control this worker was told to obey (retry_after): the others hold back too.
-    paused_until: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_slot: Mapped[float] = mapped_column(Double)

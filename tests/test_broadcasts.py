@@ -5,15 +5,14 @@ a sender killed mid-way, cancelling and scheduling."""
 from __future__ import annotations
 
 import asyncio
-import math
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.app import Core, build_broadcasting, build_core
-from bot.broadcast_sender import BroadcastSender, ChannelPace
+from bot.broadcast_sender import BroadcastSender, ChannelPace, SharedSlots
 from bot.channels.base import Channel
 from bot.channels.console import ConsoleChat
 from bot.channels.telegram import TelegramChannel
@@ -24,6 +23,7 @@ from handlers.communes import CommuneDirectory
 from storage.broadcasts import Audience
 from storage.models import (
     AuditEntry,
+    BroadcastPace,
     BroadcastRecipient,
     BroadcastStatus,
     EnterpriseProfile,
@@ -452,22 +452,86 @@ async def test_flood_control_told_to_one_worker_holds_back_the_other(
         first, second = (BroadcastSender(core.session_factory, channel, core.translators,
                                          ChannelPace(30, 1), worker=name, batch=1)
                          for name in ("first", "second"))
-        assert await second.claim_once() == 1  # both are known to share the channel
         assert await first.claim_once() == 1
+        assert await second.claim_once() == 1
         tg.fail_next("sendMessage", retry_after=30)
         await first.send_one()
-        assert first.pace._paused_until - time.monotonic() > 25
-        assert second.pace._paused_until < time.monotonic()
-        await first.claim_once()  # its next heartbeat says until when
-        second._last_heartbeat = -math.inf
-        await second.claim_once()
-        assert second.pace._paused_until - time.monotonic() > 25
-        assert second.pace.rate == 15  # half of the channel's 30 a second
+        # The channel's row says so at once: the second's next reservation starts after it.
+        assert await SharedSlots(core.session_factory, "telegram").take(0.1) > 25
+        before = len(tg.calls("sendMessage"))
+        try:
+            await asyncio.wait_for(second.send_one(), timeout=1)
+        except TimeoutError:
+            pass
+        assert len(tg.calls("sendMessage")) == before  # held back, not sent into the flood
         await first.stop()
         await second.stop()
     finally:
         await channel.application.shutdown()
         await core.close()
+
+
+async def test_two_senders_on_one_channel_keep_its_rate_together(
+        tg: FakeTelegram, database_url: str, locales_dir: Path) -> None:
+    """Two workers (each its own PTB application); each paced at the channel's whole rate on
+    its own, they would send 200 a second."""
+    core = build_core(make_settings(database_url, locales_dir, telegram_token=tg.token,
+                                    telegram_api_base_url=tg.url,
+                                    telegram_messages_per_second=100))
+    channels = [TelegramChannel.from_settings(core.settings, core) for _ in range(2)]
+    for channel in channels:
+        await channel.application.initialize()
+    try:
+        chats = [str(3000 + i) for i in range(200)]
+        await add_users(core, "telegram", chats)
+        broadcast_id = await create(core, "Cùng một nhịp")
+        await core.scheduler.run_due()
+        # 100 a second, with a third of a second's burst for a busy test machine: two
+        # senders at 100 each would overflow it within the run.
+        tg.enforce_rate(100, burst=33)
+        senders = [BroadcastSender(core.session_factory, channel, core.translators,
+                                   ChannelPace(100, 100), worker=f"w{i}", idle=0.02,
+                                   batch=20)
+                   for i, channel in enumerate(channels)]
+        for sender in senders:
+            sender.start()
+        async with asyncio.timeout(30):
+            while sum(s.sent for s in senders) < len(chats):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        for sender in senders:
+            await sender.stop()
+        assert tg.flood_replies == 0
+        assert all(s.sent > 0 for s in senders)
+        assert set((await rows(core, broadcast_id)).values()) == {"sent"}
+        assert all(len(tg.messages_to(int(chat))) == 1 for chat in chats)
+    finally:
+        for channel in channels:
+            await channel.application.shutdown()
+        await core.close()
+
+
+async def test_the_channel_s_slots_are_reserved_once_and_held_for_flood_control(
+        db_core: Core) -> None:
+    """The row the senders share: each reservation starts where the last one ended (or now),
+    so a dead sender's time is the next one's; flood control moves it past retry_after."""
+    async with UnitOfWork(db_core.session_factory) as uow:
+        repo = uow.broadcasts
+        now, start = await repo.take_slots("telegram", 100.0)
+        assert start == pytest.approx(now, abs=1e-5)  # nobody before
+        later_now, later = await repo.take_slots("telegram", 100.0)
+        assert later == pytest.approx(start + 100.0, abs=1e-5) and later_now >= now
+        assert await repo.take_slots("zalo_bot", 1.0) != (later_now, later)  # its own row
+        await uow._session.execute(update(BroadcastPace).values(next_slot=now - 50))
+        # The time of a sender that died reserving is free again once it has passed.
+        now, start = await repo.take_slots("telegram", 0.1)
+        assert start == pytest.approx(now, abs=1e-5)
+        await repo.hold_slots("telegram", 300.0)
+        now, start = await repo.take_slots("telegram", 0.1)
+        assert start - now > 299
+        await repo.hold_slots("telegram", 1.0)  # a shorter one does not shorten it
+        now, start = await repo.take_slots("telegram", 0.1)
+        assert start - now > 299
+        await uow.commit()
 
 
 async def test_a_listing_that_fails_for_good_stops_and_the_staff_member_is_told(
