@@ -1,16 +1,16 @@
 """broadcast pace: each channel's next free send slot, shared by the workers sending on it,
 replaces the senders' heartbeats (each paced at the rate divided by the live ones)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0008'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
