@@ -12,7 +12,7 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.broadcast_sender import BroadcastMonitor, BroadcastSender, ChannelPace
+from bot.broadcast_sender import BroadcastMonitor, BroadcastSender, ChannelPace, SharedSlots
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
@@ -145,7 +145,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         await channel.start()
         started.append(channel)
         if channel.capabilities.push:
-            sender = OutboxSender(core.session_factory, channel, clock=core.clock)
+            sender = OutboxSender(core.session_factory, channel, clock=core.clock,
+                                  slots=SharedSlots(core.session_factory, channel.name),
+                                  per_second=settings.pace(channel.name)[0])
             sender.start()
             senders.append(sender)
     broadcast_senders, monitor = build_broadcasting(core, started)

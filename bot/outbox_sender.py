@@ -7,10 +7,15 @@ blocked, not allowed (the platform does not let the bot write to the user now, e
 Zalo OA's reply window), or failed for good. One sender serves each channel that pushes.
 A sender that dies after leasing a message leaves it to the next claim once the lease has run
 out.
+
+Given the channel's shared pace (`SlotSource`, the row broadcasts send by), each message takes
+its slot there first and flood control holds it for every sender, so staff answers and fair
+offers sent during a broadcast keep within the platform's rate with it rather than on top of it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,12 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.background import BackgroundLoop
 from bot.delivery import Clock, DeliveryOutcome, Outcome, utc_now
+from handlers.error_report import anonymous_traceback
 from handlers.stored_replies import queued_reply
 from handlers.types import Reply
 from storage.models import DeliveryStatus
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
+    from bot.broadcast_sender import SlotSource
     from bot.channels.base import Channel
 
 logger = logging.getLogger(__name__)
@@ -48,7 +55,8 @@ class OutboxSender(BackgroundLoop):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], channel: Channel,
                  *, clock: Clock = utc_now, interval: float = 2.0,
                  batch: int = 20, lease: timedelta = LEASE,
-                 max_attempts: int = MAX_ATTEMPTS) -> None:
+                 max_attempts: int = MAX_ATTEMPTS, slots: SlotSource | None = None,
+                 per_second: float = 30.0) -> None:
         super().__init__(f"outbox-{channel.name}", interval)
         self._session_factory = session_factory
         self._channel = channel.name
@@ -57,6 +65,8 @@ class OutboxSender(BackgroundLoop):
         self._batch = batch
         self._lease = lease
         self._max_attempts = max_attempts
+        self._slots = slots
+        self._interval = 1 / per_second
 
     async def tick(self) -> bool:
         return await self.deliver_once() >= self._batch
@@ -81,6 +91,7 @@ class OutboxSender(BackgroundLoop):
     async def _send(self, leased: list[Leased]) -> None:
         outcomes: list[tuple[Leased, DeliveryOutcome]] = []
         for item in leased:
+            await self._wait_for_slot()
             outcomes_of_item = await self._deliver(item.channel_user_id, [item.reply])
             outcome = outcomes_of_item[-1] if outcomes_of_item else DeliveryOutcome(
                 Outcome.FAILED, error="nothing sent")
@@ -88,12 +99,33 @@ class OutboxSender(BackgroundLoop):
             if outcome.kind is Outcome.RETRY_AFTER:
                 # Flood control holds for the whole bot: the rest waits without trying.
                 outcomes += [(rest, outcome) for rest in leased[len(outcomes):]]
+                await self._hold(outcome.retry_after)
                 break
         now = self._clock()
         async with UnitOfWork(self._session_factory) as uow:
             for item, outcome in outcomes:
                 await self._settle(uow, item, outcome, now)
             await uow.commit()
+
+    async def _wait_for_slot(self) -> None:
+        """Take one slot of the channel's shared pace (none given: send at once)."""
+        if self._slots is None:
+            return
+        try:
+            starts_in = await self._slots.take(self._interval)
+        except Exception as error:  # the database is down: the claim failed too, or will
+            logger.error("outbox: pace not shared: %s", anonymous_traceback(error))
+            return
+        if starts_in > 0:
+            await asyncio.sleep(starts_in)
+
+    async def _hold(self, seconds: float) -> None:
+        if self._slots is None:
+            return
+        try:
+            await self._slots.hold(seconds)
+        except Exception as error:
+            logger.error("outbox: flood control not shared: %s", anonymous_traceback(error))
 
     async def _settle(self, uow: UnitOfWork, item: Leased, outcome: DeliveryOutcome,
                       now: datetime) -> None:

@@ -13,6 +13,7 @@ from aiohttp import ClientSession
 from sqlalchemy import func, select
 
 from bot.app import Core, build_core
+from bot.broadcast_sender import SharedSlots
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
 from bot.outbox_sender import OutboxSender
 from bot.settings import Settings, derive_webhook_secret
@@ -311,3 +312,32 @@ async def test_an_over_long_update_id_is_marked_sent_on_the_row_the_ledger_keeps
     async with UnitOfWork(db_core.session_factory) as uow:
         (row,) = (await uow._session.execute(select(ProcessedUpdate))).scalars()
     assert len(row.update_id) <= 64 and row.sent_at is not None
+
+
+async def test_the_outbox_takes_its_slots_from_the_channel_s_shared_pace(
+    tg: FakeTelegram, outbox
+) -> None:
+    """Staff answers sent during a broadcast keep within the channel's rate with it: each one
+    takes the next slot of the row broadcast senders reserve from (here 1 every 100 s)."""
+    core = outbox["core"]
+    sender = OutboxSender(core.session_factory, outbox["channel"], clock=outbox["clock"],
+                          slots=SharedSlots(core.session_factory, "telegram"), per_second=0.01)
+    assert await sender.deliver_once() == 1
+    assert len(tg.messages_to(OWNER)) == 1
+    assert await SharedSlots(core.session_factory, "telegram").take(0.1) > 90
+
+
+async def test_flood_control_met_by_the_outbox_holds_the_broadcasts_too(
+    tg: FakeTelegram, outbox
+) -> None:
+    core = outbox["core"]
+    sender = OutboxSender(core.session_factory, outbox["channel"], clock=outbox["clock"],
+                          slots=SharedSlots(core.session_factory, "telegram"), per_second=30)
+    # Refused more often than PTB's rate limiter retries (3): the sender gets RetryAfter.
+    tg.fail_next("sendMessage", error_code=429, retry_after=2, times=4)
+    assert await sender.deliver_once() == 1
+    assert tg.messages_to(OWNER) == []
+    message, _user = await message_row(core)
+    assert message.status == DeliveryStatus.PENDING
+    # The channel's row says so: a broadcast sender's next reservation starts after it.
+    assert await SharedSlots(core.session_factory, "telegram").take(0.1) > 1
