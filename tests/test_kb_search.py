@@ -481,3 +481,24 @@ def test_a_long_story_is_answered_outright_only_with_a_clear_lead():
              "này không?")
     result = KnowledgeBase.from_directory(REAL_KB).search(story)
     assert result.answer is not None and not result.confident
+
+
+@pytest.mark.parametrize(("story", "drawn_by_the_story", "asked"), [
+    # "300 workers, no longer an SME" drew the SME criteria outright.
+    ("Công ty em hơn 300 lao động, không còn là doanh nghiệp nhỏ và vừa, nhưng đang muốn áp "
+     "dụng sản xuất sạch hơn, tiết kiệm năng lượng, vậy có được khuyến công hỗ trợ gì không?",
+     "doi-tuong-tieu-chi-dnnvv", "san-xuat-sach-hon-ho-tro"),
+    # A carpenter's "12 workers" drew vocational training; the asking part says only "how
+    # much", so the whole story says what about (the machine).
+    ("Chào ad ạ. Nhà em làm nghề mộc ở xã Vĩnh Bảo, bố em làm từ những năm 90, giờ em tiếp "
+     "quản xưởng, có 12 thợ. Em đang định mua con máy CNC khắc gỗ khoảng 900 triệu để làm "
+     "tượng với đồ thờ cho nhanh. Cho em hỏi nhà nước hỗ trợ được bao nhiêu ạ? Em cảm ơn.",
+     "dao-tao-nghe", "may-moc-muc-ho-tro"),
+])
+def test_a_story_clause_alone_does_not_draw_a_confident_answer(story: str,
+                                                                drawn_by_the_story: str,
+                                                                asked: str):
+    result = KnowledgeBase.from_directory(REAL_KB).search(story)
+    offered = [result.answer.id] + [entry.id for entry, _score in result.alternatives]
+    assert not (result.confident and result.answer.id == drawn_by_the_story), offered
+    assert asked in offered[:3]
