@@ -83,7 +83,7 @@ def settings_for(database_url: str, api_url: str, limit: float):
 
 # --- a worker process ----------------------------------------------------------------------
 
-async def worker(database_url: str, api_url: str, limit: float, name: str) -> None:
+async def worker(database_url: str, api_url: str, limit: float) -> None:
     """Send broadcasts on Telegram until terminated (or killed)."""
     from bot.app import build_broadcasting, build_core
     from bot.channels.telegram import TelegramChannel
@@ -91,7 +91,7 @@ async def worker(database_url: str, api_url: str, limit: float, name: str) -> No
     core = build_core(settings_for(database_url, api_url, limit))
     channel = TelegramChannel.from_settings(core.settings, core)
     await channel.application.initialize()
-    senders, _monitor = build_broadcasting(core, [channel], worker=name)
+    senders, _monitor = build_broadcasting(core, [channel])
     for sender in senders:
         sender.start()
     stop = asyncio.Event()
@@ -269,11 +269,11 @@ def main() -> int:
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
 
-            cProfile.runctx("asyncio.run(worker(args.database_url, args.api_url, args.limit, "
-                            "args.worker))", globals(), locals(),
+            cProfile.runctx("asyncio.run(worker(args.database_url, args.api_url, args.limit))",
+                            globals(), locals(),
                             os.environ["BENCH_PROFILE"] + f".{args.worker}")
             return 0
-        asyncio.run(worker(args.database_url, args.api_url, args.limit, args.worker))
+        asyncio.run(worker(args.database_url, args.api_url, args.limit))
         return 0
     speed = machine_speed()
     server_url = os.environ.get("TEST_DATABASE_URL")

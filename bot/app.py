@@ -108,15 +108,14 @@ def build_channels(settings: Settings, core: Core) -> list[Channel]:
     return channels
 
 
-def build_broadcasting(core: Core, channels: list[Channel], *, worker: str | None = None,
-                       monitor_interval: float = 3.0
+def build_broadcasting(core: Core, channels: list[Channel], *, monitor_interval: float = 3.0
                        ) -> tuple[list[BroadcastSender], BroadcastMonitor]:
     """A broadcast sender for each channel that pushes, and the progress monitor."""
     settings = core.settings
     lease = timedelta(seconds=settings.broadcast_lease_seconds)
     senders = [BroadcastSender(core.session_factory, channel, core.translators,
                                ChannelPace(*settings.pace(channel.name)), clock=core.clock,
-                               lease=lease, worker=worker)
+                               lease=lease)
                for channel in channels if channel.name in settings.broadcast_channels]
     monitor = BroadcastMonitor(core.session_factory, {c.name: c for c in channels},
                                core.translators, clock=core.clock,

@@ -27,8 +27,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
-import socket
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -65,10 +63,6 @@ CATCH_UP_SECONDS = 1 / 30  # see ChannelPace._next_slot
 # rate only briefly; a dead worker wastes what it held.
 WINDOW = 0.1
 LEAD = 0.15
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
 class SlotSource(Protocol):
@@ -269,7 +263,7 @@ class BroadcastSender:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], channel: Channel,
                  translators: Mapping[str, Translator], pace: ChannelPace, *,
                  clock: Clock = utc_now, lease: timedelta = timedelta(seconds=60),
-                 worker: str | None = None, idle: float = 1.0,
+                 idle: float = 1.0,
                  settle_every: float = 0.1, batch: int | None = None) -> None:
         self._session_factory = session_factory
         self._channel = channel
@@ -279,7 +273,6 @@ class BroadcastSender:
             pace.slots = SharedSlots(session_factory, channel.name, clock=pace.clock)
         self._clock = clock
         self._lease = lease
-        self._worker = worker or worker_name()
         self._idle = idle
         self._settle_every = settle_every
         # Enough in flight to keep the pace while the platform takes up to 200 ms to answer

@@ -369,12 +369,12 @@ async def test_a_sender_killed_mid_broadcast_with_a_photo_sends_each_recipient_o
         await core.scheduler.run_due()
         lease = timedelta(seconds=60)
         dead = BroadcastSender(core.session_factory, channel, core.translators,
-                               ChannelPace(100, 100), clock=clock, lease=lease, worker="dead")
+                               ChannelPace(100, 100), clock=clock, lease=lease)
         assert await dead.claim_once() == 20
         await dead.send_one()  # one sent and recorded, then killed with the rest claimed
         channel._uploaded.clear()  # the next worker is another process
         other = BroadcastSender(core.session_factory, channel, core.translators,
-                                ChannelPace(100, 100), clock=clock, lease=lease, worker="other")
+                                ChannelPace(100, 100), clock=clock, lease=lease)
         assert await other.claim_once() == 0
         clock.advance(seconds=61)
         assert await other.claim_once() == 19
@@ -399,7 +399,7 @@ async def test_flood_control_and_blocked_users_are_handled_for_photos_as_for_tex
     broadcast_id = await create_with(polling, "Ảnh", attachment)
     await polling.scheduler.run_due()
     sender = BroadcastSender(polling.session_factory, polling.telegram, polling.translators,
-                             ChannelPace(100, 100), worker="w")
+                             ChannelPace(100, 100))
     assert await sender.claim_once() == 2
     tg.fail_next("sendPhoto", retry_after=1)
     await sender.send_one()
@@ -436,12 +436,12 @@ async def test_a_zalo_oa_upload_is_kept_on_the_broadcast_for_other_senders(
     await zalo_oa.scheduler.run_due()
     (channel,) = zalo_oa.channels
     first = BroadcastSender(zalo_oa.session_factory, channel, zalo_oa.translators,
-                            ChannelPace(100, 100), worker="first", batch=1)
+                            ChannelPace(100, 100), batch=1)
     assert await first.claim_once() == 1
     await first.send_one()
     channel._uploads.clear()  # as another worker would be
     second = BroadcastSender(zalo_oa.session_factory, channel, zalo_oa.translators,
-                             ChannelPace(100, 100), worker="second")
+                             ChannelPace(100, 100))
     assert await second.claim_once() == 2
     await asyncio.gather(*(second.send_one() for _ in range(2)))
     assert set((await rows(zalo_oa, broadcast_id)).values()) == {"sent"}

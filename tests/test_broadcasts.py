@@ -242,7 +242,7 @@ async def test_two_senders_never_send_the_same_row(tg: FakeTelegram, database_ur
         broadcast_id = await create(core, "Hai người gửi")
         await core.scheduler.run_due()
         senders = [BroadcastSender(core.session_factory, channel, core.translators,
-                                   ChannelPace(500, 100), worker=f"w{i}", idle=0.02,
+                                   ChannelPace(500, 100), idle=0.02,
                                    batch=5)
                    for i in range(2)]
         for sender in senders:
@@ -274,10 +274,10 @@ async def test_a_sender_killed_mid_broadcast_is_resumed_after_its_lease(
         await core.scheduler.run_due()
         lease = timedelta(seconds=60)
         dead = BroadcastSender(core.session_factory, channel, core.translators,
-                               ChannelPace(100, 100), clock=clock, lease=lease, worker="dead")
+                               ChannelPace(100, 100), clock=clock, lease=lease)
         assert await dead.claim_once() == 25  # claimed, then killed: nothing sent, nothing freed
         other = BroadcastSender(core.session_factory, channel, core.translators,
-                                ChannelPace(100, 100), clock=clock, lease=lease, worker="other")
+                                ChannelPace(100, 100), clock=clock, lease=lease)
         assert await other.claim_once() == 0  # still leased
         clock.advance(seconds=61)
         assert await other.claim_once() == 25
@@ -450,7 +450,7 @@ async def test_flood_control_told_to_one_worker_holds_back_the_other(
         await create(core, "Chậm lại")
         await core.scheduler.run_due()
         first, second = (BroadcastSender(core.session_factory, channel, core.translators,
-                                         ChannelPace(30, 1), worker=name, batch=1)
+                                         ChannelPace(30, 1), batch=1)
                          for name in ("first", "second"))
         assert await first.claim_once() == 1
         assert await second.claim_once() == 1
@@ -490,7 +490,7 @@ async def test_two_senders_on_one_channel_keep_its_rate_together(
         # senders at 100 each would overflow it within the run.
         tg.enforce_rate(100, burst=33)
         senders = [BroadcastSender(core.session_factory, channel, core.translators,
-                                   ChannelPace(100, 100), worker=f"w{i}", idle=0.02,
+                                   ChannelPace(100, 100), idle=0.02,
                                    batch=20)
                    for i, channel in enumerate(channels)]
         for sender in senders:
