@@ -295,10 +295,10 @@ class SearchIndex:
         lang = self.language_of(text, lang)
         words = words_of(text)
         weighted = _weighted_parts(text, words)
-        ranked = self._ranked(weighted, lang, limit)
         story = len(weighted) > 1
         if story and _best_score(self._ranked(weighted[:1], lang, limit)) < GENERIC_ASK_BELOW:
-            ranked = self._ranked([weighted[0], (weighted[1][0], 1.0)], lang, limit)
+            weighted = [weighted[0], (weighted[1][0], 1.0)]  # the story says what about
+        ranked = self._ranked(weighted, lang, limit)
         # A question followed by chatter ("..., I keep hearing about it") is also read one
         # clause at a time: a clause may say clearly what the whole blurs.
         parts = list(clauses(words))
