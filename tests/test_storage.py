@@ -137,3 +137,38 @@ async def test_web_cookie_secret_is_shared_by_workers(database_url: str, locales
     finally:
         await a.close()
         await b.close()
+
+
+async def test_sqlite_statements_each_make_one_call_into_the_database_thread(
+        sqlite_url: str) -> None:
+    """The bot's SQLite engine runs a statement as one call into aiosqlite's thread (cursor,
+    execute, fetch and close together), and its rows, row count and last row id are right."""
+    from sqlalchemy import text
+
+    from storage.db import create_engine
+    from storage.sqlite_driver import _OneCallCursor
+
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.begin() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            calls = []
+            real = raw._execute
+
+            async def counted(fn, *args, **kwargs):
+                calls.append(fn)
+                return await real(fn, *args, **kwargs)
+
+            raw._execute = counted
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            calls.clear()
+            inserted = await connection.execute(text("INSERT INTO t (v) VALUES ('a'), ('b')"))
+            assert len(calls) == 1 and inserted.rowcount == 2
+            calls.clear()
+            assert (await connection.execute(text("SELECT v FROM t ORDER BY id"))).all() == [
+                ("a",), ("b",)]
+            assert len(calls) == 1
+            cursor = (await connection.get_raw_connection()).dbapi_connection.cursor()
+            assert isinstance(cursor, _OneCallCursor)
+    finally:
+        await engine.dispose()
