@@ -56,6 +56,7 @@ MAX_ATTEMPTS = 5
 FIRST_BACKOFF = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=10)
 MAX_CHATS_REMEMBERED = 100_000
+UPLOAD_RETRY_SECONDS = 30  # after an attachment's upload failed for a network reason
 CATCH_UP_SECONDS = 1 / 30  # see ChannelPace._next_slot
 # A sender reserves a tenth of a second of the channel's sending time at a time, and the
 # next as soon as it holds less than LEAD ahead (a reply from a busy database comes late):
@@ -391,6 +392,11 @@ class BroadcastSender:
         try:
             attachment = await self._ready_attachment(item.broadcast_id)
         except AttachmentNotReady as error:  # a 429, a network error… as for a send
+            if error.outcome.kind is Outcome.FAILED and error.outcome.transient:
+                # The upload failed, not the recipient: the channel waits and tries again
+                # without counting it against each recipient in turn.
+                return DeliveryOutcome(Outcome.RETRY_AFTER, retry_after=UPLOAD_RETRY_SECONDS,
+                                       error=error.outcome.error)
             return error.outcome
         reply = recipient_reply(text, i18n, first=item.needs_notice, attachment=attachment)
         outcomes = await self._channel.deliver(item.channel_user_id, [reply], paced=True)

@@ -492,3 +492,30 @@ async def test_a_stored_reply_keeps_its_attachment() -> None:
     (reply,) = from_stored(to_stored([Reply("x", attachment=attachment)]))
     assert reply.attachment == attachment
 
+
+
+async def test_an_upload_that_fails_for_a_network_reason_holds_the_channel_not_the_recipients(
+        zoa: FakeZaloOA, zalo_oa: Core) -> None:
+    """Zalo OA's upload API down (a 502): the recipient's attempt is not counted, the whole
+    channel waits, and no other recipient tries the upload again meanwhile."""
+    from bot.broadcast_sender import SharedSlots
+
+    channel = next(c for c in zalo_oa.channels if c.name == "zalo_oa")
+    await add_users(zalo_oa, "zalo_oa", ["oa-7", "oa-8"])
+    attachment = await stored_attachment(zalo_oa, PHOTO, FileKind.PHOTO, "anh.png",
+                                         "image/png")
+    broadcast_id = await create_with(zalo_oa, "Ảnh", attachment)
+    await zalo_oa.scheduler.run_due()
+    sender = BroadcastSender(zalo_oa.session_factory, channel, zalo_oa.translators,
+                             ChannelPace(100, 100))
+    assert await sender.claim_once() == 2
+    zoa.server_error_next("upload/image")
+    await sender.send_one()
+    assert len(zoa.calls("upload/image")) == 1
+    async with UnitOfWork(zalo_oa.session_factory) as uow:
+        waiting = (await uow._session.execute(select(BroadcastRecipient).where(
+            BroadcastRecipient.broadcast_id == broadcast_id,
+            BroadcastRecipient.status == "queued"))).scalars().all()
+    assert len(waiting) == 1 and waiting[0].attempts == 0 and waiting[0].last_error
+    assert await SharedSlots(zalo_oa.session_factory, "zalo_oa").take(0.1) > 25
+    await sender.stop()

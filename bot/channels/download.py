@@ -3,6 +3,9 @@ size cap and a time limit, so a huge or endless answer cannot tie the bot up."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
+
 from aiohttp import ClientResponseError, ClientSession, ClientTimeout
 
 from handlers.types import FileTooLarge
@@ -29,3 +32,10 @@ async def download(session: ClientSession, url: str, limit: int, *,
             if len(content) > limit:
                 raise FileTooLarge
         return bytes(content)
+
+
+def downloader(session: ClientSession | None,
+               url: str) -> Callable[[int], Awaitable[bytes]] | None:
+    """A fetcher of `url` up to a size limit, for an incoming file (None before the channel
+    has its HTTP session)."""
+    return partial(download, session, url) if session is not None else None

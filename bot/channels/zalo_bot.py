@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.channels.base import Capabilities, answer
-from bot.channels.download import download
+from bot.channels.download import downloader
 from bot.channels.rendering import render, with_attachment
 from bot.delivery import SENT, DeliveryOutcome, Outcome
 from handlers.error_report import anonymous_traceback
@@ -153,14 +153,11 @@ class ZaloBotChannel:
 
     async def process(self, event: dict[str, Any]) -> None:
         """Apply one event and send its replies."""
-        incoming = to_incoming(event, self._downloader)
+        incoming = to_incoming(event, partial(downloader, self._session))
         if incoming is None:
             return
         await answer(self._core, self, incoming, redelivered_on_failure=False)
 
-    def _downloader(self, url: str) -> Callable[[int], Awaitable[bytes]] | None:
-        session = self._session
-        return partial(download, session, url) if session is not None else None
 
     async def _poll(self) -> None:
         """Long polling: one event per call; 408 means none came within the timeout."""

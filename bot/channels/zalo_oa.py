@@ -35,7 +35,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, FormData, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import AttachmentNotReady, Capabilities, answer
-from bot.channels.download import download
+from bot.channels.download import downloader
 from bot.channels.rendering import Message, render
 from bot.delivery import SENT, Clock, DeliveryOutcome, Outcome, utc_now
 from bot.logs import hide_secrets
@@ -317,7 +317,7 @@ class ZaloOAChannel:
             incoming = Incoming(channel=CHANNEL, user_id=follower, text="/start",
                                 update_id=f"follow:{follower}:{event.get('timestamp')}")
         else:
-            incoming = to_incoming(event, self._downloader)
+            incoming = to_incoming(event, partial(downloader, self._session))
             if incoming is None:
                 return
 
@@ -329,9 +329,6 @@ class ZaloOAChannel:
         await answer(self._core, self, incoming, redelivered_on_failure=False,
                      on_applied=open_window)
 
-    def _downloader(self, url: str) -> Callable[[int], Awaitable[bytes]] | None:
-        session = self._session
-        return partial(download, session, url) if session is not None else None
 
     # ------------------------------------------------------------------ sending
 

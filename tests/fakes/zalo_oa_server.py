@@ -94,6 +94,16 @@ class FakeZaloOA(LoopbackFake):
         `error`."""
         self.inject_failure(method, {"error": error, "message": message}, times)
 
+    def server_error_next(self, method: str, status: int = 502, times: int = 1) -> None:
+        """The next `times` calls of `method` answer HTTP `status` without a body, as a
+        gateway in front of the API does when it is down."""
+        self.inject_failure(method, {"http_status": status}, times)
+
+    def _failure_response(self, failure: dict[str, Any]) -> web.Response:
+        if "http_status" in failure:
+            return web.Response(status=failure["http_status"])
+        return web.json_response(failure)
+
     def expire_access_token(self) -> None:
         """The current access token stops working (-216), as after its 25 hours."""
         self._valid_access.clear()
@@ -133,7 +143,7 @@ class FakeZaloOA(LoopbackFake):
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         failure = self.take_failure("upload/image")
         if failure is not None:
-            return web.json_response(failure)
+            return self._failure_response(failure)
         content = form["file"].file.read()
         if len(content) > MAX_UPLOAD_IMAGE or form["file"].content_type not in (
                 "image/jpeg", "image/png"):
@@ -152,7 +162,7 @@ class FakeZaloOA(LoopbackFake):
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         failure = self.take_failure("upload/file")
         if failure is not None:
-            return web.json_response(failure)
+            return self._failure_response(failure)
         content = form["file"].file.read()
         extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if len(content) > MAX_UPLOAD_FILE or extension not in UPLOAD_FILE_TYPES:
