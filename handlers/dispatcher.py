@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.context import Context, Conversation
 from handlers.error_report import anonymous_traceback
 from handlers.i18n import DEFAULT_LOCALE, Translator
-from handlers.routing import Router
+from handlers.routing import FlowRoute, Router
 from handlers.services import Services
 from handlers.stored_replies import from_stored, queued_reply, to_stored
 from handlers.text import fold, normalize_input, storable
@@ -85,7 +85,7 @@ class Dispatcher:
                 user=user, uow=uow, now=now, i18n=self._translators[user.locale],
                 translators=self._translators, conversation=conversation,
                 services=self._services, router=self.router,
-                is_admin=msg.operator or msg.user_key in self._services.admin_ids,
+                is_admin=self._is_admin(msg),
             )
             user_id = user.id  # readable after a failed flush expired the user
             try:
@@ -121,17 +121,17 @@ class Dispatcher:
 
     async def _fetch_file(self, msg: Incoming) -> Incoming:
         """The message with its file downloaded (or the problem that stopped it) when the
-        user's current step takes one; else as it came (its bytes are never fetched)."""
+        user's current step takes one; else as it came (its bytes are never fetched, nor
+        those of an update applied before: a platform's redelivery)."""
         async with UnitOfWork(self._session_factory) as uow:
             user = await uow.users.find(msg.channel, msg.user_id)
             state = await uow.conversations.get(user.id) if user else None
-            role = user.role if user else None
-        flow = self.router.flows.get(state.flow or "") if state else None
-        if flow is None or flow.files is None or not flow.files.wanted(state.step,
-                                                                       dict(state.draft)):
+            applied = msg.update_id is not None and await uow.inbound.was_applied(
+                msg.channel, msg.update_id)
+        if state is None or applied or _is_command(msg.text):
             return msg
-        staff = msg.operator or msg.user_key in self._services.admin_ids or role == "staff"
-        if flow.staff_only and not staff:
+        flow = self._file_flow(state.flow, self._is_admin(msg) or user.role == "staff")
+        if flow is None or not flow.files.wanted(state.step, dict(state.draft)):
             return msg
         return replace(msg, file=await flow.files.fetch(msg.file))
 
@@ -178,8 +178,10 @@ class Dispatcher:
         """Return the replies and the choices the user may now pick or press."""
         _ = ctx._
         offered = current.last
-        if msg.file is not None and self._takes_files(ctx):
-            return await self._file(msg, ctx, current)
+        if msg.file is not None and self._file_flow(ctx.conversation.flow, ctx.is_staff):
+            if not _is_command(msg.text):
+                return await self._file(msg, ctx, current)
+            msg = replace(msg, file=None, kind=MessageKind.TEXT)  # "/huy" as its caption
         if msg.kind not in (MessageKind.TEXT, MessageKind.BUTTON):
             notice = _("Sorry, I can only read text. Please type your message or tap a button.")
             return [Reply(notice, choices=offered)], current
@@ -214,10 +216,15 @@ class Dispatcher:
             replies = await self._call_text_handler(msg, ctx)
         return replies, CurrentChoices.of(replies)
 
-    def _takes_files(self, ctx: Context) -> bool:
-        flow = self.router.flows.get(ctx.conversation.flow or "")
-        return flow is not None and flow.files is not None and (
-            ctx.is_staff or not flow.staff_only)
+    def _is_admin(self, msg: Incoming) -> bool:
+        return msg.operator or msg.user_key in self._services.admin_ids
+
+    def _file_flow(self, name: str | None, staff: bool) -> FlowRoute | None:
+        """The conversation's flow when it takes files from this user."""
+        flow = self.router.flows.get(name or "")
+        if flow is None or flow.files is None or (flow.staff_only and not staff):
+            return None
+        return flow
 
     async def _file(self, msg: Incoming, ctx: Context, current: CurrentChoices
                     ) -> tuple[list[Reply], CurrentChoices]:
@@ -345,3 +352,8 @@ def _pick_choice(text: str, offered: tuple[Choice, ...], *, by_number: bool = Tr
         if fold(choice.label) == folded:
             return choice.payload
     return None
+
+
+def _is_command(text: str) -> bool:
+    """A photo's caption that is a command ("/huy") is the command, not the file's text."""
+    return normalize_input(text).startswith("/")

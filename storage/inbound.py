@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, null, update
+from sqlalchemy import delete, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
@@ -29,6 +29,11 @@ class InboundRepository:
             self._session, ProcessedUpdate, channel=channel, update_id=update_id,
             processed_at=now, user_id=user_id, replies=replies,
         )
+
+    async def was_applied(self, channel: str, update_id: str) -> bool:
+        return (await self._session.execute(select(ProcessedUpdate.update_id).where(
+            ProcessedUpdate.channel == channel, ProcessedUpdate.update_id == update_id)
+        )).first() is not None
 
     async def keep_unsent(self, channel: str, update_id: str,
                           replies: list[dict[str, Any]]) -> None:

@@ -266,6 +266,24 @@ async def test_a_photo_too_big_from_zalo_is_refused_and_one_that_fits_is_taken(
     assert attachment.refs == {}
 
 
+async def test_a_photo_event_delivered_again_is_not_downloaded_again(
+        zbot: FakeZaloBot, zalo_bot: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zalo sends an event again when its answer was slow: the file is not fetched again
+    (here one refused as too big, so the question still asks for a file)."""
+    monkeypatch.setattr(attachments, "MAX_PHOTO_BYTES", 1000)
+    await zbot.user_sends("zb-staff", "/start")
+    await make_staff(zalo_bot, "zalo_bot", "zb-staff")
+    await zbot.user_sends("zb-staff", "/thongbao")
+    await zbot.user_sends("zb-staff", TEXT)
+    event = await zbot.user_sends_photo("zb-staff", PHOTO + b"x" * 1000)
+    assert "quá lớn" in zbot.messages_to("zb-staff")[-2]["text"]
+    assert len(zbot.calls("cdn")) == 1
+    before = len(zbot.messages_to("zb-staff"))
+    assert await zbot.deliver_again(event) == 200  # Zalo's retry of the same event
+    assert len(zbot.calls("cdn")) == 1
+    assert len(zbot.messages_to("zb-staff")) == before
+
+
 async def test_staff_on_zalo_oa_attach_a_file_or_an_image_after_the_text(
         zoa: FakeZaloOA, zalo_oa: Core) -> None:
     assert await zoa.user_sends("oa-staff", "/start") == 200
@@ -519,3 +537,17 @@ async def test_an_upload_that_fails_for_a_network_reason_holds_the_channel_not_t
     assert len(waiting) == 1 and waiting[0].attempts == 0 and waiting[0].last_error
     assert await SharedSlots(zalo_oa.session_factory, "zalo_oa").take(0.1) > 25
     await sender.stop()
+
+
+async def test_a_photo_captioned_with_a_command_runs_the_command(tg: FakeTelegram,
+                                                                 polling: Core) -> None:
+    """"/huy" as a photo's caption at the text question cancels, as typed alone would; it
+    does not become the announcement."""
+    await said(tg, STAFF, tg.user_sends(STAFF, "/start"))
+    await make_staff(polling, "telegram", str(STAFF))
+    await said(tg, STAFF, tg.user_sends(STAFF, "/thongbao"), 2)
+    (cancelled,) = await said(tg, STAFF, tg.user_sends_photo(STAFF, caption="/huy"))
+    assert cancelled["text"].startswith("Đã hủy")
+    async with UnitOfWork(polling.session_factory) as uow:
+        assert await uow.broadcasts.unfinished() == []
+    assert tg.calls("getFile") == []  # nothing downloaded for it

@@ -111,6 +111,7 @@ class FakeZaloBot(LoopbackFake):
         return web.json_response({"ok": True, "result": result})
 
     async def _serve_hosted(self, request: web.Request) -> web.Response:
+        self.record("cdn", {"name": request.match_info["name"]})
         content = self.hosted.get(request.match_info["name"])
         if content is None:
             return web.Response(status=404)
