@@ -202,6 +202,20 @@ async def test_a_long_text_follows_its_photo_on_telegram_in_the_preview_too(
     assert long_text in message["caption"]
 
 
+async def test_a_text_too_long_for_a_caption_only_with_the_first_notice_is_said_so(
+        tg: FakeTelegram, zbot: FakeZaloBot, zoa: FakeZaloOA, everywhere: Core) -> None:
+    """The preview is as a regular recipient gets it (the caption fits); first-time
+    recipients get the unsubscribe line too, which makes it too long: the figures say so."""
+    await subscribers(tg, zbot, zoa)
+    text = "Thông tin chi tiết về chương trình khuyến công năm 2027. " * 16
+    assert 900 < len(text) < 1000
+    preview, _broadcast_id = await compose_on_telegram(
+        tg, everywhere, text, tg.user_sends_photo(STAFF, content=PHOTO))
+    _notice, photo, counts = preview
+    assert photo["caption"].endswith(text.strip())
+    assert "lần đầu nhận thông báo sẽ nhận tệp trước" in counts["text"]
+
+
 # --- refused files -----------------------------------------------------------------------------
 
 async def test_too_big_or_wrong_files_get_a_polite_word_and_the_text_is_kept(

@@ -424,10 +424,18 @@ async def _preview(ctx: Context) -> list[Reply]:
         choices = choices[2:]
     preview = recipient_reply(answers.get("text", ""), ctx.i18n, first=False,
                               attachment=attachment)
-    if attachment and counts.get("telegram") and len(preview.text) > TELEGRAM_CAPTION:
-        lines.append(ctx._("On Telegram the text is longer than a photo's or document's "
-                           "caption may be (1,024 characters), so the file comes first and "
-                           "the text follows as a message of its own, as in this preview."))
+    with_notice = recipient_reply(answers.get("text", ""), ctx.i18n, first=True)
+    if attachment and counts.get("telegram"):
+        if len(preview.text) > TELEGRAM_CAPTION:
+            lines.append(ctx._("On Telegram the text is longer than a photo's or document's "
+                               "caption may be (1,024 characters), so the file comes first "
+                               "and the text follows as a message of its own, as in this "
+                               "preview."))
+        elif len(with_notice.text) > TELEGRAM_CAPTION:
+            lines.append(ctx._("On Telegram, those who receive their first announcement get "
+                               "the file first and the text as a message of its own: with "
+                               "the line on how to stop them it is longer than a caption may "
+                               "be (1,024 characters)."))
     return [*notices, Reply(ctx._("Preview: this is what recipients will see.")), preview,
             Reply("\n".join(lines), choices=tuple(choices))]
 
