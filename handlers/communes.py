@@ -64,12 +64,7 @@ class CommuneDirectory:
         An exact name wins; otherwise every unit whose folded name contains the query.
         A leading "xã", "phường" or "đặc khu" narrows the kind.
         """
-        query = fold(text)
-        kind = None
-        for key, prefix in _KIND_PREFIXES.items():
-            folded_prefix = fold(prefix)
-            if query.startswith(folded_prefix + " "):
-                kind, query = key, query[len(folded_prefix) + 1 :].strip()
+        query, kind = self._query(text)
         if not query:
             return []
         candidates = [c for c in self._communes if kind is None or c.kind == kind]

@@ -35,7 +35,7 @@ from handlers.identifiers import (
 from handlers.text import closeness, fold
 from handlers.types import Choice, Reply
 
-MAX_COMMUNE_CHOICES = 8
+MAX_MATCH_CHOICES = 8
 # Answered by typing: their buttons (Keep, Skip, Back) are navigation only.
 _TYPED = frozenset({QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL,
                     QuestionType.DATE, QuestionType.PHONE, QuestionType.TAX_CODE})
@@ -377,7 +377,7 @@ class FormRunner:
                     ticked.append(options[found[0]].name)
                 continue
             self._keep_ticked(question, ticked)
-            if len(found) > MAX_COMMUNE_CHOICES:
+            if len(found) > MAX_MATCH_CHOICES:
                 return Step([Reply(self._("Many answers match \"{text}\". Please type more of "
                                           "the name.").format(text=part)), self._ask(question)])
             if found:
@@ -452,7 +452,7 @@ class FormRunner:
             return Step([self._refusal(question, self._(
                 "I could not find \"{text}\" among Hai Phong's 114 communes, wards and special "
                 "zones (since 1 July 2025). Please check the name.").format(text=text))])
-        if len(found) > MAX_COMMUNE_CHOICES:
+        if len(found) > MAX_MATCH_CHOICES:
             return Step([Reply(self._("Many places match \"{text}\". Please type more of the "
                                       "name.").format(text=text),
                                choices=tuple(self._navigation(question)))])
