@@ -21,6 +21,10 @@ Any other mismatch stops the build.
 
     python scripts/build_former_districts.py            # write the data file
     python scripts/build_former_districts.py --check    # fail if the file is not up to date
+
+The two repositories are local clones (`git clone https://github.com/dvhcvn/20250701` and
+`git clone https://github.com/daohoangson/dvhcvn`, bare or not), given by --mapping-repo and
+--units-repo or by FORMER_DISTRICTS_MAPPING_REPO and FORMER_DISTRICTS_UNITS_REPO.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import re
 import subprocess
 import sys
@@ -41,8 +46,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "handlers" / "data" / "hai_phong_former_districts.yaml"
 COMMUNES = ROOT / "handlers" / "data" / "hai_phong_communes.yaml"
-MAPPING_REPO = Path("/work/.mirror/dvhcvn+20250701/repo")
-UNITS_REPO = Path("/work/.mirror/daohoangson+dvhcvn/repo")
+MAPPING_REPO = Path(os.environ.get("FORMER_DISTRICTS_MAPPING_REPO",
+                                   "/work/.mirror/dvhcvn+20250701/repo"))
+UNITS_REPO = Path(os.environ.get("FORMER_DISTRICTS_UNITS_REPO",
+                                 "/work/.mirror/daohoangson+dvhcvn/repo"))
 UNITS_TAG = "v20250301"
 RESOLUTION = "input/docs/1669_NQ-UBTVQH15.md"
 READ_ON = "2026-12-06"  # when the mirrors were read for this file

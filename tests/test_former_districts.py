@@ -17,8 +17,10 @@ from handlers.former_districts import DATA_FILE, FormerDistrictDirectory
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "build_former_districts.py"
-MIRRORS = (Path("/work/.mirror/dvhcvn+20250701/repo"),
-           Path("/work/.mirror/daohoangson+dvhcvn/repo"))
+sys.path.insert(0, str(SCRIPT.parent))
+from build_former_districts import MAPPING_REPO, UNITS_REPO  # noqa: E402
+
+MIRRORS = (MAPPING_REPO, UNITS_REPO)  # local clones; the test is skipped without them
 PREFIXES = {"quan": "quận", "huyen": "huyện", "thi_xa": "thị xã", "thanh_pho": "thành phố"}
 
 
