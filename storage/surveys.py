@@ -185,6 +185,8 @@ class ResponseRepository:
         connection = await self._session.connection()
         if connection.dialect.name == "sqlite":
             compiled = query.compile(dialect=connection.dialect)
+            # Straight on aiosqlite, around SQLAlchemy's adapter and its lock: nothing else
+            # uses this session while an export streams from it.
             driver = (await connection.get_raw_connection()).driver_connection
             async with driver.execute(str(compiled), [compiled.params[name] for name in
                                                       compiled.positiontup]) as cursor:
