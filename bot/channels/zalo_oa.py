@@ -92,6 +92,7 @@ _KINDS = {
     "user_send_business_card": MessageKind.OTHER,
 }
 
+NO_PUBLIC_URL = DeliveryOutcome(Outcome.FAILED, error="no PUBLIC_URL to serve files from")
 
 class ZaloOAError(Exception):
     """An unsuccessful answer of the OA API (`error` not 0); quotes no user data."""
@@ -361,17 +362,15 @@ class ZaloOAChannel:
             return error.outcome
         kind, _sep, value = ready.refs[CHANNEL].partition(":")
         if kind == "image":
-            body: dict[str, Any] = {"attachment": {
-                "type": "template", "payload": {"template_type": "media", "elements": [
-                    {"media_type": "image", "attachment_id": value}]}}}
+            body = _image_body(value)
         elif kind == "file":
             body = {"attachment": {"type": "file", "payload": {"token": value}}}
         else:
             media = self._core.media
             if not media.available:
-                return DeliveryOutcome(Outcome.FAILED, error="no PUBLIC_URL to serve files from")
-            url = media.url_of(attachment.media_token, attachment.filename)
-            body = {"text": f"📎 {attachment.filename}\n{url}"}
+                return NO_PUBLIC_URL
+            body = _link_body(attachment.filename,
+                              media.url_of(attachment.media_token, attachment.filename))
         return await self._within_window(user_id, lambda: body)
 
     async def prepare_attachment(self, attachment: Attachment) -> Attachment:
@@ -421,15 +420,12 @@ class ZaloOAChannel:
             except (ClientError, TimeoutError, ValueError, TokenRefreshFailed) as error:
                 return DeliveryOutcome(Outcome.FAILED, transient=True,
                                        error=type(error).__name__)
-            return await self._within_window(user_id, lambda: {"attachment": {
-                "type": "template", "payload": {"template_type": "media", "elements": [
-                    {"media_type": "image", "attachment_id": attachment_id}]}}})
+            return await self._within_window(user_id, lambda: _image_body(attachment_id))
         media = self._core.media
         if not media.available:
-            return DeliveryOutcome(Outcome.FAILED, error="no PUBLIC_URL to serve files from")
+            return NO_PUBLIC_URL
         url = await media.link(document)
-        return await self._within_window(
-            user_id, lambda: {"text": f"📎 {document.filename}\n{url}"})
+        return await self._within_window(user_id, lambda: _link_body(document.filename, url))
 
     async def _within_window(self, user_id: str,
                              body: Callable[[], dict[str, Any]]) -> DeliveryOutcome:
@@ -592,3 +588,14 @@ def _file_of(event_name: str, message: dict[str, Any],
         size = None
     return IncomingFile(FileKind.DOCUMENT, name if isinstance(name, str) and name else "file",
                         size=size, fetch=fetch)
+
+
+def _image_body(attachment_id: str) -> dict[str, Any]:
+    """A message of an image uploaded to Zalo."""
+    return {"attachment": {"type": "template", "payload": {"template_type": "media",
+            "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}}
+
+
+def _link_body(filename: str, url: str) -> dict[str, Any]:
+    """A file the API does not take, as a link to our own server."""
+    return {"text": f"📎 {filename}\n{url}"}
