@@ -159,21 +159,11 @@ def build_channel(settings: Any, core: Any, *, rate_limiter: bool) -> Any:
     what ``from_settings`` does (token, Bot API base URLs, no updater in webhook mode) minus the
     ``.rate_limiter(AIORateLimiter(max_retries=3))`` call -- keep the two in step.
     """
-    from telegram.ext import ApplicationBuilder
-
-    from bot.channels.telegram import TelegramChannel
+    from bot.channels.telegram import TelegramChannel, application_builder
 
     if rate_limiter:
         return TelegramChannel.from_settings(settings, core)
-    base = settings.telegram_api_base_url.rstrip("/")
-    application = (
-        ApplicationBuilder()
-        .token(settings.telegram_token)
-        .base_url(f"{base}/bot")
-        .base_file_url(f"{base}/file/bot")
-        .updater(None)
-        .build()
-    )
+    application = application_builder(settings).build()
     return TelegramChannel(application, core, webhook_url=settings.telegram_webhook_url,
                            webhook_secret=settings.telegram_webhook_secret)
 
@@ -244,6 +234,10 @@ async def serve_baseline(args: argparse.Namespace) -> None:
                .base_file_url(f"{base}/file/bot").updater(None))
     if args.rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if args.baseline_on_aiohttp:
+        from bot.channels.telegram_http import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest())
     application = builder.build()
 
     async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -339,6 +333,8 @@ async def start_child(kind: str, tg_url: str, token: str, args: argparse.Namespa
         command += ["--database-url", database_url]
     if args.rate_limiter:
         command.append("--rate-limiter")
+    if args.baseline_on_aiohttp:
+        command.append("--baseline-on-aiohttp")
     if args.log_info:
         command.append("--log-info")
     if args.profile:
@@ -658,6 +654,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "users": args.users,
         "concurrency": args.concurrency,
         "rate_limiter": args.rate_limiter,
+        "baseline_client": "aiohttp" if args.baseline_on_aiohttp else "httpx",
         "bot": {k: v for k, v in bot.items() if v is not None},
         "baseline": {k: v for k, v in baseline.items() if v is not None},
         "python": platform.python_version(),
@@ -696,6 +693,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="deadline of each measured (and warm-up) run, seconds")
     parser.add_argument("--rate-limiter", action="store_true",
                         help="keep AIORateLimiter (production from_settings) in both servers")
+    parser.add_argument("--baseline-on-aiohttp", action="store_true",
+                        help="give the echo baseline the bot's Bot API client "
+                             "(bot/channels/telegram_http.py) instead of PTB's default httpx")
     parser.add_argument("--log-info", action="store_true",
                         help="children log at INFO like `khuyencong run` (to a temp file)")
     parser.add_argument("--profile", metavar="PREFIX",

@@ -31,6 +31,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.channels.base import AttachmentNotReady, Capabilities, RepliesNotSent, answer
 from bot.channels.rendering import buttons_fit, render, with_attachment
+from bot.channels.telegram_http import AiohttpRequest
 from bot.delivery import SENT, DeliveryOutcome, Outcome
 from handlers.error_report import anonymous_traceback
 from handlers.types import (
@@ -88,6 +89,23 @@ class _RateLimiter(AIORateLimiter):
                                        args=args, kwargs=kwargs)
 
 
+def application_builder(settings: Settings) -> ApplicationBuilder:
+    """The PTB application as the bot runs it, before the rate limiter (the webhook
+    benchmark builds it without one)."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+    )
+    if settings.telegram_api_base_url:
+        base = settings.telegram_api_base_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    if settings.telegram_webhook_url:
+        builder = builder.updater(None)  # our aiohttp server receives the updates
+    return builder
+
+
 class TelegramChannel:
     """Wraps a PTB Application: polling, or webhook updates fed from our aiohttp server."""
 
@@ -110,19 +128,10 @@ class TelegramChannel:
 
     @classmethod
     def from_settings(cls, settings: Settings, core: Core) -> TelegramChannel:
-        builder = (
-            ApplicationBuilder()
-            .token(settings.telegram_token)
+        builder = application_builder(settings).rate_limiter(
             # Waits out a 429 retry_after and retries, instead of dropping a reply; paces
             # every send to the bot's overall limit (replies and broadcasts together).
-            .rate_limiter(_RateLimiter(
-                overall_max_rate=settings.telegram_messages_per_second, max_retries=3))
-        )
-        if settings.telegram_api_base_url:
-            base = settings.telegram_api_base_url.rstrip("/")
-            builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-        if settings.telegram_webhook_url:
-            builder = builder.updater(None)  # our aiohttp server receives the updates
+            _RateLimiter(overall_max_rate=settings.telegram_messages_per_second, max_retries=3))
         return cls(builder.build(), core, webhook_url=settings.telegram_webhook_url,
                    webhook_secret=settings.webhook_secret)
 
