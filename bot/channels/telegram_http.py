@@ -90,6 +90,7 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=_body(request_data, files),
                 headers={"User-Agent": self.USER_AGENT}, timeout=timeout,
+                allow_redirects=False,  # as httpx: the Bot API never redirects
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as error:
