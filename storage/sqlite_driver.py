@@ -1,11 +1,17 @@
-"""aiosqlite with one thread hand-off per statement.
+"""aiosqlite with the statements run on the event loop's thread.
 
 aiosqlite runs each sqlite3 call in its own thread and hands every call over through a queue;
 SQLAlchemy's adapter makes four such calls per statement (open a cursor, execute, fetch the
-rows, close the cursor). Each hand-off wakes the thread and takes the GIL back and forth,
-which was the largest cost of a bot update on SQLite after the bot's own code (issue 7's
-benchmark). Here a statement is one call: the database thread opens a cursor, executes,
-fetches and closes, and hands back the rows with the description, row count and last row id.
+rows, close the cursor). Each hand-off wakes the thread, takes the GIL back and forth and, worse,
+suspends the transaction: on SQLite one transaction writes at a time (the session factory's
+write lock), and a suspended writer waits for every other ready task of the event loop before
+it goes on, so the lock was held about 6 ms per update for 1.5 ms of work (issue 7's benchmark).
+
+Here a statement runs at once on the calling thread (cursor, execute, fetch, close) and never
+waits: inside a transaction that holds the write lock (BEGIN IMMEDIATE), and for reads in WAL
+mode, SQLite does not wait on other connections. What may wait goes through aiosqlite's thread:
+BEGIN when another connection (another process, another engine) holds the write lock -- tried
+at once without waiting first --, COMMIT (it syncs the file to disk) and PRAGMAs.
 Server-side (streamed) cursors are left to SQLAlchemy's adapter.
 """
 
@@ -24,6 +30,9 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 _Outcome = tuple[Any, list[Any] | None, int, int | None]
+
+# How long a writer waits for another connection's write lock before "database is locked".
+BUSY_TIMEOUT_MS = 30_000
 
 
 def _execute(connection: sqlite3.Connection, operation: str, parameters: Any,
@@ -93,21 +102,60 @@ class _OneCallCursor(AsyncAdapt_aiosqlite_cursor):
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection
         async with self._adapt_connection._execute_mutex:
-            outcome = await connection._execute(
-                _execute, connection._conn, operation, parameters, many)
+            if not _may_wait(operation):
+                outcome = _execute(connection._conn, operation, parameters, many)
+            else:
+                outcome = _begin_at_once(connection._conn, operation) if _is_begin(
+                    operation) else None
+                if outcome is None:
+                    outcome = await connection._execute(
+                        _execute, connection._conn, operation, parameters, many)
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows or ())
+
+
+def _begin_at_once(connection: sqlite3.Connection, operation: str) -> _Outcome | None:
+    """BEGIN without waiting: None when another connection holds the write lock."""
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        return _execute(connection, operation, None, False)
+    except sqlite3.OperationalError:  # "database is locked"
+        return None
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _may_wait(operation: str) -> bool:
+    """Statements that may wait for another connection (see the module's docstring)."""
+    return _is_begin(operation) or operation[:6].upper() == "PRAGMA"
+
+
+def _is_begin(operation: str) -> bool:
+    return operation[:5].upper() == "BEGIN"
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = _OneCallCursor
 
+    # Outside a transaction both are no-ops in SQLite; skipping them saves a thread hand-off
+    # each time the pool resets a connection that was committed already.
+    def rollback(self) -> None:
+        if self._connection._conn.in_transaction:
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._connection._conn.in_transaction:
+            super().commit()
+
 
 class OneCallSQLite(AsyncAdapt_aiosqlite_dbapi):
     """The DBAPI module to give `create_async_engine(..., module=...)` for sqlite+aiosqlite."""
 
     def connect(self, *args: Any, **kwargs: Any) -> _Connection:
+        # Statements run on the event loop's thread, BEGIN and COMMIT on aiosqlite's, one at
+        # a time (the cursor's mutex, then the awaited commit).
+        kwargs["check_same_thread"] = False
         adapted = super().connect(*args, **kwargs)
         return _Connection(self, adapted._connection)
 

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.app import build_core
 from handlers.types import Incoming
@@ -139,10 +140,24 @@ async def test_web_cookie_secret_is_shared_by_workers(database_url: str, locales
         await b.close()
 
 
-async def test_sqlite_statements_each_make_one_call_into_the_database_thread(
+def _count_thread_calls(driver_connection: Any) -> list[Any]:
+    """The functions an aiosqlite connection runs in its thread from now on."""
+    calls: list[Any] = []
+    real = driver_connection._execute
+
+    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(fn)
+        return await real(fn, *args, **kwargs)
+
+    driver_connection._execute = counted
+    return calls
+
+
+async def test_sqlite_statements_run_at_once_and_only_commit_goes_to_the_database_thread(
         sqlite_url: str) -> None:
-    """The bot's SQLite engine runs a statement as one call into aiosqlite's thread (cursor,
-    execute, fetch and close together), and its rows, row count and last row id are right."""
+    """Inside a transaction the bot's SQLite engine runs statements without a thread hand-off
+    (a suspended writer holds SQLite's one write lock while other tasks run), with the right
+    rows, row count and last row id; COMMIT, which syncs to disk, goes to aiosqlite's thread."""
     from sqlalchemy import text
 
     from storage.db import create_engine
@@ -150,25 +165,56 @@ async def test_sqlite_statements_each_make_one_call_into_the_database_thread(
 
     engine = create_engine(sqlite_url)
     try:
-        async with engine.begin() as connection:
-            raw = (await connection.get_raw_connection()).driver_connection
-            calls = []
-            real = raw._execute
-
-            async def counted(fn, *args, **kwargs):
-                calls.append(fn)
-                return await real(fn, *args, **kwargs)
-
-            raw._execute = counted
-            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
-            calls.clear()
-            inserted = await connection.execute(text("INSERT INTO t (v) VALUES ('a'), ('b')"))
-            assert len(calls) == 1 and inserted.rowcount == 2
-            calls.clear()
-            assert (await connection.execute(text("SELECT v FROM t ORDER BY id"))).all() == [
-                ("a",), ("b",)]
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            calls = _count_thread_calls(raw.driver_connection)
+            async with connection.begin():
+                await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+                inserted = await connection.execute(text("INSERT INTO t (v) VALUES ('a'), ('b')"))
+                assert inserted.rowcount == 2 and inserted.lastrowid == 2
+                assert (await connection.execute(text("SELECT v FROM t ORDER BY id"))).all() == [
+                    ("a",), ("b",)]
+                assert calls == []  # BEGIN IMMEDIATE included: nobody else held the lock
+            assert len(calls) == 1  # the commit
+            await connection.rollback()  # nothing open: no hand-off for nothing
             assert len(calls) == 1
-            cursor = (await connection.get_raw_connection()).dbapi_connection.cursor()
-            assert isinstance(cursor, _OneCallCursor)
+            assert isinstance(raw.dbapi_connection.cursor(), _OneCallCursor)
     finally:
         await engine.dispose()
+
+
+async def test_a_sqlite_writer_waiting_for_another_connection_does_not_block_the_loop(
+        sqlite_url: str) -> None:
+    """When another connection (here another engine, as another process would) holds the
+    write lock, BEGIN waits in aiosqlite's thread: the event loop goes on meanwhile."""
+    from sqlalchemy import text
+
+    from storage.db import create_engine
+
+    first, second = create_engine(sqlite_url), create_engine(sqlite_url)
+    try:
+        async with first.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (v TEXT)"))
+        holder = await first.connect()
+        await holder.begin()
+        await holder.execute(text("INSERT INTO t VALUES ('first')"))
+
+        async def write_second() -> None:
+            async with second.begin() as connection:
+                await connection.execute(text("INSERT INTO t VALUES ('second')"))
+
+        waiting = asyncio.create_task(write_second())
+        ticks = 0
+        while ticks < 20:  # the loop runs while the second writer waits
+            await asyncio.sleep(0.005)
+            ticks += 1
+        assert not waiting.done()
+        await holder.commit()
+        await holder.close()
+        await asyncio.wait_for(waiting, 10)
+        async with second.connect() as connection:
+            assert (await connection.execute(text("SELECT v FROM t ORDER BY rowid"))).scalars(
+                ).all() == ["first", "second"]
+    finally:
+        await first.dispose()
+        await second.dispose()
