@@ -63,6 +63,12 @@ _OUTSIDE = {
     "covid": N_("Covid-19 support packages are not handled by the industrial-promotion "
                 "centre. The tax office, the social insurance agency (BHXH) or your commune or "
                 "ward People's Committee can tell you about them."),
+    "farming": N_("Support for crops, livestock and fish farming (breeds, seedlings, "
+                  "veterinary care) is the agricultural extension service's business, not "
+                  "industrial promotion. Please ask the agricultural extension officer of your "
+                  "commune or ward, or the city's Agricultural Extension Centre. If your "
+                  "workshop processes farm or fishery products, that is rural industry: ask me "
+                  "about it."),
     "prices": N_("Market prices (gold, fuel, materials, exchange rates) are not something the "
                  "industrial-promotion centre follows, so I cannot answer that."),
     "other": N_("That is outside what I can help with."),
