@@ -50,6 +50,10 @@ Measures:
   calibration expects for that text (the baseline expects exactly one reply per update).
 - ``rejected_sends``: sendMessage calls the fake refused (should be 0).
 
+Bot API client: the bot calls the Bot API through its own PTB ``BaseRequest`` on aiohttp
+(bot/channels/telegram_http.py); the baseline keeps PTB's default (httpx), as a bare PTB bot
+has it. ``--baseline-on-aiohttp`` gives the baseline the bot's client instead.
+
 Rate limiting: production's ``TelegramChannel.from_settings`` installs
 ``AIORateLimiter(max_retries=3)``, whose default overall limit is 30 messages/s -- it would
 make this benchmark measure the limiter. By default the bot channel is therefore built here by
