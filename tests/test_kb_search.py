@@ -68,6 +68,7 @@ def test_right_diacritics_win_over_a_folded_lookalike():
         ("hổ trợ mua máy móc bao nhiêu", "may-moc-muc-ho-tro"),  # wrong accent
         ("hotro gian hang hoi cho", "hoi-cho-gian-hang"),  # words run together
         ("khuyeen coong la gi", "khuyen-cong-la-gi"),  # keys held down, in two words in a row
+        ("khuyeens coong laf gif", "khuyen-cong-la-gi"),  # Telex with the input method off
         ("mo hinh trinh dien la gi", "mo-hinh-trinh-dien"),
     ],
 )

@@ -480,11 +480,15 @@ class SearchIndex:
     def _corrected(self, run: list[Token]) -> list[tuple[Token, float]]:
         """The run with unknown words split or corrected, each with the share of weight kept."""
         result: list[tuple[Token, float]] = []
+        telex = self._telex_words(run)
         for i, token in enumerate(run):
             word = token.folded
             # Accented words come from a keyboard method, which makes few spelling slips.
             if word in self._entries_with or not token.plain or word.isdigit() or len(word) < 3:
                 result.append((token, 1.0))
+                continue
+            if i in telex:
+                result.append((Token(telex[i], telex[i]), CORRECTED_WEIGHT))
                 continue
             single = _undoubled(word)  # "khuyeen", "coong": a key held down
             if single != word and single in self._entries_with:
@@ -498,6 +502,21 @@ class SearchIndex:
             fixed = self._fix(word, neighbours)
             result.append((Token(fixed, fixed), CORRECTED_WEIGHT) if fixed else (token, 1.0))
         return result
+
+    def _telex_words(self, run: list[Token]) -> dict[int, str]:
+        """Words typed in Telex with the input method off ("hoox trowj may mocs"), by position:
+        the known syllable each stands for, when it goes with a neighbouring word (decoded
+        too) as the content writes them."""
+        decoded = [_telex(t.folded) if t.plain and t.folded not in self._entries_with else None
+                   for t in run]
+        plain = [d or t.folded for d, t in zip(decoded, run, strict=True)]
+        return {
+            i: word for i, word in enumerate(decoded)
+            if word is not None and word in self._entries_with and any(
+                f"{plain[j]} {word}" in self._entries_with if j < i
+                else f"{word} {plain[j]}" in self._entries_with
+                for j in (i - 1, i + 1) if 0 <= j < len(run))
+        }
 
     def _split(self, word: str) -> tuple[str, str] | None:
         """Two words that make up `word` and are known to go together ("hotro")."""
@@ -604,6 +623,24 @@ def _term_weight(term: str) -> float:
     if " " in term:
         return PAIR_WEIGHT
     return NUMBER_WEIGHT if term.isdigit() else 1.0
+
+
+# Telex, the usual Vietnamese keyboard method, typed without it: a tone key at the end of the
+# syllable (s f r x j) and doubled letters or a "w" for the marks (aa â, aw ă, ee ê, oo ô,
+# ow ơ, uw ư, w ư, dd đ). Folded, only the letters remain.
+_TELEX_TONES = frozenset("sfrxj")
+_TELEX_MARKS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"),
+                ("uw", "u"), ("w", "u"))
+
+
+def _telex(word: str) -> str | None:
+    """The folded syllable `word` stands for if typed in Telex ("trowj" → "tro"), or None."""
+    if len(word) < 3 or not word.isalpha():
+        return None
+    base = word[:-1] if word[-1] in _TELEX_TONES else word
+    for typed, letter in _TELEX_MARKS:
+        base = base.replace(typed, letter)
+    return base if base != word else None
 
 
 def _undoubled(word: str) -> str:
