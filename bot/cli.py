@@ -239,25 +239,27 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     kb = KnowledgeBase.from_directory(settings.kb_dir)
     result = kb.search(normalize_input(args.question), lang=args.lang)
     answer = result.answer
+    lang = result.lang or args.lang  # as in the chat: the language the question is typed in
     if args.json:
         print(json.dumps({
             "answer": answer and {
-                "id": answer.id, "title": answer.title.get(args.lang),
-                "text": answer.text.get(args.lang), "source": answer.source,
+                "id": answer.id, "title": answer.title.get(lang),
+                "text": answer.text.get(lang), "source": answer.source,
                 "sources": [{"name": c.label, "url": c.url or None} for c in answer.citations]},
             "confident": result.confident,
             "score": round(result.score, 4),
-            "alternatives": [{"id": e.id, "title": e.title.get(args.lang), "score": round(s, 4)}
+            "alternatives": [{"id": e.id, "title": e.title.get(lang), "score": round(s, 4)}
                              for e, s in result.alternatives],
             "small_talk": result.small_talk,
             "outside": result.outside,
+            "lang": lang,
         }, ensure_ascii=False))  # Vietnamese as text, not \u escapes
     elif answer is None:
         print("(no answer)")
     else:
         sources = "\n".join(f"- {c.label}" + (f" <{c.url}>" if c.url else "")
                             for c in answer.citations)
-        print(f"{answer.title.get(args.lang)}\n\n{answer.text.get(args.lang)}\n\n{sources}")
+        print(f"{answer.title.get(lang)}\n\n{answer.text.get(lang)}\n\n{sources}")
     return 0
 
 

@@ -63,3 +63,14 @@ def test_ask_json_prints_vietnamese_as_text_with_short_sources(
     answer = json.loads(result.stdout)["answer"]
     assert answer["sources"][0] == {"name": "Thông tư 28/2018/TT-BTC, Điều 8 khoản 4", "url": None}
     assert all(s["url"] is None or s["url"].startswith("http") for s in answer["sources"])
+
+
+def test_ask_answers_a_question_typed_in_english_in_english(
+    sqlite_url: str, locales_dir: Path
+) -> None:
+    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
+    result = khuyencong("ask", "--json", "how much support for buying machinery", env=env)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["lang"] == "en"
+    assert found["answer"]["title"] == "How much support for buying machinery?"
