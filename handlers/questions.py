@@ -63,6 +63,10 @@ _OUTSIDE = {
     "covid": N_("Covid-19 support packages are not handled by the industrial-promotion "
                 "centre. The tax office, the social insurance agency (BHXH) or your commune or "
                 "ward People's Committee can tell you about them."),
+    "ocop": N_("OCOP (One Commune One Product) is a programme of new rural development, run "
+               "with the agriculture sector, not by the industrial-promotion centre. Please ask "
+               "the People's Committee of your commune or ward. If you mean the contest for "
+               "typical rural industrial products, ask me about that."),
     "farming": N_("Support for crops, livestock and fish farming (breeds, seedlings, "
                   "veterinary care) is the agricultural extension service's business, not "
                   "industrial promotion. Please ask the agricultural extension officer of your "
