@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from storage.sqlite_driver import BUSY_TIMEOUT_MS, one_call_sqlite
+from storage.sqlite_driver import one_call_sqlite
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///khuyencong.db"
 WRITE_LOCK = "write_lock"
@@ -40,7 +40,7 @@ def _tune_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         if read_only:
             cursor.execute("PRAGMA query_only=ON")
