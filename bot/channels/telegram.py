@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import html
 import json
@@ -270,11 +271,11 @@ class TelegramChannel:
         if formatted is not None and buttons_fit(reply.choices, self.capabilities):
             # Title in bold and sources as links: one message, its buttons under it.
             await bot.send_message(chat_id, formatted, parse_mode=ParseMode.HTML,
-                                   reply_markup=_keyboard(reply.choices), **limit)
+                                   reply_markup=_keyboard(tuple(reply.choices)), **limit)
         else:
             for message in render(reply, self.capabilities):
                 await bot.send_message(chat_id, message.text,
-                                       reply_markup=_keyboard(message.buttons), **limit)
+                                       reply_markup=_keyboard(tuple(message.buttons)), **limit)
 
     async def _send_with_attachment(self, chat_id: int, reply: Reply,
                                     limit: dict[str, Any]) -> None:
@@ -400,7 +401,9 @@ def _html(reply: Reply) -> str | None:
     return text if len(text) <= MessageLimit.MAX_TEXT_LENGTH else None
 
 
+@functools.lru_cache(maxsize=256)
 def _keyboard(buttons: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
+    # Cached: the same menus go out all day, and PTB's objects are immutable.
     if not buttons:
         return None
     return InlineKeyboardMarkup(
