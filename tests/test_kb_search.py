@@ -416,6 +416,9 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("xưởng gây ô nhiễm di dời vào cụm công nghiệp có được hỗ trợ lãi vay ngân hàng không",
      "cum-cn-di-doi-lai-vay"),
     ("hỗ trợ thành lập doanh nghiệp mới bao nhiêu tiền", "dao-tao-khoi-su-doanh-nghiep"),
+    # What a household business gives as tax code is asked of the centre (its profile).
+    ("hộ kinh doanh giờ khai mã số thuế bằng số căn cước 12 số phải không",
+     "thu-tuc-ma-so-thue-ho-kinh-doanh"),
     # Airfare is part of a study trip abroad; processing what farms grow is rural industry.
     ("đi khảo sát học hỏi ở nước ngoài có được trả vé máy bay không",
      "dao-tao-khao-sat-nuoc-ngoai"),
