@@ -109,3 +109,17 @@ async def test_a_request_before_initialize_or_after_shutdown_is_refused() -> Non
     await request.shutdown()
     with pytest.raises(RuntimeError):
         await request.do_request("http://127.0.0.1:9/bot1:x/getMe", "POST")
+
+
+async def test_no_network_error_quotes_the_bot_token() -> None:
+    """The token is part of every Bot API URL; aiohttp quotes the URL in some errors (an
+    invalid URL, a connect timeout): PTB's exception, its message and its chain must not."""
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as error:
+            await request.post("http://127.0.0.1:99999/bot123:SECRET-TOKEN/getMe")
+        assert "SECRET-TOKEN" not in str(error.value)
+        assert error.value.__cause__ is None and error.value.__suppress_context__
+    finally:
+        await request.shutdown()

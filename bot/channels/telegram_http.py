@@ -2,7 +2,7 @@
 
 PTB lets an application replace how the Bot API is called (``BaseRequest``); everything above
 ``do_request`` (JSON decoding, 429 → RetryAfter, 403 → Forbidden, the rate limiter) stays PTB's.
-The bot already runs on aiohttp, and its client costs about a third of httpx's CPU per call
+The bot already runs on aiohttp, and its client costs about half of httpx's CPU per call
 (the webhook benchmark, docs/benchmarks.md), which matters when every update sends a reply.
 """
 
@@ -93,12 +93,15 @@ class AiohttpRequest(BaseRequest):
                 allow_redirects=False,  # as httpx: the Bot API never redirects
             ) as response:
                 return response.status, await response.read()
-        except aiohttp.ConnectionTimeoutError as error:
-            raise TimedOut("Pool timeout or connect timeout: the request was not sent") from error
-        except TimeoutError as error:  # includes aiohttp's read and total timeouts
-            raise TimedOut from error
+        # The URL holds the bot token and aiohttp quotes it in some errors ("Connection
+        # timeout to host <url>", an invalid URL): none of them is chained or quoted as is.
+        except aiohttp.ConnectionTimeoutError:
+            raise TimedOut("Pool timeout or connect timeout: the request was not sent") from None
+        except TimeoutError:  # includes aiohttp's read and total timeouts
+            raise TimedOut from None
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            described = str(error).replace(url, "<Bot API URL>")
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {described}") from None
 
 
 def _body(request_data: RequestData | None, files: dict | None) -> dict | aiohttp.FormData | None:
