@@ -57,8 +57,9 @@ has it. ``--baseline-on-aiohttp`` gives the baseline the bot's client instead.
 Rate limiting: production's ``TelegramChannel.from_settings`` installs
 ``AIORateLimiter(max_retries=3)``, whose default overall limit is 30 messages/s -- it would
 make this benchmark measure the limiter. By default the bot channel is therefore built here by
-``build_channel()`` below: the same ``ApplicationBuilder`` calls as ``from_settings`` minus
-``.rate_limiter(...)``, passed to ``TelegramChannel(...)`` as ``from_settings`` does; the
+``build_channel()`` below: the application ``from_settings`` builds
+(``bot.channels.telegram.application_builder``) without ``.rate_limiter(...)``, passed to
+``TelegramChannel(...)`` as ``from_settings`` does; the
 baseline is built without a limiter too. ``--rate-limiter`` uses ``from_settings`` unchanged
 and gives the baseline the same limiter (expect ~30 messages/s for both; use fewer updates).
 
@@ -159,9 +160,9 @@ def _say(line: str) -> None:
 def build_channel(settings: Any, core: Any, *, rate_limiter: bool) -> Any:
     """The bot's TelegramChannel; without AIORateLimiter unless `rate_limiter`.
 
-    With the limiter this is exactly ``TelegramChannel.from_settings``. Without it, it repeats
-    what ``from_settings`` does (token, Bot API base URLs, no updater in webhook mode) minus the
-    ``.rate_limiter(AIORateLimiter(max_retries=3))`` call -- keep the two in step.
+    With the limiter this is exactly ``TelegramChannel.from_settings``; without it, the same
+    ``application_builder`` (token, Bot API client and base URLs, no updater in webhook mode)
+    without the ``.rate_limiter(...)`` call that ``from_settings`` adds.
     """
     from bot.channels.telegram import TelegramChannel, application_builder
 

@@ -111,7 +111,7 @@ class _OneCallCursor(AsyncAdapt_aiosqlite_cursor):
 
 def _may_wait(operation: str) -> bool:
     """Statements that may wait for another connection (see the module's docstring)."""
-    return operation[:6].upper() in ("BEGIN", "BEGIN ", "PRAGMA")
+    return operation.lstrip()[:6].upper().startswith(("BEGIN", "PRAGMA"))
 
 
 class _Connection(AsyncAdapt_aiosqlite_connection):
