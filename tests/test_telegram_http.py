@@ -9,7 +9,7 @@ import socket
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientSession, encode_basic_auth, web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -123,3 +123,64 @@ async def test_no_network_error_quotes_the_bot_token() -> None:
         assert error.value.__cause__ is None and error.value.__suppress_context__
     finally:
         await request.shutdown()
+
+
+class FakeProxy:
+    """A plain HTTP forward proxy: takes requests in absolute form and passes them on."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.logins: list[str | None] = []
+
+    async def forward(self, request: web.Request) -> web.Response:
+        self.seen.append(request.path)
+        self.logins.append(request.headers.get("Proxy-Authorization"))
+        async with ClientSession() as session, session.request(
+                request.method, str(request.url), data=await request.read(),
+                headers={"Content-Type": request.content_type}) as answer:
+            return web.Response(status=answer.status, body=await answer.read(),
+                                content_type=answer.content_type)
+
+
+@pytest.fixture
+async def proxy() -> AsyncIterator[tuple[FakeProxy, str]]:
+    fake = FakeProxy()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", fake.forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield fake, f"127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(
+        tg: FakeTelegram, proxy: tuple[FakeProxy, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fake, address = proxy
+    for name in ("no_proxy", "NO_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://centre:s3cret@{address}")
+    async with bot_for(tg.url, tg.token) as bot:
+        await bot.send_message(41, "qua proxy")
+        # Read once: a changed environment does not reroute a running bot.
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        await bot.send_message(41, "vẫn qua proxy")
+    assert fake.seen == [f"/bot{tg.token}/getMe", f"/bot{tg.token}/sendMessage",
+                         f"/bot{tg.token}/sendMessage"]
+    assert fake.logins[0] == encode_basic_auth("centre", "s3cret")
+    assert [call["text"] for call in tg.calls("sendMessage")] == ["qua proxy", "vẫn qua proxy"]
+
+
+async def test_no_proxy_exempts_a_host(tg: FakeTelegram, proxy: tuple[FakeProxy, str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    fake, address = proxy
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://{address}")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    async with bot_for(tg.url, tg.token) as bot:
+        await bot.send_message(41, "thẳng tới Telegram")
+    assert fake.seen == []
+    assert [call["text"] for call in tg.calls("sendMessage")] == ["thẳng tới Telegram"]
