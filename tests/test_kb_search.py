@@ -402,6 +402,10 @@ def test_evaluation_sets_meet_the_floor(eval_set: str, floor: dict[str, float]):
     ("tư vấn giúp em nên mua xe máy nào tiết kiệm xăng", "other"),
     # "xã hội cho" folds to "hoi cho" but is not "hội chợ", the centre's word.
     ("hồ sơ đóng bảo hiểm xã hội cho công nhân gồm những gì", "social_insurance"),
+    # Registering a household's tax code is the tax office's, though the words are near the
+    # centre's question of which number to give.
+    ("đăng ký mã số thuế cho hộ kinh doanh ở đâu", "tax"),
+    ("dang ky MST cho ho kinh doanh thi lam o dau", "tax"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -419,6 +423,11 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     # What a household business gives as tax code is asked of the centre (its profile).
     ("hộ kinh doanh giờ khai mã số thuế bằng số căn cước 12 số phải không",
      "thu-tuc-ma-so-thue-ho-kinh-doanh"),
+    # ... with its words apart (a fifth blind set's dev half, 6 Dec 2026)
+    ("Hộ kinh doanh của tôi giờ không dùng mã số thuế cũ nữa à, điền hồ sơ thì ghi số gì?",
+     "thu-tuc-ma-so-thue-ho-kinh-doanh"),
+    ("mst cua hkd bay gio la so nao", "thu-tuc-ma-so-thue-ho-kinh-doanh"),
+    ("what tax code does a household business give", "thu-tuc-ma-so-thue-ho-kinh-doanh"),
     # Airfare is part of a study trip abroad; processing what farms grow is rural industry.
     ("đi khảo sát học hỏi ở nước ngoài có được trả vé máy bay không",
      "dao-tao-khao-sat-nuoc-ngoai"),

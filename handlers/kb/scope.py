@@ -16,6 +16,9 @@ from handlers.text import fold, words
 SCOPE_FILE = Path(__file__).with_name("scope.yaml")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: ten times quicker
 EXACT = "="  # a phrase matched only as written with diacritics
+TOGETHER = " + "  # "mã số thuế + hộ kinh doanh": both phrases, anywhere in the message
+ABSENT = "!"  # "a + !b": a, and b nowhere in the message
+_PART = "\0part:"  # labels of the parts of such a phrase (no phrase's label starts so)
 MAX_SMALL_TALK_WORDS = 12
 # A message the knowledge base has no answer for, this short and holding a small-talk phrase
 # ("hihi ad trả lời nhanh quá"), is small talk too, unless it asks something.
@@ -59,18 +62,33 @@ class _Phrases:
         # The spellings with diacritics a folded phrase is also listed with ("hội chợ" for
         # "hoi cho"): typed with other diacritics, it is another phrase ("xã hội cho").
         self._accented: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        # "a + b + !c": a and b anywhere in the text, c nowhere; each part is found under a
+        # label of its own. Per phrase: its label, the parts it needs and those it must not have.
+        self._together: list[tuple[str, list[str], set[str]]] = []
         for label, phrases in labelled:
             for phrase in phrases:
-                if phrase.startswith(EXACT):
-                    key, table = tuple(words(phrase[1:])), self._exact
-                else:
-                    key, table = tuple(fold(word) for word in words(phrase)), self._folded
-                    spelled = tuple(words(phrase))
-                    if key and spelled != key:
-                        self._accented.setdefault(key, set()).add(spelled)
-                if key:
-                    table.setdefault(key, set()).add(label)
+                pieces = phrase.split(TOGETHER)
+                if len(pieces) == 1:
+                    self._add(label, phrase)
+                    continue
+                parts = [f"{_PART}{len(self._together)}:{i}" for i in range(len(pieces))]
+                wanted = [part for part, piece in zip(parts, pieces, strict=True)
+                          if not piece.startswith(ABSENT)]
+                self._together.append((label, wanted, set(parts) - set(wanted)))
+                for part, piece in zip(parts, pieces, strict=True):
+                    self._add(part, piece.removeprefix(ABSENT))
         self._longest = max(map(len, [*self._folded, *self._exact]), default=0)
+
+    def _add(self, label: str, phrase: str) -> None:
+        if phrase.startswith(EXACT):
+            key, table = tuple(words(phrase[1:])), self._exact
+        else:
+            key, table = tuple(fold(word) for word in words(phrase)), self._folded
+            spelled = tuple(words(phrase))
+            if key and spelled != key:
+                self._accented.setdefault(key, set()).add(spelled)
+        if key:
+            table.setdefault(key, set()).add(label)
 
     def found_in(self, exact: list[str], folded: list[str]) -> set[str]:
         """The labels of the phrases found anywhere in the words."""
@@ -85,7 +103,10 @@ class _Phrases:
                     if typed == key or not accented or typed in accented:
                         found.update(labels)
                 found.update(self._exact.get(tuple(exact[start : start + size]), ()))
-        return found
+        for label, wanted, unwanted in self._together:
+            if found.issuperset(wanted) and found.isdisjoint(unwanted):
+                found.add(label)
+        return {label for label in found if not label.startswith(_PART)}
 
     def cover(self, folded: list[str]) -> bool:
         """Whether the folded words are made only of these phrases (longest first)."""
