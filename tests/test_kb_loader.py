@@ -169,3 +169,39 @@ def test_an_id_too_long_for_a_button_is_reported(tmp_path: Path):
                       encoding="utf-8")
     problems = [str(p) for p in check_knowledge(tmp_path / "kb")]
     assert any("at most 48 characters" in p for p in problems), problems
+
+
+ASKED = """\
+asked:
+  - id: hoi-cho-gian-hang
+    questions:
+      vi: ["e di hoi cho o ha noi thi dc ho tro gian hang ko", "  Hội chợ ở Hà Nội  "]
+      en: ["booth at a fair in hanoi, any help?"]
+"""
+
+
+def test_asked_questions_are_attached_to_their_entries(kb_dir: Path):
+    (kb_dir / "asked.yaml").write_text(ASKED, encoding="utf-8")
+
+    knowledge = load_knowledge(kb_dir)
+
+    entry = next(e for e in knowledge.entries if e.id == "hoi-cho-gian-hang")
+    assert entry.asked.vi == ("e di hoi cho o ha noi thi dc ho tro gian hang ko",
+                              "Hội chợ ở Hà Nội")
+    assert entry.asked.en == ("booth at a fair in hanoi, any help?",)
+    as_shipped = next(e for e in load_knowledge(FIXTURE).entries if e.id == entry.id)
+    assert entry.questions == as_shipped.questions  # the sample questions stay as they were
+    assert all(not e.asked.vi for e in knowledge.entries if e.id != "hoi-cho-gian-hang")
+
+
+def test_asked_questions_for_an_unknown_or_repeated_entry_are_problems(kb_dir: Path):
+    (kb_dir / "asked.yaml").write_text(
+        ASKED + "  - id: hoi-cho-quoc-te\n    questions: {vi: [a]}\n"
+        "  - id: hoi-cho-gian-hang\n    questions: {vi: [b]}\n"
+        "  - id: may-moc-muc-ho-tro\n    questions: {fr: [c]}\n", encoding="utf-8")
+
+    assert messages(kb_dir) == [
+        "asked questions for an unknown entry 'hoi-cho-quoc-te'",
+        "the questions asked for 'hoi-cho-gian-hang' are listed twice",
+        "entry 'may-moc-muc-ho-tro' has questions that are not lists under vi and en",
+    ]

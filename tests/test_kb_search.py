@@ -7,14 +7,17 @@ import gc
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import weakref
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
-from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized
+from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized, load_knowledge
 from handlers.kb.analysis import Vocabulary, phrasing_terms, question_parts, words_of
 from handlers.kb.evaluation import evaluate, load_eval_set
 
@@ -27,6 +30,14 @@ EVAL_SETS = Path(__file__).parent / "data"
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
     return KnowledgeBase.from_directory(FIXTURE)
+
+
+def content_only(directory: Path = REAL_KB) -> KnowledgeBase:
+    """The knowledge base without its asked questions (asked.yaml), which hold the stories of
+    the evaluation sets: to test how the search reads a story it has not learnt."""
+    knowledge = load_knowledge(directory)
+    return KnowledgeBase(replace(knowledge, entries=tuple(
+        replace(entry, asked=Localized((), ())) for entry in knowledge.entries)))
 
 
 def answer_id(kb: KnowledgeBase, text: str, lang: str = "vi") -> str | None:
@@ -510,7 +521,7 @@ def test_a_long_story_is_answered_outright_only_with_a_clear_lead():
     story = ("Em làm đồ gỗ mỹ nghệ, muốn mua con máy khắc CNC tầm 900 triệu để làm tượng với "
              "tranh gỗ, nếu xin được khuyến công thì được tầm bao nhiêu ạ, có ưu tiên ngành "
              "này không?")
-    result = KnowledgeBase.from_directory(REAL_KB).search(story)
+    result = content_only().search(story)
     assert result.answer is not None and not result.confident
 
 
@@ -541,7 +552,68 @@ def test_a_long_story_scoring_low_still_gets_did_you_mean_choices():
     story = ("Chào Trung tâm ạ. Công ty em ở xã, làm chế biến thực phẩm, hệ thống xử lý nước thải "
              "xuống cấp, bị môi trường nhắc nhở nhiều lần. Em muốn sửa chữa nâng cấp hệ thống đó, "
              "chi phí tầm 800 triệu. Khuyến công hỗ trợ được không và tối đa bao nhiêu ạ?")
-    result = KnowledgeBase.from_directory(REAL_KB).search(story)
+    result = content_only().search(story)
     assert result.score < 0.295  # once "no information"
     assert (result.answer and result.answer.id, result.confident) == (
         "san-xuat-sach-xu-ly-o-nhiem", False)
+
+
+def test_a_question_asked_before_teaches_the_words_people_use(kb_dir_with_asked: Path):
+    """An asked question (asked.yaml) brings its entry the way owners phrase things: a new
+    question phrased like it finds that entry, which the content alone did not give."""
+    question = "nha e lam tuong go, muon di ha noi ban hang thi bao gio co dot"
+    before = content_only(FIXTURE).search(question)
+    after = KnowledgeBase.from_directory(kb_dir_with_asked).search(question)
+    assert before.answer is None or before.answer.id != "hoi-cho-gian-hang"
+    assert after.answer is not None and after.answer.id == "hoi-cho-gian-hang"
+
+
+def test_the_chatter_of_asked_questions_matches_nothing(kb_dir_with_asked: Path):
+    """Only the content's own words count in an asked question: its chatter ("tối nay",
+    "đá bóng") does not make an off-topic message look like it."""
+    result = KnowledgeBase.from_directory(kb_dir_with_asked).search("toi nay xem da bong o dau")
+    assert result.answer is None
+
+
+@pytest.fixture
+def kb_dir_with_asked(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURE, target)
+    (target / "asked.yaml").write_text("""\
+asked:
+  - id: hoi-cho-gian-hang
+    questions:
+      vi: ["nha e lam tuong go, muon ra ha noi ban hang, toi nay xem da bong xong moi di"]
+""", encoding="utf-8")
+    return target
+
+
+def test_the_asked_questions_file_is_built_from_the_evaluation_sets():
+    """asked.yaml is what scripts/build_asked_questions.py makes of tests/data (all but the
+    test half of qa_blind5), so the measured figures say what was learnt from."""
+    script = ROOT / "scripts" / "build_asked_questions.py"
+    completed = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
+                               text=True)
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_a_rebuild_reuses_what_did_not_change_and_reads_what_did():
+    """A rebuild with the same vocabulary re-analyses only the fields that changed (see
+    index._last_build); its answers are those of a build from scratch."""
+    vocabulary = Vocabulary.from_file()
+    knowledge = load_knowledge(FIXTURE)
+    KnowledgeBase(knowledge, vocabulary=vocabulary)
+    first, *others = knowledge.entries
+    text = Localized(f"{first.text.vi} Làng gốm Bát Tràng là một ví dụ.",
+                     f"{first.text.en} The Bat Trang pottery village is an example.")
+    changed = Knowledge(knowledge.topics, (replace(first, text=text), *others))
+    rebuilt = KnowledgeBase(changed, vocabulary=vocabulary)
+    fresh = KnowledgeBase(changed, vocabulary=Vocabulary.from_file())
+    questions = ["làng gốm bát tràng", "lang gom bat trang", "bat trang pottery village",
+                 "hội chợ trong nước có hỗ trợ gian hàng không", "khuyen cong la gi"]
+    for question in questions:
+        got, expected = rebuilt.search(question), fresh.search(question)
+        assert (got.answer and got.answer.id, got.score, got.confident) == (
+            expected.answer and expected.answer.id, expected.score, expected.confident)
+    found = rebuilt.search("làng gốm Bát Tràng")
+    assert found.answer is not None and found.answer.id == first.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from handlers.kb.model import (
 )
 
 TOPICS_FILE = "topics.yaml"
+# Questions people asked, each list under the entry that answers it (see _attach_asked).
+ASKED_FILE = "asked.yaml"
 ENTRY_FIELDS = frozenset({
     "id", "topic", "status", "title", "text", "questions", "source", "facts", "reviewed", "related",
 })
@@ -118,7 +120,7 @@ def _read(directory: Path) -> tuple[Knowledge, list[Problem]]:
     entries: list[tuple[Entry, int | None]] = []
     files_by_id: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
-        if path.name == TOPICS_FILE:
+        if path.name in (TOPICS_FILE, ASKED_FILE):
             continue
         for entry, line in _read_entries(path, problems):
             if entry.id in files_by_id:
@@ -139,7 +141,34 @@ def _read(directory: Path) -> tuple[Knowledge, list[Problem]]:
                                                 f"'{target}'", line))
     if not files_by_id and not problems:
         problems.append(Problem(str(directory), None, "no entries found"))
-    return Knowledge(tuple(topics), tuple(entry for entry, _ in entries)), problems
+    found = tuple(entry for entry, _ in entries)
+    if (directory / ASKED_FILE).exists():
+        found = _attach_asked(directory / ASKED_FILE, found, problems)
+    return Knowledge(tuple(topics), found), problems
+
+
+def _attach_asked(path: Path, entries: tuple[Entry, ...],
+                  problems: list[Problem]) -> tuple[Entry, ...]:
+    """The entries with the questions asked.yaml lists under their ids.
+
+    asked.yaml holds questions as enterprises type them (with or without diacritics, with
+    typos, as stories), each labelled with the entry that answers it: a top-level `asked:` list
+    of `{id: <entry id>, questions: {vi: [...], en: [...]}}`. They are matched like sample
+    questions but never shown, so they need no editing.
+    """
+    asked: dict[str, Localized[tuple[str, ...]]] = {}
+    known = {entry.id for entry in entries}
+    for raw, line in _items(path, "asked", problems):
+        entry_id = raw.get("id") if isinstance(raw, dict) else None
+        report = _reporter(problems, path.name, str(entry_id), line)
+        if entry_id not in known:
+            report(f"asked questions for an unknown entry {entry_id!r}")
+        elif entry_id in asked:
+            report(f"the questions asked for '{entry_id}' are listed twice")
+        else:
+            asked[entry_id] = _questions(raw.get("questions"), f"entry '{entry_id}'", report)
+    return tuple(replace(entry, asked=asked[entry.id]) if entry.id in asked else entry
+                 for entry in entries)
 
 
 def _problem(entry: Entry, message: str, line: int | None) -> Problem:

@@ -78,6 +78,8 @@ class Entry:
     reviewed: date | None = None
     related: tuple[str, ...] = ()
     file: str = ""  # the content file it came from; empty for entries added at run time
+    # Questions as people typed them (asked.yaml): searched like sample questions, never shown.
+    asked: Localized[tuple[str, ...]] = Localized((), ())
 
     @property
     def citations(self) -> tuple[Citation, ...]:
