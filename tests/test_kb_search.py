@@ -617,3 +617,19 @@ def test_a_rebuild_reuses_what_did_not_change_and_reads_what_did():
             expected.answer and expected.answer.id, expected.score, expected.confident)
     found = rebuilt.search("làng gốm Bát Tràng")
     assert found.answer is not None and found.answer.id == first.id
+
+
+@pytest.mark.parametrize(("text", "chat", "typed_in"), [
+    # Typed without diacritics, "so", "the", "long" are số, thế, lòng as much as English.
+    ("hkd ghi mst so nao", "vi", "vi"),
+    ("mua may xong ai xuong nghiem thu", "vi", "vi"),
+    ("gia dien san xuat gio cao diem bao nhieu 1 so", "vi", "vi"),
+    ("khuyen cong la gi", "en", "vi"),
+    ("how long is the typical product certificate valid", "vi", "en"),
+    ("Who approves the national industrial promotion plan?", "vi", "en"),
+    ("My workshop is in a ward (phường) of Hai Phong, not a commune. Am I still eligible?",
+     "vi", "en"),
+    ("ok", "en", "en"),  # says nothing either way: the chat's language
+])
+def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str):
+    assert KnowledgeBase.from_directory(REAL_KB).search(text, chat).lang == typed_in

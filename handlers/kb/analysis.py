@@ -265,16 +265,30 @@ class Vocabulary:
             for lang in self.stop_words
         }
 
-    def language_of(self, text: str, lang: str) -> str:
-        """The language a question is written in: `lang` unless its stop words say otherwise."""
+    def language_of(self, text: str, lang: str,
+                    content: tuple[Collection[str], Collection[str]] = ((), ())) -> str:
+        """The language a question is written in: `lang` unless its words say otherwise.
+
+        A word counts for a language when it is one of its stop words or, given `content`
+        (the folded Vietnamese words and the English stems the knowledge base uses), one of
+        its words, and not also the other's: typed without diacritics "so", "the", "long" are
+        số, thế, lòng as much as English words, and say nothing. A tie keeps `lang`.
+        """
         found = [_tokens[word] for word in words(text)]
-        vi = sum(t.folded in self._stop_words_by_spelling.get("vi", ()) for t in found)
-        en = sum(t.exact in self.stop_words.get("en", ()) for t in found)
-        if lang != "en" and en > vi and all(t.plain for t in found):
+        vi_stops, en_stops = self._stop_words_by_spelling.get("vi", ()), self.stop_words.get(
+            "en", ())
+        vi_words, en_stems = content
+        vi = en = 0
+        for token in found:
+            # A word with diacritics is Vietnamese ("a ward (phường)" is still English).
+            in_vi = not token.plain or token.folded in vi_stops or token.folded in vi_words
+            in_en = token.plain and (
+                token.exact in en_stops or _stems[token.exact].folded in en_stems)
+            vi += in_vi and not in_en
+            en += in_en and not in_vi
+        if en > vi:
             return "en"
-        if lang == "en" and (vi > en or not all(t.plain for t in found)):
-            return "vi"
-        return lang
+        return "vi" if vi > en else lang
 
     @classmethod
     def from_file(cls, path: Path = VOCABULARY_FILE) -> Vocabulary:

@@ -290,6 +290,12 @@ class SearchIndex:
             collections.deque(map(array.append, map(entries_with.__getitem__, held),
                                   itertools.repeat(number)), maxlen=0)
         self._entries_with: dict[str, array[int]] = dict(entries_with)
+        # The single words of the Vietnamese fields and the stems of the English ones: what
+        # tells the language of a question typed without diacritics (see language_of).
+        self._language_words = tuple(
+            {term for by_language in self._counts for counts, _ in by_language[slot]
+             for term in counts if term.isalpha()}
+            for slot in (0, 1))
         self._saturations: dict[str, tuple[list[float], list[float]]] = {}  # see _weights
         # Computed on first use, in plain dicts: a cache holding a bound method would make a
         # reference cycle, and an old index would then wait for the garbage collector.
@@ -330,7 +336,8 @@ class SearchIndex:
 
     def language_of(self, text: str, lang: str) -> str:
         """The language `text` is written in, `lang` (the chat's) unless its words say so."""
-        return self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi")
+        return self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi",
+                                            self._language_words)
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
