@@ -7,9 +7,10 @@ fact sheet only, the way owners type on a phone (no diacritics, abbreviations, s
 labelled afterwards from the entries' content. Only in-scope questions with an answering entry
 are taken: out-of-scope ones and those no entry answers yet stay out.
 
-The second half of qa_blind5 (its odd positions, `qa_eval.py --half test`) is never taken, so
-that one measurement stays blind; every other set becomes what the search learns from, and
-its figures then measure recall of what was learnt, not quality on new questions.
+The second halves of qa_blind5 and qa_blind7 (their odd positions, `qa_eval.py --half test`)
+are never taken, so that those measurements stay blind; every other set becomes what the
+search learns from, and its figures then measure recall of what was learnt, not quality on
+new questions.
 
     python scripts/build_asked_questions.py            # write the file
     python scripts/build_asked_questions.py --check    # fail if the file is not up to date
@@ -36,12 +37,14 @@ SOURCES = {
     "qa_eval": None, "qa_holdout": None, "qa_blind": None, "qa_blind2_dev": None,
     "qa_blind2_test": None, "qa_blind3": None, "qa_blind4": None,
     "qa_blind5": "dev",  # its test half stays blind
+    "qa_blind6": None,
+    "qa_blind7": "dev",  # its test half stays blind
 }
 HEADER = """\
 # Questions as enterprises type them, each under the entry that answers it: matched like the
 # entries' sample questions, never shown to users. Built by scripts/build_asked_questions.py
-# from the labelled evaluation sets in tests/data/ (all but the test half of qa_blind5); edit
-# those sets and rebuild rather than editing this file.
+# from the labelled evaluation sets in tests/data/ (all but the test halves of qa_blind5 and
+# qa_blind7); edit those sets and rebuild rather than editing this file.
 """
 
 
