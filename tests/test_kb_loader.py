@@ -194,14 +194,27 @@ def test_asked_questions_are_attached_to_their_entries(kb_dir: Path):
     assert all(not e.asked.vi for e in knowledge.entries if e.id != "hoi-cho-gian-hang")
 
 
-def test_asked_questions_for_an_unknown_or_repeated_entry_are_problems(kb_dir: Path):
+def test_asked_questions_listed_twice_or_malformed_are_problems(kb_dir: Path):
     (kb_dir / "asked.yaml").write_text(
-        ASKED + "  - id: hoi-cho-quoc-te\n    questions: {vi: [a]}\n"
-        "  - id: hoi-cho-gian-hang\n    questions: {vi: [b]}\n"
-        "  - id: may-moc-muc-ho-tro\n    questions: {fr: [c]}\n", encoding="utf-8")
+        ASKED + "  - id: hoi-cho-gian-hang\n    questions: {vi: [b]}\n"
+        "  - id: may-moc-muc-ho-tro\n    questions: {fr: [c]}\n"
+        "  - questions: {vi: [d]}\n", encoding="utf-8")
 
     assert messages(kb_dir) == [
-        "asked questions for an unknown entry 'hoi-cho-quoc-te'",
         "the questions asked for 'hoi-cho-gian-hang' are listed twice",
         "entry 'may-moc-muc-ho-tro' has questions that are not lists under vi and en",
+        "asked questions need the id of an entry, not None",
     ]
+
+
+def test_asked_questions_of_a_removed_entry_do_not_stop_the_edit(
+        kb_dir: Path, caplog: pytest.LogCaptureFixture):
+    """Staff removed an entry: its asked questions answer nothing, with a warning, and the
+    rest of the knowledge base loads."""
+    (kb_dir / "asked.yaml").write_text(
+        ASKED + "  - id: hoi-cho-quoc-te\n    questions: {vi: [a]}\n", encoding="utf-8")
+
+    knowledge = load_knowledge(kb_dir)
+
+    assert "hoi-cho-quoc-te" not in {entry.id for entry in knowledge.entries}
+    assert "asked questions for an entry that no longer exists: hoi-cho-quoc-te" in caplog.text

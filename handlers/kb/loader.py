@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ from handlers.kb.model import (
     Topic,
     citations_of,
 )
+
+logger = logging.getLogger(__name__)
 
 TOPICS_FILE = "topics.yaml"
 # Questions people asked, each list under the entry that answers it (see _attach_asked).
@@ -149,7 +152,8 @@ def _read(directory: Path) -> tuple[Knowledge, list[Problem]]:
 
 def _attach_asked(path: Path, entries: tuple[Entry, ...],
                   problems: list[Problem]) -> tuple[Entry, ...]:
-    """The entries with the questions asked.yaml lists under their ids.
+    """The entries with the questions asked.yaml lists under their ids (those listed under an
+    id no entry has are left out, with a warning).
 
     asked.yaml holds questions as enterprises type them (with or without diacritics, with
     typos, as stories), each labelled with the entry that answers it: a top-level `asked:` list
@@ -161,8 +165,13 @@ def _attach_asked(path: Path, entries: tuple[Entry, ...],
     for raw, line in _items(path, "asked", problems):
         entry_id = raw.get("id") if isinstance(raw, dict) else None
         report = _reporter(problems, path.name, str(entry_id), line)
-        if entry_id not in known:
-            report(f"asked questions for an unknown entry {entry_id!r}")
+        if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id):
+            report(f"asked questions need the id of an entry, not {entry_id!r}")
+        elif entry_id not in known:
+            # An entry staff removed or renamed: its asked questions answer nothing now, and
+            # must not stop the edit from loading.
+            logger.warning("%s: asked questions for an entry that no longer exists: %s",
+                           path.name, entry_id)
         elif entry_id in asked:
             report(f"the questions asked for '{entry_id}' are listed twice")
         else:
