@@ -439,6 +439,9 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
      "thu-tuc-ma-so-thue-ho-kinh-doanh"),
     ("mst cua hkd bay gio la so nao", "thu-tuc-ma-so-thue-ho-kinh-doanh"),
     ("what tax code does a household business give", "thu-tuc-ma-so-thue-ho-kinh-doanh"),
+    # An employment contract is not the centre's business, counting workers for SME status is.
+    ("Số lao động để xác định doanh nghiệp nhỏ và vừa tính theo hợp đồng lao động hay theo "
+     "người đóng BHXH ạ?", "doi-tuong-tieu-chi-dnnvv"),
     # Airfare is part of a study trip abroad; processing what farms grow is rural industry.
     ("đi khảo sát học hỏi ở nước ngoài có được trả vé máy bay không",
      "dao-tao-khao-sat-nuoc-ngoai"),
