@@ -555,9 +555,11 @@ def test_a_story_clause_alone_does_not_draw_a_confident_answer(story: str,
 def test_a_long_story_scoring_low_still_gets_did_you_mean_choices():
     """Most words of a story are the asker's own, so it scores below a short question: it gets
     "did you mean" with the right entry, not "no information" (from the third blind set)."""
-    story = ("Chào Trung tâm ạ. Công ty em ở xã, làm chế biến thực phẩm, hệ thống xử lý nước thải "
-             "xuống cấp, bị môi trường nhắc nhở nhiều lần. Em muốn sửa chữa nâng cấp hệ thống đó, "
-             "chi phí tầm 800 triệu. Khuyến công hỗ trợ được không và tối đa bao nhiêu ạ?")
+    story = ("Chào Trung tâm ạ. Công ty em ở xã, làm chế biến thực phẩm đóng hộp bán đi các tỉnh, "
+             "hệ thống xử lý nước thải xây từ năm 2015 nay xuống cấp, mùa mưa hay tràn, bị môi "
+             "trường nhắc nhở nhiều lần, hàng xóm cũng phàn nàn. Em muốn sửa chữa nâng cấp hệ "
+             "thống đó, chi phí tầm 800 triệu. Khuyến công hỗ trợ được không và tối đa bao "
+             "nhiêu ạ?")
     result = content_only().search(story)
     assert result.score < 0.295  # once "no information"
     assert (result.answer and result.answer.id, result.confident) == (
