@@ -417,6 +417,9 @@ def test_evaluation_sets_meet_the_floor(eval_set: str, floor: dict[str, float]):
     # centre's question of which number to give.
     ("đăng ký mã số thuế cho hộ kinh doanh ở đâu", "tax"),
     ("dang ky MST cho ho kinh doanh thi lam o dau", "tax"),
+    # What a small firm pays in social insurance is the agency's; whether it is small, ours.
+    ("dn nho dong bhxh bao nhieu %", "social_insurance"),
+    ("how much social insurance does a small business pay", "social_insurance"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -442,6 +445,9 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     # An employment contract is not the centre's business, counting workers for SME status is.
     ("Số lao động để xác định doanh nghiệp nhỏ và vừa tính theo hợp đồng lao động hay theo "
      "người đóng BHXH ạ?", "doi-tuong-tieu-chi-dnnvv"),
+    ("cty e 80 nguoi dong bhxh thi con la dn nho ko", "doi-tuong-tieu-chi-dnnvv"),
+    ("How big can a manufacturing company be and still count as small? My brother's firm has "
+     "80 employees with social insurance.", "doi-tuong-tieu-chi-dnnvv"),
     # Airfare is part of a study trip abroad; processing what farms grow is rural industry.
     ("đi khảo sát học hỏi ở nước ngoài có được trả vé máy bay không",
      "dao-tao-khao-sat-nuoc-ngoai"),
