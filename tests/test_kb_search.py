@@ -424,6 +424,8 @@ def test_evaluation_sets_meet_the_floor(eval_set: str, floor: dict[str, float]):
     ("tra cuu thong tin doanh nghiep qua ma so thue", "business_registration"),
     ("mat viec co duoc tro cap khong", "social_insurance"),
     ("phí bảo vệ môi trường với nước thải công nghiệp bao nhiêu", "other"),
+    ("goi ho tro lai suat 2% con khong", "covid"),
+    ("where can I buy a used CNC machine", "other"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
