@@ -426,6 +426,7 @@ def test_evaluation_sets_meet_the_floor(eval_set: str, floor: dict[str, float]):
     ("phí bảo vệ môi trường với nước thải công nghiệp bao nhiêu", "other"),
     ("goi ho tro lai suat 2% con khong", "covid"),
     ("where can I buy a used CNC machine", "other"),
+    ("how to register a household business in Hai Phong", "business_registration"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
