@@ -655,3 +655,16 @@ def test_a_rebuild_reuses_what_did_not_change_and_reads_what_did():
 ])
 def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(text, chat).lang == typed_in
+
+
+@pytest.mark.parametrize("question", [
+    # Farmers making crafts on the side, food made for restaurants, workers who quit: words of
+    # other offices' areas in questions about the centre's own support.
+    "nong dan lam nghe phu dan may tre co duoc ho tro khong",
+    "hộ nông dân làm bánh đa nem có được hỗ trợ máy không",
+    "cơ sở sản xuất bánh cho nhà hàng có được hỗ trợ không",
+    "công nhân thất nghiệp muốn học nghề may thì có lớp không",
+])
+def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
+    result = KnowledgeBase.from_directory(REAL_KB).search(question)
+    assert result.outside is None and result.answer is not None
