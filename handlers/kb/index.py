@@ -263,8 +263,8 @@ class SearchIndex:
             [] for _ in self.entries]
         # Asked questions (see Entry.asked) count only with the words the content uses: their
         # own chatter ("toi nay", "da bong") would otherwise be rare terms that match chatter.
-        content_words = set().union(*(
-            set(terms.terms) | set(terms.accents)
+        content_words: set[str] = set().union(*itertools.chain.from_iterable(
+            (terms.terms, terms.accents)
             for (_, _, name), field_terms in zip(fields, analysed, strict=True)
             if name != "asked" for terms in field_terms))
         for (number, lang, name), field_terms, length in zip(fields, analysed, lengths,
@@ -274,8 +274,8 @@ class SearchIndex:
             counts: Counter[str] = Counter()
             for terms in field_terms:
                 if name == "asked":
-                    counts.update(t for t in terms.terms if t in content_words)
-                    counts.update(t for t in terms.accents if t in content_words)
+                    counts.update(filter(content_words.__contains__, terms.terms))
+                    counts.update(filter(content_words.__contains__, terms.accents))
                     self._phrasing_terms[number] += (
                         (lang, kept) for found in terms.phrasings
                         if (kept := found & content_words))
@@ -296,8 +296,8 @@ class SearchIndex:
         # The single words of the Vietnamese fields and the stems of the English ones: what
         # tells the language of a question typed without diacritics (see language_of).
         self._language_words = tuple(
-            {term for by_language in self._counts for counts, _ in by_language[slot]
-             for term in counts if term.isalpha()}
+            set(filter(str.isalpha, set().union(
+                *(counts for by_language in self._counts for counts, _ in by_language[slot]))))
             for slot in (0, 1))
         self._saturations: dict[str, tuple[list[float], list[float]]] = {}  # see _weights
         # Computed on first use, in plain dicts: a cache holding a bound method would make a
