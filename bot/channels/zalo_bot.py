@@ -158,7 +158,6 @@ class ZaloBotChannel:
             return
         await answer(self._core, self, incoming, redelivered_on_failure=False)
 
-
     async def _poll(self) -> None:
         """Long polling: one event per call; 408 means none came within the timeout."""
         backoff = 1.0

@@ -94,6 +94,7 @@ _KINDS = {
 
 NO_PUBLIC_URL = DeliveryOutcome(Outcome.FAILED, error="no PUBLIC_URL to serve files from")
 
+
 class ZaloOAError(Exception):
     """An unsuccessful answer of the OA API (`error` not 0); quotes no user data."""
 
@@ -329,7 +330,6 @@ class ZaloOAChannel:
 
         await answer(self._core, self, incoming, redelivered_on_failure=False,
                      on_applied=open_window)
-
 
     # ------------------------------------------------------------------ sending
 

@@ -424,8 +424,8 @@ async def _preview(ctx: Context) -> list[Reply]:
         choices = choices[2:]
     preview = recipient_reply(answers.get("text", ""), ctx.i18n, first=False,
                               attachment=attachment)
-    with_notice = recipient_reply(answers.get("text", ""), ctx.i18n, first=True)
     if attachment and counts.get("telegram"):
+        with_notice = recipient_reply(answers.get("text", ""), ctx.i18n, first=True)
         if len(preview.text) > TELEGRAM_CAPTION:
             lines.append(ctx._("On Telegram the text is longer than a photo's or document's "
                                "caption may be (1,024 characters), so the file comes first "
