@@ -7,7 +7,8 @@ is the answer or one of the next two; out_of_scope_refused: share of out-of-scop
 left without an answer. The figures at the top are those of the first set (by default the
 main one, tests/data/qa_eval.yaml); "sets" has the figures of every set by name.
 --misses lists the questions gone wrong on stderr; --half dev|test takes every other question
-(qa_blind5 is split so: its dev half is read for tuning, its test half is not).
+(qa_blind5 and qa_blind7 are split so: their dev halves are read and learnt from, their test
+halves never).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"an evaluation set (repeatable); default: {', '.join(SETS)}")
     parser.add_argument("--half", choices=("dev", "test"),
                         help="only the questions at even (dev) or odd (test) positions of each "
-                             "set: qa_blind5's dev half is read for tuning, its test half never")
+                             "set: the dev halves of qa_blind5 and qa_blind7 are learnt from, "
+                             "their test halves never")
     args = parser.parse_args(argv)
     kb = KnowledgeBase.from_directory(args.kb)
     results = {}

@@ -53,14 +53,20 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert (tmp_path / "fresh.db").stat().st_size > 0
 
 
+def ask_json(question: str, sqlite_url: str, locales_dir: Path) -> str:
+    """What `khuyencong ask --json` prints for `question`."""
+    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
+    result = khuyencong("ask", "--json", question, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_ask_json_prints_vietnamese_as_text_with_short_sources(
     sqlite_url: str, locales_dir: Path
 ) -> None:
-    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
-    result = khuyencong("ask", "--json", "mua máy được hỗ trợ bao nhiêu tiền", env=env)
-    assert result.returncode == 0, result.stderr
-    assert "\\u" not in result.stdout and "hỗ trợ" in result.stdout
-    answer = json.loads(result.stdout)["answer"]
+    printed = ask_json("mua máy được hỗ trợ bao nhiêu tiền", sqlite_url, locales_dir)
+    assert "\\u" not in printed and "hỗ trợ" in printed
+    answer = json.loads(printed)["answer"]
     assert answer["sources"][0] == {"name": "Thông tư 28/2018/TT-BTC, Điều 8 khoản 4", "url": None}
     assert all(s["url"] is None or s["url"].startswith("http") for s in answer["sources"])
 
@@ -68,9 +74,7 @@ def test_ask_json_prints_vietnamese_as_text_with_short_sources(
 def test_ask_answers_a_question_typed_in_english_in_english(
     sqlite_url: str, locales_dir: Path
 ) -> None:
-    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
-    result = khuyencong("ask", "--json", "how much support for buying machinery", env=env)
-    assert result.returncode == 0, result.stderr
-    found = json.loads(result.stdout)
+    found = json.loads(ask_json("how much support for buying machinery", sqlite_url,
+                                locales_dir))
     assert found["lang"] == "en"
     assert found["answer"]["title"] == "How much support for buying machinery?"
