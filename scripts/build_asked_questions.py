@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Build handlers/kb/data/asked.yaml: the labelled questions of the evaluation sets, each under
-the entry that answers it, which the search then matches like the entries' sample questions.
+"""Build handlers/kb/data/asked.yaml and outside.yaml: the labelled questions of the evaluation
+sets, each under the entry that answers it, which the search then matches like the entries'
+sample questions; and those the centre does not handle, which teach it the words of questions
+that no entry answers (see handlers/kb/classifier.py).
 
 The sets were written by people who had never seen the knowledge base, from the programme's
 fact sheet only, the way owners type on a phone (no diacritics, abbreviations, stories), and
-labelled afterwards from the entries' content. Only in-scope questions with an answering entry
-are taken: out-of-scope ones and those no entry answers yet stay out.
+labelled afterwards from the entries' content. In-scope questions with an answering entry go to
+asked.yaml; out-of-scope ones, small talk excepted, to outside.yaml; those in scope that no
+entry answers yet stay out of both.
 
 The second halves of qa_blind5 and qa_blind7 (their odd positions, `qa_eval.py --half test`)
 are never taken, so that those measurements stay blind; every other set becomes what the
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -27,11 +31,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handlers.kb.evaluation import load_eval_set  # noqa: E402
-from handlers.kb.loader import ASKED_FILE  # noqa: E402
+from handlers.kb.evaluation import EvalQuestion, load_eval_set  # noqa: E402
+from handlers.kb.loader import ASKED_FILE, OUTSIDE_FILE  # noqa: E402
+from handlers.kb.scope import ScopeRules  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-TARGET = ROOT / "handlers" / "kb" / "data" / ASKED_FILE
+KB_DATA = ROOT / "handlers" / "kb" / "data"
 # Every set, and the half of each that is taken (None: all of it).
 SOURCES = {
     "qa_eval": None, "qa_holdout": None, "qa_blind": None, "qa_blind2_dev": None,
@@ -48,20 +53,49 @@ HEADER = """\
 """
 
 
-def asked_questions() -> dict[str, dict[str, list[str]]]:
-    """For each entry id, its questions by language, in the order of the sets."""
-    asked: dict[str, dict[str, list[str]]] = {}
+OUTSIDE_HEADER = """\
+# Questions as people typed them that the centre does not handle (tax, bank loans, land,
+# football...): never answered, they teach the search the words of questions no entry answers.
+# Built by scripts/build_asked_questions.py from the evaluation sets in tests/data/ (all but the
+# test halves of qa_blind5 and qa_blind7), small talk left out; rebuild rather than edit.
+"""
+
+
+def _learnt_questions() -> Iterator[EvalQuestion]:
     for name, half in SOURCES.items():
         questions = load_eval_set(DATA / f"{name}.yaml")
         if half is not None:
             questions = questions[half == "test"::2]
-        for question in questions:
-            if question.expect is None or question.no_entry:
-                continue
-            texts = asked.setdefault(question.expect, {"vi": [], "en": []})[question.lang]
-            if question.text not in texts:
-                texts.append(question.text)
+        yield from questions
+
+
+def outside_questions() -> list[str]:
+    """The out-of-scope questions that are not small talk, in the order of the sets."""
+    scope = ScopeRules.from_file()
+    found: list[str] = []
+    for question in _learnt_questions():
+        if (question.expect is None and not question.no_entry
+                and question.group != "small_talk" and not scope.classify(question.text).small_talk
+                and question.text not in found):
+            found.append(question.text)
+    return found
+
+
+def asked_questions() -> dict[str, dict[str, list[str]]]:
+    """For each entry id, its questions by language, in the order of the sets."""
+    asked: dict[str, dict[str, list[str]]] = {}
+    for question in _learnt_questions():
+        if question.expect is None or question.no_entry:
+            continue
+        texts = asked.setdefault(question.expect, {"vi": [], "en": []})[question.lang]
+        if question.text not in texts:
+            texts.append(question.text)
     return asked
+
+
+def render_outside(questions: list[str]) -> str:
+    body = yaml.safe_dump({"outside": questions}, allow_unicode=True, sort_keys=False, width=100)
+    return OUTSIDE_HEADER + body
 
 
 def render(asked: dict[str, dict[str, list[str]]]) -> str:
@@ -74,18 +108,24 @@ def render(asked: dict[str, dict[str, list[str]]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
     args = parser.parse_args(argv)
-    text = render(asked_questions())
+    asked, outside = asked_questions(), outside_questions()
+    files = {
+        KB_DATA / ASKED_FILE: (render(asked), sum(
+            len(texts) for by_lang in asked.values() for texts in by_lang.values())),
+        KB_DATA / OUTSIDE_FILE: (render_outside(outside), len(outside)),
+    }
+    stale = [path for path, (text, _) in files.items()
+             if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET.relative_to(ROOT)} is out of date: run {Path(__file__).name}",
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is out of date: run {Path(__file__).name}",
                   file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    count = sum(len(texts) for by_lang in asked_questions().values() for texts in by_lang.values())
-    print(f"wrote {TARGET.relative_to(ROOT)}: {count} questions")
+        return 1 if stale else 0
+    for path, (text, count) in files.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}: {count} questions")
     return 0
 
 

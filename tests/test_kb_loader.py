@@ -218,3 +218,20 @@ def test_asked_questions_of_a_removed_entry_do_not_stop_the_edit(
 
     assert "hoi-cho-quoc-te" not in {entry.id for entry in knowledge.entries}
     assert "asked questions for an entry that no longer exists: hoi-cho-quoc-te" in caplog.text
+
+
+def test_questions_outside_the_centres_remit_are_read(kb_dir: Path):
+    assert load_knowledge(kb_dir).outside == ()  # the file is optional
+    (kb_dir / "outside.yaml").write_text(
+        'outside:\n  - "  giá vàng hôm nay "\n  - "vay ngân hàng lãi suất bao nhiêu"\n',
+        encoding="utf-8")
+
+    assert load_knowledge(kb_dir).outside == ("giá vàng hôm nay",
+                                              "vay ngân hàng lãi suất bao nhiêu")
+
+
+def test_an_outside_question_that_is_not_text_is_a_problem(kb_dir: Path):
+    (kb_dir / "outside.yaml").write_text('outside:\n  - "giá vàng"\n  - {q: 1}\n  - ""\n',
+                                         encoding="utf-8")
+
+    assert messages(kb_dir) == ["{'q': 1} is not a question", "'' is not a question"]

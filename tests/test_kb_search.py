@@ -20,6 +20,7 @@ import yaml
 from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized, load_knowledge
 from handlers.kb.analysis import Vocabulary, phrasing_terms, question_parts, words_of
 from handlers.kb.evaluation import evaluate, load_eval_set
+from handlers.kb.index import AGREEMENT_NEEDED_BELOW, CONFIDENT_AGREED, CONFIDENT_FROM
 
 ROOT = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "data" / "kb_fixture"
@@ -668,3 +669,33 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
     assert result.outside is None and result.answer is not None
+
+
+def test_an_answer_the_classifier_agrees_with_is_given_from_a_lower_score():
+    """Below CONFIDENT_FROM, a question of several words is still answered outright when the
+    classifier (handlers/kb/classifier.py) picks the same entry as the ranking."""
+    result = KnowledgeBase.from_directory(FIXTURE).search("mô hìn trình diễn nghĩa là sao ad")
+    assert result.answer is not None and result.answer.id == "mo-hinh-trinh-dien"
+    assert CONFIDENT_AGREED <= result.score < CONFIDENT_FROM
+    assert result.confident
+
+
+@pytest.mark.parametrize(("question", "still_answered"), [
+    ("mô hìn trình diễn nghĩa là sao ad", False),  # answered from a lower score otherwise
+    ("đi hội chợ ở Hà Nội có được hỗ trợ tiền gian hàng ko", False),  # by the score alone
+    ("hội chợ trong nước có hỗ trợ gian hàng không", True),  # close to a sample question
+])
+def test_an_answer_the_classifier_disagrees_with_is_only_offered(
+        tmp_path: Path, question: str, still_answered: bool):
+    """Questions like those of outside.yaml (asked, and not the centre's business) make the
+    classifier pick no entry: the ranking's best is then a "did you mean", not an answer,
+    unless it scores AGREEMENT_NEEDED_BELOW or more."""
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURE, target)
+    before = KnowledgeBase.from_directory(target).search(question)
+    (target / "outside.yaml").write_text(f'outside:\n  - "{question}"\n', encoding="utf-8")
+    after = KnowledgeBase.from_directory(target).search(question)
+    assert before.confident
+    assert after.answer == before.answer and after.score == before.score
+    assert after.confident == still_answered
+    assert (after.score >= AGREEMENT_NEEDED_BELOW) == still_answered

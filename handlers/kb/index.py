@@ -51,6 +51,7 @@ from handlers.kb.analysis import (
     question_parts,
     words_of,
 )
+from handlers.kb.classifier import QuestionClassifier
 from handlers.kb.model import LANGUAGES, Entry
 
 # Ranking parameters. Set by coarse grid searches on tests/data/qa_eval.yaml (203 questions)
@@ -112,6 +113,19 @@ LONG_REFUSE_BELOW = 0.2
 # 0.48 still 2 off-topic ones.
 CONFIDENT_FROM = 0.5
 CONFIDENT_MARGIN = 0.03
+# Scoring below AGREEMENT_NEEDED_BELOW, an answer is given outright only when the classifier
+# (classifier.py) picks the same entry; then a question of AGREED_WORDS words or more is also
+# answered from CONFIDENT_AGREED with any lead (a shorter one is too vague: "hỗ trợ bao
+# nhiêu"). A score of 0.8 is a question close to a phrasing of the entry, which the classifier
+# may miss for want of English phrasings. Leaving one set out at a time (758 questions, each
+# set's asked and outside questions left out of its own run): direct answers 0.745 -> 0.790,
+# confidently wrong 0.026 -> 0.021, off-topic answered 0 of 205. Agreement needed at any
+# score: 0.780 and 0.020; below 0.6: 0.802 and 0.024; from 0.4: 0.793, 0.026 and 3
+# off-topic answers. A lead of 0.03 as well cost 2 points of direct answers; 3 to 6 words
+# cost none. See docs/benchmarks.md.
+AGREEMENT_NEEDED_BELOW = 0.8
+CONFIDENT_AGREED = 0.45
+AGREED_WORDS = 6
 # A message of LONG_CONFIDENT_WORDS words or more carries words no entry uses, so its scores
 # run lower: it is also answered from LONG_CONFIDENT_FROM with a wider lead. (A lead of 0.10
 # made two or three more right answers on the sets and one more wrong one.)
@@ -172,7 +186,8 @@ class _Phrasing:
 class SearchIndex:
     """An immutable index of entries; build a new one when the entries change."""
 
-    def __init__(self, entries: Sequence[Entry], vocabulary: Vocabulary) -> None:
+    def __init__(self, entries: Sequence[Entry], vocabulary: Vocabulary,
+                 outside: Sequence[str] = ()) -> None:
         # The build makes millions of small objects and no cycles: collecting garbage
         # meanwhile would only walk them again and again.
         with _garbage_collection_paused():
@@ -186,6 +201,9 @@ class SearchIndex:
                     continue
                 for variant in _deletions(word):
                     self._one_letter_less[variant].add(word)
+            self._classifier = QuestionClassifier(
+                [(entry.title.vi, entry.title.en, *entry.questions.vi, *entry.questions.en,
+                  *entry.asked.vi, *entry.asked.en) for entry in self.entries], outside)
 
     def _analyse(self) -> tuple[list[tuple[int, str, str]], list[list[FieldTerms]]]:
         """Entry number, language and name of every field, and the terms of its texts."""
@@ -375,6 +393,12 @@ class SearchIndex:
             confident = score >= LONG_CONFIDENT_FROM and score - runner_up >= LONG_CONFIDENT_MARGIN
         if length >= STORY_WORDS:
             confident = confident and score - runner_up >= STORY_MARGIN
+        # Below AGREEMENT_NEEDED_BELOW, only an answer the classifier agrees with is given
+        # outright, and then also from a lower score (see CONFIDENT_AGREED).
+        if self._classifier.best(words) == best:
+            confident = confident or (score >= CONFIDENT_AGREED and length >= AGREED_WORDS)
+        elif score < AGREEMENT_NEEDED_BELOW:
+            confident = False
         return SearchResult(self.entries[best], confident, round(score, 4), alternatives,
                             lang=lang)
 

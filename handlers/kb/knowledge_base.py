@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.kb.analysis import Vocabulary
-from handlers.kb.index import SearchIndex, SearchResult
+from handlers.kb.index import CONFIDENT_FROM, SearchIndex, SearchResult
 from handlers.kb.loader import KnowledgeError, load_knowledge
 from handlers.kb.model import Entry, Knowledge, Topic
 from handlers.kb.scope import ScopeRules
@@ -104,8 +104,10 @@ class KnowledgeBase:
             return SearchResult(None, False, result.score, [], outside=scope.outside,
                                 lang=result.lang)
         # Small talk among other words ("cảm ơn ad đã giải thích kỹ"): unless an entry is a
-        # confident answer, it is small talk, not a "did you mean".
-        if not result.confident and (kind := self._scope.loose_small_talk(text)):
+        # confident answer, it is small talk, not a "did you mean"; an answer given from the
+        # lower score the classifier's agreement allows is not enough against its words.
+        if (not result.confident or result.score < CONFIDENT_FROM) and (
+                kind := self._scope.loose_small_talk(text)):
             return SearchResult(None, False, result.score, [], small_talk=kind,
                                 lang=result.lang)
         if result.answer is None and not scope.related:
@@ -191,7 +193,7 @@ class KnowledgeBase:
         return _Content(
             knowledge=knowledge,
             extra=extra,
-            index=SearchIndex(entries, self._vocabulary),
+            index=SearchIndex(entries, self._vocabulary, knowledge.outside),
             by_id={entry.id: entry for entry in entries},
         )
 

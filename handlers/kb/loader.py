@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 TOPICS_FILE = "topics.yaml"
 # Questions people asked, each list under the entry that answers it (see _attach_asked).
 ASKED_FILE = "asked.yaml"
+# Questions people asked that the centre does not handle (see _read_outside).
+OUTSIDE_FILE = "outside.yaml"
 ENTRY_FIELDS = frozenset({
     "id", "topic", "status", "title", "text", "questions", "source", "facts", "reviewed", "related",
 })
@@ -123,7 +125,7 @@ def _read(directory: Path) -> tuple[Knowledge, list[Problem]]:
     entries: list[tuple[Entry, int | None]] = []
     files_by_id: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
-        if path.name in (TOPICS_FILE, ASKED_FILE):
+        if path.name in (TOPICS_FILE, ASKED_FILE, OUTSIDE_FILE):
             continue
         for entry, line in _read_entries(path, problems):
             if entry.id in files_by_id:
@@ -147,7 +149,22 @@ def _read(directory: Path) -> tuple[Knowledge, list[Problem]]:
     found = tuple(entry for entry, _ in entries)
     if (directory / ASKED_FILE).exists():
         found = _attach_asked(directory / ASKED_FILE, found, problems)
-    return Knowledge(tuple(topics), found), problems
+    outside = _read_outside(directory / OUTSIDE_FILE, problems)
+    return Knowledge(tuple(topics), found, outside), problems
+
+
+def _read_outside(path: Path, problems: list[Problem]) -> tuple[str, ...]:
+    """The questions outside.yaml lists: a top-level `outside:` list of questions, as people
+    typed them, that the centre does not handle (tax, bank loans, football...). Optional."""
+    if not path.exists():
+        return ()
+    questions = []
+    for raw, line in _items(path, "outside", problems):
+        if isinstance(raw, str) and raw.strip():
+            questions.append(_clean(raw))
+        else:
+            problems.append(Problem(path.name, None, f"{raw!r} is not a question", line))
+    return tuple(questions)
 
 
 def _attach_asked(path: Path, entries: tuple[Entry, ...],

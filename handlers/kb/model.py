@@ -92,3 +92,6 @@ class Knowledge:
 
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]
+    # Questions people asked that the centre does not handle (outside.yaml): never answered,
+    # they teach the search which words point away from every entry.
+    outside: tuple[str, ...] = ()

@@ -1,0 +1,35 @@
+"""The classifier that gives the ranking a second opinion (handlers/kb/classifier.py)."""
+
+from __future__ import annotations
+
+from handlers.kb.analysis import words_of
+from handlers.kb.classifier import QuestionClassifier
+
+PHRASINGS = [
+    ("Hỗ trợ gian hàng hội chợ", "Hội chợ trong nước có hỗ trợ gian hàng không?",
+     "Booth support at trade fairs"),
+    ("Hỗ trợ mua máy móc thiết bị", "Mua máy móc có được hỗ trợ không?",
+     "Support for buying machinery"),
+]
+OUTSIDE = ["giá vàng hôm nay bao nhiêu", "vay ngân hàng lãi suất bao nhiêu",
+           "lịch thi đấu bóng đá tối nay"]
+
+
+def best(question: str) -> int | None:
+    return QuestionClassifier(PHRASINGS, OUTSIDE).best(words_of(question))
+
+
+def test_the_entry_whose_words_the_question_uses_is_picked():
+    assert best("hội chợ có hỗ trợ gian hàng ko") == 0
+    assert best("mua may moc co duoc ho tro khong") == 1  # typed without diacritics
+    assert best("is there support for machinery") == 1
+
+
+def test_a_question_like_those_outside_the_remit_picks_no_entry():
+    assert best("gia vang hom nay") is None
+    assert best("lãi suất vay ngân hàng hiện nay bao nhiêu") is None
+
+
+def test_a_question_of_unknown_words_picks_no_entry():
+    assert best("xyz qwerty") is None
+    assert best("") is None
