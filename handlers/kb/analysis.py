@@ -90,6 +90,11 @@ def words_of(text: str) -> Words:
     return [word if word.isalnum() else MARK for word in _PIECE.findall(text)]
 
 
+# The words of each text of the content, for the index and the classifier alike: a rebuild
+# after an edit or a staff answer splits only the texts that changed.
+text_words = ComputedOnce(words_of, limit=500_000)
+
+
 def clauses(words: Words) -> Iterator[list[str]]:
     """The words of each clause."""
     for is_mark, clause in itertools.groupby(words, MARK.__eq__):

@@ -6,7 +6,7 @@ sample questions and asked questions, with one more class made of questions peop
 that the centre does not handle (outside.yaml). The ranking (index.py) weighs how much of the
 question an entry covers; this model weighs which words tell entries apart, so the two are
 wrong in different ways: an answer both agree on is right far more often than either alone
-(see CONFIDENT_AGREED in index.py).
+(see AGREEMENT_NEEDED_BELOW in index.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from handlers.kb.analysis import MARK, ComputedOnce, Words, folded_word, words_of
+from handlers.kb.analysis import MARK, Words, folded_word, text_words
 
 # Additive smoothing of the word counts. Leaving one evaluation set out at a time (758
 # questions), 0.05 and 0.02 agreed with the right answers most often; 0.1 less often.
@@ -34,20 +34,17 @@ def terms_of(words: Words) -> list[str]:
     return tokens + [f"{left} {right}" for left, right in itertools.pairwise(tokens)]
 
 
-_text_terms = ComputedOnce(lambda text: terms_of(words_of(text)), limit=500_000)
-# The counts of each class's phrasings: a rebuild after an edit counts only what changed.
-_class_counts = ComputedOnce(
-    lambda texts: Counter(itertools.chain.from_iterable(map(_text_terms.__getitem__, texts))),
-    limit=20_000)
-
-
 class QuestionClassifier:
     """Built from each entry's phrasings (by entry number) and the questions outside the
     centre's remit; immutable."""
 
     def __init__(self, phrasings: Sequence[Iterable[str]], outside: Iterable[str]) -> None:
-        classes = [*phrasings, outside]  # the last one: outside the centre's remit
-        self._counts: list[Counter[str]] = [_class_counts[tuple(texts)] for texts in classes]
+        global _last_counts
+        classes = [tuple(texts) for texts in (*phrasings, outside)]  # the last: outside
+        self._counts: list[Counter[str]] = [
+            _last_counts.get(texts) or _counts_of(texts) for texts in classes]
+        # A rebuild after an edit or a staff answer counts only the classes that changed.
+        _last_counts = dict(zip(classes, self._counts, strict=True))
         self._vocabulary = set().union(*self._counts)
         # What each class scores for a word never seen in it; a word seen in it adds its gain.
         self._base = np.array([-math.log(c.total() + SMOOTHING * len(self._vocabulary))
@@ -76,3 +73,11 @@ class QuestionClassifier:
             gains = [math.log((self._counts[n][term] + SMOOTHING) / SMOOTHING) for n in numbers]
             postings = self._postings[term] = (np.array(numbers), np.array(gains))
         return postings
+
+
+def _counts_of(texts: tuple[str, ...]) -> Counter[str]:
+    return Counter(itertools.chain.from_iterable(terms_of(text_words[text]) for text in texts))
+
+
+# The classes of the last build, by their texts, with their counts.
+_last_counts: dict[tuple[str, ...], Counter[str]] = {}

@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from handlers.kb.analysis import (
     EXACT,
     MARK,
-    ComputedOnce,
     FieldTerms,
     Token,
     Vocabulary,
@@ -49,6 +48,7 @@ from handlers.kb.analysis import (
     is_plain,
     phrasing_terms,
     question_parts,
+    text_words,
     words_of,
 )
 from handlers.kb.classifier import QuestionClassifier
@@ -224,7 +224,7 @@ class SearchIndex:
                 written: list[str] = []
                 batch_words: list[Words] = []
                 for text in texts:
-                    words = _text_words[text]
+                    words = text_words[text]
                     if text.isascii() or is_plain(words):
                         if lang == "vi":
                             typed.append((field, words))
@@ -393,12 +393,11 @@ class SearchIndex:
             confident = score >= LONG_CONFIDENT_FROM and score - runner_up >= LONG_CONFIDENT_MARGIN
         if length >= STORY_WORDS:
             confident = confident and score - runner_up >= STORY_MARGIN
-        # Below AGREEMENT_NEEDED_BELOW, only an answer the classifier agrees with is given
-        # outright, and then also from a lower score (see CONFIDENT_AGREED).
-        if self._classifier.best(words) == best:
-            confident = confident or (score >= CONFIDENT_AGREED and length >= AGREED_WORDS)
-        elif score < AGREEMENT_NEEDED_BELOW:
-            confident = False
+        # The classifier is asked only when its opinion decides: whether an answer below
+        # AGREEMENT_NEEDED_BELOW stands, or whether one is given from CONFIDENT_AGREED.
+        if score < AGREEMENT_NEEDED_BELOW if confident else (
+                score >= CONFIDENT_AGREED and length >= AGREED_WORDS):
+            confident = self._classifier.best(words) == best
         return SearchResult(self.entries[best], confident, round(score, 4), alternatives,
                             lang=lang)
 
@@ -632,10 +631,9 @@ def _garbage_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-# The words of each content text, and the terms of each field's texts at the last build with a
-# vocabulary (by key: language, phrasing or not, its texts): a rebuild after an edit or a staff
-# answer analyses only what changed.
-_text_words = ComputedOnce(words_of, limit=500_000)
+# The terms of each field's texts at the last build with a vocabulary (by key: language,
+# phrasing or not, its texts): a rebuild after an edit or a staff answer analyses only what
+# changed.
 _last_build: weakref.WeakKeyDictionary[Vocabulary, dict[tuple, FieldTerms]] = (
     weakref.WeakKeyDictionary())
 
