@@ -67,14 +67,14 @@ def padded(knowledge: Knowledge, size: int, rng: random.Random) -> Knowledge:
             text=Localized(**text), questions=Localized(**questions), source="generated",
             asked=Localized(**asked),
         ))
-    return Knowledge(knowledge.topics, real + tuple(generated))
+    return replace(knowledge, entries=real + tuple(generated))  # outside questions kept
 
 
 def edited(knowledge: Knowledge, number: int) -> Knowledge:
     """The knowledge with one more sentence in the text of its first entry."""
     first, *others = knowledge.entries
     text = Localized(vi=f"{first.text.vi} Sửa lần {number}.", en=f"{first.text.en} Edit {number}.")
-    return Knowledge(knowledge.topics, (replace(first, text=text), *others))
+    return replace(knowledge, entries=(replace(first, text=text), *others))
 
 
 def queries(knowledge: Knowledge, eval_file: Path, count: int, rng: random.Random) -> list:
