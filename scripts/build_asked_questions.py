@@ -61,19 +61,19 @@ OUTSIDE_HEADER = """\
 """
 
 
-def _learnt_questions() -> Iterator[EvalQuestion]:
-    for name, half in SOURCES.items():
+def _learnt_questions(sources: dict[str, str | None]) -> Iterator[EvalQuestion]:
+    for name, half in sources.items():
         questions = load_eval_set(DATA / f"{name}.yaml")
         if half is not None:
             questions = questions[half == "test"::2]
         yield from questions
 
 
-def outside_questions() -> list[str]:
+def outside_questions(sources: dict[str, str | None] = SOURCES) -> list[str]:
     """The out-of-scope questions that are not small talk, in the order of the sets."""
     scope = ScopeRules.from_file()
     found: list[str] = []
-    for question in _learnt_questions():
+    for question in _learnt_questions(sources):
         if (question.expect is None and not question.no_entry
                 and question.group != "small_talk" and not scope.classify(question.text).small_talk
                 and question.text not in found):
@@ -81,10 +81,10 @@ def outside_questions() -> list[str]:
     return found
 
 
-def asked_questions() -> dict[str, dict[str, list[str]]]:
+def asked_questions(sources: dict[str, str | None] = SOURCES) -> dict[str, dict[str, list[str]]]:
     """For each entry id, its questions by language, in the order of the sets."""
     asked: dict[str, dict[str, list[str]]] = {}
-    for question in _learnt_questions():
+    for question in _learnt_questions(sources):
         if question.expect is None or question.no_entry:
             continue
         texts = asked.setdefault(question.expect, {"vi": [], "en": []})[question.lang]
