@@ -18,6 +18,10 @@ router = Router()
 MAX_BROWSE_CHOICES = 12
 LAST_QUESTION = "last_question"  # kept in the conversation draft for "ask staff"
 
+# Topics whose answers lead to something the bot itself does: a fair answer ("how do I get a
+# booth?") offers the fairs open for registration, which the knowledge base cannot list.
+_TOPIC_ACTIONS = {"hoi-cho": (N_("Trade fairs: register for a booth"), "fairs")}
+
 _STATUS_NOTES = {
     Status.UNCONFIRMED: N_("Note: part of this has not been confirmed by an official text yet. "
                            "Please check with the centre before relying on it."),
@@ -145,6 +149,9 @@ def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None,
         if other.id not in seen and len(choices) < 3:
             seen.add(other.id)
             choices.append(Choice(_title(other, lang), f"kb:{other.id}"))
+    if entry.topic in _TOPIC_ACTIONS:
+        label, payload = _TOPIC_ACTIONS[entry.topic]
+        choices.insert(0, Choice(ctx._(label), payload))
     choices.append(Choice(ctx._("Ask staff"), "qa:staff"))
     links = tuple(Link(c.label, c.url) for c in citations if c.url)
     return Reply("\n".join(lines), choices=tuple(choices), titled=True, links=links)

@@ -582,3 +582,21 @@ async def test_an_offer_whose_expiry_job_failed_for_good_still_ends(fair_core) -
     clock(fair_core).advance(days=6)  # past the offer and the deadline
     await fair_core.scheduler.run_due()
     assert [r.status for r in await registrations(fair_core)] == ["cancelled", "expired"]
+
+
+async def test_an_answer_about_fairs_leads_to_the_open_fairs(fair_core: Core) -> None:
+    await add_fair(fair_core)
+    chat = ConsoleChat(fair_core.dispatcher, user_id="hoi-dang-ky")
+    replies = await chat.say("muốn đăng ký gian hàng hội chợ thì làm thế nào")
+    assert any(reply.titled for reply in replies)  # a knowledge-base answer
+    assert labels(replies)[0] == "Hội chợ triển lãm: đăng ký gian hàng"
+    listed = await chat.press("Hội chợ triển lãm: đăng ký gian hàng")
+    assert "Hội chợ Công Thương Hải Phòng 2027" in texts(listed)
+    assert "Đăng ký: Hội chợ Công Thương Hải Phòng 2027" in labels(listed)
+
+
+async def test_an_answer_on_another_topic_has_no_fair_button(fair_core: Core) -> None:
+    chat = ConsoleChat(fair_core.dispatcher, user_id="hoi-may-moc")
+    replies = await chat.say("mua máy được hỗ trợ bao nhiêu tiền")
+    assert any(reply.titled for reply in replies)
+    assert "Hội chợ triển lãm: đăng ký gian hàng" not in labels(replies)
