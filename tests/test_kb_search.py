@@ -478,6 +478,9 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
      "dao-tao-khao-sat-nuoc-ngoai"),
     # A specific entry over a generic one: the amount, not the definition.
     ("mô hình trình diễn hỗ trợ tối đa bao nhiêu", "mo-hinh-muc-ho-tro"),
+    # The conditions, not the definition.
+    ("em muốn làm mô hình trình diễn kỹ thuật thì cần điều kiện gì",
+     "mo-hinh-dieu-kien-cong-nghe-moi"),
     ("khuyến công là gì", "khuyen-cong-la-gi"),
 ])
 def test_the_centres_own_questions_are_answered_directly(question: str, expected: str):
