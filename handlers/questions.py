@@ -30,9 +30,11 @@ _STATUS_NOTES = {
 }
 
 # Small talk (see handlers/kb/scope.yaml) gets a short friendly word and the menu.
+_GREETING = N_("Hello! Ask me about industrial-promotion support in your own words, or choose "
+               "below.")
 _SMALL_TALK = {
-    "greeting": N_("Hello! Ask me about industrial-promotion support in your own words, or "
-                   "choose below."),
+    "greeting": _GREETING,
+    "asking": _GREETING,  # "cho em hỏi chút": go ahead
     "thanks": N_("You're welcome! Ask me anything else about industrial-promotion support."),
     "ok": N_("All right. If you have another question, just type it."),
     "bye": N_("Goodbye, and good luck with your business! Come back any time."),

@@ -38,7 +38,7 @@ class Scope:
     """What a message is: small talk of some kind, a question outside the centre's remit (in
     some area), or neither (None, None): a question for the knowledge base."""
 
-    small_talk: str | None = None  # greeting | thanks | ok | bye
+    small_talk: str | None = None  # greeting | asking | thanks | ok | bye | ...
     outside: str | None = None  # tax | bank | social_insurance | ... | other
     # Whether it speaks of the centre's business (an anchor or a `related` phrase): a question
     # the knowledge base cannot answer may then go to staff; otherwise it is not the centre's.
@@ -157,7 +157,8 @@ class ScopeRules:
             return Scope(small_talk="ok") if text.strip() and "?" not in text else QUESTION
         if len(folded) <= MAX_SMALL_TALK_WORDS and self._chatter.cover(folded):
             kinds = self._small_talk.found_in(exact, folded)
-            for kind in ("bye", "thanks", "wishes", "identity", "greeting", "later", "ok"):
+            for kind in ("bye", "thanks", "wishes", "identity", "greeting", "asking", "later",
+                         "ok"):
                 # "ok cảm ơn" is thanks
                 if kind in kinds:
                     return Scope(small_talk=kind)
