@@ -489,6 +489,16 @@ def test_the_centres_own_questions_are_answered_directly(question: str, expected
     assert (result.answer and result.answer.id, result.confident) == (expected, True)
 
 
+@pytest.mark.parametrize("question", [
+    "khởi nghiệp có được khuyến công hỗ trợ không",
+    "em la sinh vien muon khoi nghiep lam gom thi co dc ho tro gi",
+    "I want to start up a small food company, any support?",
+])
+def test_a_start_up_is_what_the_content_calls_khoi_su_doanh_nghiep(question: str):
+    result = KnowledgeBase.from_directory(REAL_KB).search(question)
+    assert result.answer is not None and result.answer.id == "dao-tao-khoi-su-doanh-nghiep"
+
+
 @pytest.mark.parametrize(("said", "kind"), [
     ("xin chào", "greeting"), ("alo", "greeting"), ("Chào bot!", "greeting"), ("hi", "greeting"),
     ("cảm ơn", "thanks"), ("ok cam on ad nhe", "thanks"), ("thanks", "thanks"),
