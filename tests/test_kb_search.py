@@ -499,6 +499,13 @@ def test_a_start_up_is_what_the_content_calls_khoi_su_doanh_nghiep(question: str
     assert result.answer is not None and result.answer.id == "dao-tao-khoi-su-doanh-nghiep"
 
 
+@pytest.mark.parametrize("question", ["mẫu đơn đăng ký đề án khuyến công tải ở đâu",
+                                      "where can I download the forms"])
+def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
+    result = KnowledgeBase.from_directory(REAL_KB).search(question)
+    assert result.answer is not None and result.answer.id == "thu-tuc-ho-so-giay-to"
+
+
 @pytest.mark.parametrize(("said", "kind"), [
     ("xin chào", "greeting"), ("alo", "greeting"), ("Chào bot!", "greeting"), ("hi", "greeting"),
     ("cảm ơn", "thanks"), ("ok cam on ad nhe", "thanks"), ("thanks", "thanks"),
