@@ -33,3 +33,12 @@ def test_a_question_like_those_outside_the_remit_picks_no_entry():
 def test_a_question_of_unknown_words_picks_no_entry():
     assert best("xyz qwerty") is None
     assert best("") is None
+
+
+def test_the_lead_grows_with_the_words_that_tell_the_entries_apart():
+    classifier = QuestionClassifier(PHRASINGS, OUTSIDE)
+    short = classifier.choice(words_of("gian hàng"))
+    long = classifier.choice(words_of("hội chợ trong nước có hỗ trợ gian hàng không"))
+    assert short[0] == long[0] == 0
+    assert 0 < short[1] < long[1]
+    assert classifier.choice(words_of("xyz qwerty")) == (None, 0.0)

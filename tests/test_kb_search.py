@@ -21,7 +21,12 @@ import yaml
 from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized, load_knowledge
 from handlers.kb.analysis import Vocabulary, phrasing_terms, question_parts, words_of
 from handlers.kb.evaluation import evaluate, load_eval_set
-from handlers.kb.index import AGREEMENT_NEEDED_BELOW, CONFIDENT_AGREED, CONFIDENT_FROM
+from handlers.kb.index import (
+    AGREEMENT_NEEDED_BELOW,
+    CONFIDENT_AGREED,
+    CONFIDENT_FROM,
+    LONG_CONFIDENT_FROM,
+)
 
 ROOT = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "data" / "kb_fixture"
@@ -746,3 +751,36 @@ def test_an_answer_the_classifier_disagrees_with_is_only_offered(
     assert after.answer == before.answer and after.score == before.score
     assert after.confident == still_answered
     assert (after.score >= AGREEMENT_NEEDED_BELOW) == still_answered
+
+
+SURE_STORIES = """\
+asked:
+  - id: hoi-cho-gian-hang
+    questions:
+      vi: ["nhà em làm gốm ở xã, năm nào cũng mang hàng đi hội chợ ở Hà Nội, tiền thuê gian hàng
+            đắt quá, trung tâm có trả bớt không",
+           "xưởng mây tre đan của tôi muốn đi hội chợ thủ công mỹ nghệ, thuê gian hàng mất mười lăm
+            triệu, có được hỗ trợ không",
+           "cơ sở nước mắm nhà em định đi hội chợ hàng tiêu dùng, gian hàng thuê đắt, khuyến công
+            trả bao nhiêu phần trăm",
+           "em làm bánh đa cua, muốn mang sản phẩm đi hội chợ triển lãm để tìm mối, tiền gian hàng
+            có được hỗ trợ không ạ"]
+"""
+
+
+@pytest.mark.parametrize(("sure_lead", "answered"), [(20.0, True), (30.0, False)])
+def test_a_long_story_scoring_low_is_answered_when_the_classifier_is_sure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sure_lead: float, answered: bool):
+    """A story of the asker's own words scores low; it is answered outright when the classifier
+    picks the same entry with a lead of SURE_LEAD (here about 27 nats: answered at 20, not 30)."""
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURE, target)
+    (target / "asked.yaml").write_text(SURE_STORIES, encoding="utf-8")
+    monkeypatch.setattr("handlers.kb.index.SURE_LEAD", sure_lead)
+    result = KnowledgeBase.from_directory(target).search(
+        "Nhà tôi làm mây tre đan, bà con trong xóm cùng làm, năm nay muốn mang hàng đi bày bán ở "
+        "hội chợ thủ công mỹ nghệ ngoài Hà Nội cho khách nước ngoài xem, tiền thuê chỗ mười lăm "
+        "triệu thì có được trả bớt không")
+    assert result.answer is not None and result.answer.id == "hoi-cho-gian-hang"
+    assert LONG_CONFIDENT_FROM <= result.score < CONFIDENT_AGREED
+    assert result.confident == answered

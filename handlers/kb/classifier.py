@@ -56,15 +56,22 @@ class QuestionClassifier:
     def best(self, words: Words) -> int | None:
         """The entry number whose phrasings the question's words most likely come from; None
         when that is the questions outside the centre's remit, or no word is known."""
+        return self.choice(words)[0]
+
+    def choice(self, words: Words) -> tuple[int | None, float]:
+        """The best entry number (as `best`) and how much likelier it is than the next class:
+        the difference of their log-likelihoods (0 when no word is known)."""
         known = [term for term in terms_of(words) if term in self._vocabulary]
         if not known:
-            return None
+            return None, 0.0
         scores = self._base * len(known)
         for term in known:
             numbers, gains = self._postings_of(term)
             scores[numbers] += gains
-        best = int(scores.argmax())
-        return None if best == len(self._counts) - 1 else best
+        second, best = np.argpartition(scores, -2)[-2:] if len(scores) > 1 else (0, 0)
+        lead = float(scores[best] - scores[second])
+        best = int(best)
+        return (None if best == len(self._counts) - 1 else best), lead
 
     def _postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         postings = self._postings.get(term)

@@ -126,6 +126,12 @@ CONFIDENT_MARGIN = 0.03
 AGREEMENT_NEEDED_BELOW = 0.8
 CONFIDENT_AGREED = 0.45
 AGREED_WORDS = 6
+# A message of LONG_CONFIDENT_WORDS words or more scoring from LONG_CONFIDENT_FROM is also
+# answered when the classifier picks the same entry with a lead of SURE_LEAD (log-likelihood
+# over the next class). Chosen leaving one set out at a time: 40 gave 13 more right answers of
+# 758 (direct 0.790 -> 0.807) and no more wrong or off-topic ones; 30 gave 16 more and 2
+# wrong, 20 22 more and 4 wrong. On the sets never learnt (327 questions): 1 more right.
+SURE_LEAD = 40.0
 # A message of LONG_CONFIDENT_WORDS words or more carries words no entry uses, so its scores
 # run lower: it is also answered from LONG_CONFIDENT_FROM with a wider lead. (A lead of 0.10
 # made two or three more right answers on the sets and one more wrong one.)
@@ -401,6 +407,11 @@ class SearchIndex:
         if score < AGREEMENT_NEEDED_BELOW if confident else (
                 score >= CONFIDENT_AGREED and length >= AGREED_WORDS):
             confident = self._classifier.best(words) == best
+        elif not confident and length >= LONG_CONFIDENT_WORDS and score >= LONG_CONFIDENT_FROM:
+            # A long message scoring low, as its story is made of the asker's own words, is
+            # answered when the classifier is sure of the same entry.
+            choice, lead = self._classifier.choice(words)
+            confident = choice == best and lead >= SURE_LEAD
         return SearchResult(self.entries[best], confident, round(score, 4), alternatives,
                             lang=lang)
 
