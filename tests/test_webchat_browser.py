@@ -322,3 +322,23 @@ async def test_a_business_owner_registers_for_a_fair_on_a_phone(page, core) -> N
     await expect(page.locator(".bot").last).to_contain_text("đã xác nhận")
     await page.screenshot(path="/tmp/webchat-fairs-mine.png")
     assert page.errors == []
+
+
+async def test_a_fair_question_leads_to_the_open_fairs_on_a_phone(page, core) -> None:
+    from playwright.async_api import expect
+
+    from tests.test_fairs_chat import add_fair
+
+    await add_fair(core, booths=3)
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", "dang ky gian hang hoi cho nhu the nao ad")
+    await page.press("#input", "Enter")
+    answer = page.locator(".bot").last
+    await expect(answer).to_contain_text("Nguồn:")
+    await page.screenshot(path="/tmp/webchat-fair-answer.png")
+    await answer.get_by_role("button", name="Hội chợ triển lãm: đăng ký gian hàng").click()
+    await expect(page.locator(".bot").last).to_contain_text("Còn 3/3 gian hàng")
+    await expect(page.locator(".bot").last.get_by_role(
+        "button", name="Đăng ký: Hội chợ Công Thương Hải Phòng 2027")).to_be_visible()
+    await page.screenshot(path="/tmp/webchat-fair-answer-list.png")
+    assert page.errors == []
