@@ -109,6 +109,25 @@ def test_synonyms_and_abbreviations(kb: KnowledgeBase, question: str, expected: 
     assert answer_id(kb, question) == expected
 
 
+@pytest.mark.parametrize(("typed", "written"), [
+    # Chat abbreviations the eighth blind set used (6 Dec 2026): "max" was even "corrected"
+    # to "may", and "mst", "qg", "ctr" meant nothing to the search.
+    ("kc qg", "khuyến công quốc gia"), ("qg", "quốc gia"), ("max", "tối đa"),
+    ("mst", "mã số thuế"), ("ctr", "chương trình"), ("tw", "trung ương"),
+    ("ttg", "thủ tướng"), ("attp", "an toàn thực phẩm"), ("nsnn", "ngân sách nhà nước"),
+    ("lđ", "lao động"),
+])
+def test_chat_abbreviations_stand_for_the_words_of_the_content(typed: str, written: str):
+    vocabulary = Vocabulary.from_file()
+
+    def concepts(text: str) -> list[str]:
+        """The synonym groups the words stand for ("khuyen_cong_quoc_gia")."""
+        return [token.folded for run in vocabulary.analyze(words_of(text), "vi", {})
+                for token in run if "_" in token.folded]
+
+    assert len(concepts(written)) == 1 and concepts(typed) == concepts(written)
+
+
 def test_a_plain_word_is_not_taken_for_a_stop_word_the_content_spells_otherwise(
     kb: KnowledgeBase,
 ):
