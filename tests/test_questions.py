@@ -213,3 +213,13 @@ def test_every_kind_and_area_of_scope_yaml_has_its_reply() -> None:
     data = yaml.safe_load(SCOPE_FILE.read_text(encoding="utf-8"))
     assert set(data["small_talk"]) - {"laugh"} <= set(_SMALL_TALK)  # laughter reads as "ok"
     assert set(data["outside"]) | {"other"} <= set(_OUTSIDE)
+
+
+async def test_a_message_asking_two_things_offers_the_other_first(chat: ConsoleChat) -> None:
+    """Eligibility and the amount in one message: the amount is answered, and the entry on
+    household businesses, which the machinery entry does not link to, is the first choice."""
+    replies = await chat.say("nhà em làm hộ kinh doanh, muốn mua máy ép 500 triệu, có được hỗ "
+                             "trợ không và tối đa bao nhiêu")
+    [answer] = [reply for reply in replies if reply.titled]
+    assert answer.text.startswith("Mua máy được hỗ trợ bao nhiêu tiền?")
+    assert answer.choices[0].payload == "kb:doi-tuong-ho-kinh-doanh"
