@@ -420,8 +420,8 @@ class SearchIndex:
             confident = choice == best and lead >= SURE_LEAD
         if not confident and choice != best and lead >= REORDER_LEAD and choice in [
                 number for number, s in ranked[1:REORDER_WITHIN] if s >= score - REORDER_GAP]:
-            # Its pick among the next best is offered first (never answered outright: the
-            # two opinions disagree).
+            # The runner-up the classifier picks is offered first (never answered outright:
+            # the two opinions disagree).
             ranked = sorted(ranked, key=lambda item: item[0] != choice)
             best, score = ranked[0]
         alternatives = [
