@@ -53,14 +53,11 @@ class QuestionClassifier:
         # first use, as most words are never asked about.
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def best(self, words: Words) -> int | None:
-        """The entry number whose phrasings the question's words most likely come from; None
-        when that is the questions outside the centre's remit, or no word is known."""
-        return self.choice(words)[0]
-
     def choice(self, words: Words) -> tuple[int | None, float]:
-        """The best entry number (as `best`) and how much likelier it is than the next class:
-        the difference of their log-likelihoods (0 when no word is known)."""
+        """The entry number whose phrasings the question's words most likely come from (None
+        when that is the questions outside the centre's remit, or no word is known), and how
+        much likelier it is than the next class: the difference of their log-likelihoods (0
+        when no word is known)."""
         known = [term for term in terms_of(words) if term in self._vocabulary]
         if not known:
             return None, 0.0
