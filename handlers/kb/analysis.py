@@ -6,6 +6,7 @@ import functools
 import itertools
 import operator
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -167,6 +168,32 @@ def stem(word: Token) -> Token:
     return _stems[word.exact] if word.plain else word
 
 
+# Telex, the usual Vietnamese keyboard method: with it off, "hỗ trợ" comes out as "hoox trowj".
+# Marks are typed after the letter they go on, the tone at the end of the syllable.
+_TELEX_TONES = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323"}
+_TELEX_MARKS = (("dd", "đ"), ("uwow", "ươ"), ("uow", "ươ"), ("aa", "â"), ("aw", "ă"), ("ee", "ê"),
+                ("oo", "ô"), ("ow", "ơ"), ("uw", "ư"), ("w", "ư"))
+_VOWELS = frozenset("aăâeêioôơuưy")
+
+
+def telex_spellings(word: str) -> list[str]:
+    """What a lower-case word typed in Telex with the input method off may stand for ("trowj":
+    trợ), with its tone on each vowel in turn (which one is right depends on the syllable);
+    [] when it holds nothing typed so."""
+    if len(word) < 2 or not word.isascii() or not word.isalpha():
+        return []
+    tone = _TELEX_TONES.get(word[-1])
+    base = word[:-1] if tone else word
+    for typed, letter in _TELEX_MARKS:
+        base = base.replace(typed, letter)
+    vowels = [i for i, letter in enumerate(base) if letter in _VOWELS]
+    if base == word or not vowels:
+        return []
+    if not tone:
+        return [base]
+    return [unicodedata.normalize("NFC", base[: i + 1] + tone + base[i + 1 :]) for i in vowels]
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class _Form:
     """A way of writing a synonym group (hashed by identity: two groups may share one)."""
@@ -269,6 +296,11 @@ class Vocabulary:
             lang: ComputedOnce(functools.partial(self._content_term, lang=lang))
             for lang in self.stop_words
         }
+
+    def spells(self, word: str) -> bool:
+        """Whether a folded word begins a synonym ("max", "kc") or spells a stop word ("ko")."""
+        return word in self._forms or any(
+            word in spellings for spellings in self._stop_words_by_spelling.values())
 
     def language_of(self, text: str, lang: str,
                     content: tuple[Collection[str], Collection[str]] = ((), ())) -> str:

@@ -30,6 +30,7 @@ import gc
 import heapq
 import itertools
 import math
+import re
 import weakref
 from array import array
 from collections import Counter, defaultdict
@@ -48,6 +49,7 @@ from handlers.kb.analysis import (
     is_plain,
     phrasing_terms,
     question_parts,
+    telex_spellings,
     text_words,
     words_of,
 )
@@ -377,6 +379,23 @@ class SearchIndex:
         """The language `text` is written in, `lang` (the chat's) unless its words say so."""
         return self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi",
                                             self._language_words)
+
+    def untelexed(self, text: str) -> str:
+        """`text` with each word typed in Telex with the input method off ("khuyeens coong laf
+        gif") spelt as the content spells it ("khuyến công là gì"): question words and the
+        centre's own words are then seen as such before any search. A word the content
+        already spells so, or that stands for none of its words, is left as typed."""
+        def spelt(match: re.Match[str]) -> str:
+            word = match.group().lower()
+            if word in self._spellings or word in self._entries_with or (
+                    self._vocabulary.spells(word)):
+                return match.group()
+            for spelling in telex_spellings(word):
+                if spelling in self._spellings.get(folded_word[spelling], ()):
+                    return spelling
+            return match.group()
+
+        return _ASCII_WORD.sub(spelt, text)
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
@@ -743,19 +762,13 @@ def _term_weight(term: str) -> float:
 # Telex, the usual Vietnamese keyboard method, typed without it: a tone key at the end of the
 # syllable (s f r x j) and doubled letters or a "w" for the marks (aa â, aw ă, ee ê, oo ô,
 # ow ơ, uw ư, w ư, dd đ). Folded, only the letters remain.
-_TELEX_TONES = frozenset("sfrxj")
-_TELEX_MARKS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"),
-                ("uw", "u"), ("w", "u"))
+_ASCII_WORD = re.compile(r"\b[A-Za-z]{2,}\b")  # a word typed with no diacritics, maybe in Telex
 
 
 def _telex(word: str) -> str | None:
     """The folded syllable `word` stands for if typed in Telex ("trowj" → "tro"), or None."""
-    if len(word) < 3 or not word.isalpha():
-        return None
-    base = word[:-1] if word[-1] in _TELEX_TONES else word
-    for typed, letter in _TELEX_MARKS:
-        base = base.replace(typed, letter)
-    return base if base != word else None
+    spellings = telex_spellings(word) if len(word) >= 3 else []
+    return folded_word[spellings[0]] if spellings else None
 
 
 def _undoubled(word: str) -> str:

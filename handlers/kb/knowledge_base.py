@@ -87,6 +87,8 @@ class KnowledgeBase:
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The best answer to `text` with up to `limit` alternatives (see SearchResult);
         none for small talk and for questions the centre does not handle."""
+        if lang == "vi":
+            text = self._content.index.untelexed(text)
         scope = self._scope.classify(text)
         if scope.small_talk:
             # A sentence in English ("who are you") in a Vietnamese chat is answered in
