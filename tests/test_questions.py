@@ -223,3 +223,10 @@ async def test_a_message_asking_two_things_offers_the_other_first(chat: ConsoleC
     [answer] = [reply for reply in replies if reply.titled]
     assert answer.text.startswith("Mua máy được hỗ trợ bao nhiêu tiền?")
     assert answer.choices[0].payload == "kb:doi-tuong-ho-kinh-doanh"
+
+
+async def test_a_question_typed_in_telex_with_the_input_method_off_is_answered(
+        chat: ConsoleChat) -> None:
+    # Nothing in it was a known word: it used to get the "not something I can help with" reply.
+    replies = await chat.say("khuyeens coong laf gif")
+    assert [r.text.splitlines()[0] for r in replies if r.titled] == ["Khuyến công là gì?"]
