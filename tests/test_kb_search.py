@@ -792,7 +792,7 @@ def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(questio
 def test_an_answer_the_classifier_agrees_with_is_given_from_a_lower_score():
     """Below CONFIDENT_FROM, a question of several words is still answered outright when the
     classifier (handlers/kb/classifier.py) picks the same entry as the ranking."""
-    result = KnowledgeBase.from_directory(FIXTURE).search("mô hìn trình diễn nghĩa là sao ad")
+    result = KnowledgeBase.from_directory(FIXTURE).search("mô hìn trình diễn nghĩa là như nào ad")
     assert result.answer is not None and result.answer.id == "mo-hinh-trinh-dien"
     assert CONFIDENT_AGREED <= result.score < CONFIDENT_FROM
     assert result.confident
