@@ -911,3 +911,18 @@ def test_a_did_you_mean_offers_first_the_runner_up_the_classifier_picks(
     expected = [runner_up, ranking.answer] if runner_up_first else [ranking.answer, runner_up]
     assert offered[:2] == expected
     assert len(offered) == 1 + len(ranking.alternatives)
+
+
+def test_the_boundary_of_the_centres_remit_holds_on_the_scope_probe():
+    """tests/data/scope_probe.yaml: questions in scope that use other offices' words are never
+    turned away, and questions off topic that use the centre's are never answered outright."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    probe = yaml.safe_load((EVAL_SETS / "scope_probe.yaml").read_text(encoding="utf-8"))
+    refused, answered = [], []
+    for item in probe["questions"]:
+        result = kb.search(item["q"], item["lang"])
+        if item["kind"] == "in_scope" and (result.outside or result.small_talk):
+            refused.append(item["q"])
+        if item["kind"] == "off_topic" and result.confident:
+            answered.append(item["q"])
+    assert (refused, answered) == ([], [])
