@@ -630,6 +630,9 @@ def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
     # "good" in "good morning" is no thanks; "chào ... nhé" at the end is goodbye.
     ("good morning ad", "greeting"), ("thôi em chào anh nhé, hôm khác hỏi", "bye"),
     ("can I ask something?", "asking"),
+    # A compliment and an apology for the bother (6 Dec 2026): the first got a "did you
+    # mean", the second the "not something I can help with" reply.
+    ("ad dễ thương quá", "thanks"), ("làm phiền ad quá", "thanks"),
 ])
 def test_small_talk_is_recognised(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -656,7 +659,8 @@ def test_small_talk_among_other_words_is_recognised(said: str, kind: str):
                                       "cảm ơn, thế còn hội chợ thì sao",
                                       # "da" typed without diacritics is "đá" as often as "dạ"
                                       "cach lam banh da cua ngon",
-                                      "chào ad, lịch nghỉ tết của trung tâm thế nào ạ?"])
+                                      "chào ad, lịch nghỉ tết của trung tâm thế nào ạ?",
+                                      "làm phiền trung tâm cho hỏi hỗ trợ máy móc bao nhiêu"])
 def test_a_question_with_a_polite_word_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
 
