@@ -760,10 +760,9 @@ def _term_weight(term: str) -> float:
     return NUMBER_WEIGHT if term.isdigit() else 1.0
 
 
-# Telex, the usual Vietnamese keyboard method, typed without it: a tone key at the end of the
-# syllable (s f r x j) and doubled letters or a "w" for the marks (aa â, aw ă, ee ê, oo ô,
-# ow ơ, uw ư, w ư, dd đ). Folded, only the letters remain.
-_ASCII_WORD = re.compile(r"\b[A-Za-z]{2,}\b")  # a word typed with no diacritics, maybe in Telex
+# A word typed with no diacritics, maybe in Telex with the input method off (see
+# analysis.telex_spellings).
+_ASCII_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 
 
 def _telex(word: str) -> str | None:
