@@ -949,3 +949,13 @@ def test_the_boundary_of_the_centres_remit_holds_on_the_scope_probe():
         if item["kind"] == "off_topic" and result.confident:
             answered.append(item["q"])
     assert (refused, answered) == ([], [])
+
+
+def test_the_fillers_of_a_dictated_message_weigh_nothing():
+    """Messages dictated by voice (the tenth blind set) carry "ờ", "ừm", "kiểu là": they are
+    stop words, so the question scores as if typed without them."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    dictated = kb.search("ờ kiểu là cho tôi hỏi ừm mua máy được hỗ trợ bao nhiêu")
+    typed = kb.search("cho tôi hỏi mua máy được hỗ trợ bao nhiêu")
+    assert dictated.answer is not None and dictated.answer.id == "may-moc-muc-ho-tro"
+    assert (dictated.score, dictated.confident) == (typed.score, typed.confident)
