@@ -959,3 +959,19 @@ def test_the_fillers_of_a_dictated_message_weigh_nothing():
     typed = kb.search("cho tôi hỏi mua máy được hỗ trợ bao nhiêu")
     assert dictated.answer is not None and dictated.answer.id == "may-moc-muc-ho-tro"
     assert (dictated.score, dictated.confident) == (typed.score, typed.confident)
+
+
+@pytest.mark.parametrize("question", [
+    # Words of the phrases added for off-topic questions (6 Dec 2026) in the centre's own
+    # questions: extra classes in management, "2 tỷ so với", the electricity bill new equipment
+    # saves, a genuine machine, hiring workers, a warranty.
+    "muốn học thêm về quản lý sản xuất thì trung tâm có lớp không",
+    "dau tu 2 ty so voi nam ngoai thi duoc ho tro them khong",
+    "lắp máy tiết kiệm điện để giảm tiền điện có được hỗ trợ không",
+    "mua máy chính hãng thì có được hỗ trợ không",
+    "xưởng vừa tuyển thêm 10 công nhân muốn mua máy có được hỗ trợ không",
+    "máy được hỗ trợ có phải bảo hành không",
+])
+def test_the_centres_question_with_a_word_of_an_off_topic_phrase_is_not_turned_away(
+        question: str):
+    assert KnowledgeBase.from_directory(REAL_KB).search(question).outside is None
