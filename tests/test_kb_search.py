@@ -975,3 +975,16 @@ def test_the_fillers_of_a_dictated_message_weigh_nothing():
 def test_the_centres_question_with_a_word_of_an_off_topic_phrase_is_not_turned_away(
         question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).outside is None
+
+
+def test_no_sample_or_asked_question_of_an_entry_is_turned_away():
+    """Every question an entry answers (its sample questions, and those people asked) reaches
+    the search: no phrase of scope.yaml takes it for small talk or another office's business."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    turned_away = [
+        (entry.id, question)
+        for entry in kb.entries() for lang in ("vi", "en")
+        for question in (*entry.questions.get(lang), *entry.asked.get(lang))
+        if (result := kb.search(question, lang)).outside or result.small_talk
+    ]
+    assert turned_away == []
