@@ -538,6 +538,12 @@ def test_questions_not_learnt_meet_the_floor():
     ("Vé máy bay Hải Phòng đi Sài Gòn tháng 1 bao nhiêu tiền?", "other"),
     ("Công ty tôi muốn thay đổi người đại diện theo pháp luật thì nộp hồ sơ ở đâu?",
      "business_registration"),
+    # The eleventh blind set's first measurement (6 Dec 2026): a shop's discount code and a
+    # flower fair were answered outright ("hội chợ" is otherwise the centre's word).
+    ("có mã khuyến mãi shopee không ad", "other"),
+    ("hội chợ hoa xuân năm nay tổ chức ở đâu", "other"),
+    ("hội chợ tết ở công viên có ca nhạc mấy giờ, vé vào cổng bao nhiêu", "other"),
+    ("giai ho em bai toan 2x + 5 = 17", "other"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -577,6 +583,7 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("em muốn làm mô hình trình diễn kỹ thuật thì cần điều kiện gì",
      "mo-hinh-dieu-kien-cong-nghe-moi"),
     ("khuyến công là gì", "khuyen-cong-la-gi"),
+    ("khuyến công có hỗ trợ bán hàng trên shopee không", "thong-tin-thuong-mai-dien-tu"),
     # The one confirmed fact of the fact sheet no entry held (HP-13), asked by the ninth set.
     ("hội nghị khuyến công phía bắc lần thứ 19 diễn ra khi nào", "quoc-gia-hoi-nghi-phia-bac"),
     # The jobs a demonstration model made, asked by the tenth blind set: not a job search.
@@ -650,6 +657,7 @@ def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
     # A compliment and an apology for the bother (6 Dec 2026): the first got a "did you
     # mean", the second the "not something I can help with" reply.
     ("ad dễ thương quá", "thanks"), ("làm phiền ad quá", "thanks"),
+    ("bot trả lời dễ hiểu quá, hay ghê", "thanks"), ("alo co ai o day ko", "greeting"),
 ])
 def test_small_talk_is_recognised(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
