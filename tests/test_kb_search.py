@@ -571,6 +571,7 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("Số lao động để xác định doanh nghiệp nhỏ và vừa tính theo hợp đồng lao động hay theo "
      "người đóng BHXH ạ?", "doi-tuong-tieu-chi-dnnvv"),
     ("cty e 80 nguoi dong bhxh thi con la dn nho ko", "doi-tuong-tieu-chi-dnnvv"),
+    ("cty tôi 120 lao động đống bhxh có phải dn nhỏ ko", "doi-tuong-tieu-chi-dnnvv"),
     ("công nhân nghỉ việc nhiều, có lớp đào tạo nghề không", "dao-tao-nghe"),
     ("How big can a manufacturing company be and still count as small? My brother's firm has "
      "80 employees with social insurance.", "doi-tuong-tieu-chi-dnnvv"),
@@ -584,6 +585,12 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
      "mo-hinh-dieu-kien-cong-nghe-moi"),
     ("khuyến công là gì", "khuyen-cong-la-gi"),
     ("khuyến công có hỗ trợ bán hàng trên shopee không", "thong-tin-thuong-mai-dien-tu"),
+    # What the bot does with personal data (the eleventh blind set: it was turned away as
+    # another office's business for "CCCD").
+    ("Trung tâm có dùng số CCCD của tôi vào việc khác không, tôi sợ lộ thông tin",
+     "thu-tuc-du-lieu-ca-nhan"),
+    ("làm sao xóa thông tin của tôi", "thu-tuc-du-lieu-ca-nhan"),
+    ("how is my personal data used", "thu-tuc-du-lieu-ca-nhan"),
     # The one confirmed fact of the fact sheet no entry held (HP-13), asked by the ninth set.
     ("hội nghị khuyến công phía bắc lần thứ 19 diễn ra khi nào", "quoc-gia-hoi-nghi-phia-bac"),
     # The jobs a demonstration model made, asked by the tenth blind set: not a job search.
