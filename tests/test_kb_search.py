@@ -590,6 +590,7 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("Trung tâm có dùng số CCCD của tôi vào việc khác không, tôi sợ lộ thông tin",
      "thu-tuc-du-lieu-ca-nhan"),
     ("làm sao xóa thông tin của tôi", "thu-tuc-du-lieu-ca-nhan"),
+    ("trung tâm dùng số cccd của tôi làm gì, có bị lộ không", "thu-tuc-du-lieu-ca-nhan"),
     ("how is my personal data used", "thu-tuc-du-lieu-ca-nhan"),
     # The one confirmed fact of the fact sheet no entry held (HP-13), asked by the ninth set.
     ("hội nghị khuyến công phía bắc lần thứ 19 diễn ra khi nào", "quoc-gia-hoi-nghi-phia-bac"),
