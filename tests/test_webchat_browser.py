@@ -363,3 +363,18 @@ async def test_a_fair_question_leads_to_the_open_fairs_on_a_phone(page, core) ->
         "button", name="Đăng ký: Hội chợ Công Thương Hải Phòng 2027")).to_be_visible()
     await page.screenshot(path="/tmp/webchat-fair-answer-list.png")
     assert page.errors == []
+
+
+async def test_a_phone_user_asking_about_their_data_is_answered(page) -> None:
+    """What the bot does with an ID number (the eleventh blind set: it was turned away as
+    another office's business), asked in Telex with the input method off."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", "trung taam dungf soos cccd cuar tooi lamf gif")
+    await page.press("#input", "Enter")
+    answer = page.locator(".bot", has=page.locator("strong.title")).last
+    await expect(answer.locator("strong.title")).to_have_text(
+        "Thông tin cá nhân tôi khai được dùng thế nào?")
+    await expect(answer).to_contain_text("/xoadulieu")
+    await page.screenshot(path="/tmp/webchat-personal-data.png")
