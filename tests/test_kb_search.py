@@ -986,6 +986,7 @@ def test_the_fillers_of_a_dictated_message_weigh_nothing():
     "lắp máy tiết kiệm điện để giảm tiền điện có được hỗ trợ không",
     "mua máy chính hãng thì có được hỗ trợ không",
     "xưởng vừa tuyển thêm 10 công nhân muốn mua máy có được hỗ trợ không",
+    "xuong tuyen cong nhan roi, giờ mua máy có dc hỗ trợ ko",
     "máy được hỗ trợ có phải bảo hành không",
 ])
 def test_the_centres_question_with_a_word_of_an_off_topic_phrase_is_not_turned_away(
