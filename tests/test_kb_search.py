@@ -987,6 +987,13 @@ def test_the_fillers_of_a_dictated_message_weigh_nothing():
     "mua máy chính hãng thì có được hỗ trợ không",
     "xưởng vừa tuyển thêm 10 công nhân muốn mua máy có được hỗ trợ không",
     "xuong tuyen cong nhan roi, giờ mua máy có dc hỗ trợ ko",
+    # A workshop's customers or troubles named on the way (hospitals, hotels, restaurants,
+    # power cuts, a university) in a question about support.
+    "xưởng sửa máy cho bệnh viện có được hỗ trợ không",
+    "cơ sở sản xuất đồ gỗ cho khách sạn có được hỗ trợ không",
+    "cơ sở làm bánh bán cho quán ăn có được hỗ trợ không",
+    "xưởng hay bị mất điện, mua máy phát có được hỗ trợ không",
+    "xưởng may đồng phục cho trường đại học có được hỗ trợ máy không",
     "máy được hỗ trợ có phải bảo hành không",
 ])
 def test_the_centres_question_with_a_word_of_an_off_topic_phrase_is_not_turned_away(
