@@ -544,6 +544,11 @@ def test_questions_not_learnt_meet_the_floor():
     ("hội chợ hoa xuân năm nay tổ chức ở đâu", "other"),
     ("hội chợ tết ở công viên có ca nhạc mấy giờ, vé vào cổng bao nhiêu", "other"),
     ("giai ho em bai toan 2x + 5 = 17", "other"),
+    # The twelfth blind set's first measurement (6 Dec 2026): a firm's new name and address,
+    # a football match without "đá với", a phone top-up got "did you mean" choices.
+    ("đổi tên công ty thì làm thủ tục ở đâu", "business_registration"),
+    ("chủ nhật đội Hà Nội đá mấy giờ", "other"),
+    ("nạp thẻ điện thoại ở đâu", "other"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -618,6 +623,12 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("khuyeens coong laf gif", "khuyen-cong-la-gi"),
     ("ddi khaor sats hocj taapj nuowcs ngoaif co dc hoox trowj ve may bay k",
      "dao-tao-khao-sat-nuoc-ngoai"),
+    # Turned away by the twelfth blind set: whether a household must have a tax code to apply
+    # ("chưa đăng ký kinh doanh" is no registration question), and whether sending an ID
+    # number to the bot is safe.
+    ("hộ tôi chưa đăng ký kinh doanh, phải có mã số thuế mới xin được hỗ trợ à",
+     "thu-tuc-ma-so-thue-ho-kinh-doanh"),
+    ("gửi cccd cho bot có an toàn ko", "thu-tuc-du-lieu-ca-nhan"),
 ])
 def test_the_centres_own_questions_are_answered_directly(question: str, expected: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -666,6 +677,8 @@ def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
     # mean", the second the "not something I can help with" reply.
     ("ad dễ thương quá", "thanks"), ("làm phiền ad quá", "thanks"),
     ("bot trả lời dễ hiểu quá, hay ghê", "thanks"), ("alo co ai o day ko", "greeting"),
+    # "I'll ask more when I'm free" (the twelfth blind set got the "not our business" reply).
+    ("ok mai rảnh em hỏi tiếp nhé", "later"),
 ])
 def test_small_talk_is_recognised(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -798,7 +811,7 @@ asked:
 def test_the_asked_questions_file_is_built_from_the_evaluation_sets():
     """asked.yaml and outside.yaml are what scripts/build_asked_questions.py makes of
     tests/data (all but the test halves of qa_blind5 and qa_blind7 and the whole of qa_blind8
-    to qa_blind11), so the measured figures say what was learnt from."""
+    to qa_blind12), so the measured figures say what was learnt from."""
     script = ROOT / "scripts" / "build_asked_questions.py"
     completed = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
                                text=True)
