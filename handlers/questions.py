@@ -81,6 +81,19 @@ _OUTSIDE = {
                   "about it."),
     "prices": N_("Market prices (gold, fuel, materials, exchange rates) are not something the "
                  "industrial-promotion centre follows, so I cannot answer that."),
+    "labour": N_("Employment matters (labour contracts, wages and overtime, probation, "
+                 "accidents at work) are not handled by the industrial-promotion centre. Please "
+                 "ask the city's labour authority or the People's Committee of your commune or "
+                 "ward. If you mean training for your workers, ask me about that."),
+    "customs": N_("Customs procedures (declarations, HS codes, import and export duties, "
+                  "certificates of origin) are not handled by the industrial-promotion centre. "
+                  "Please ask the customs office where you declare your goods. If you mean "
+                  "support for trade fairs and promotion abroad, ask me about that."),
+    "ip": N_("Filing a trademark, an industrial design or a patent (the application, its fees "
+             "and time, disputes over copies) is the business of the Intellectual Property "
+             "Office of Viet Nam, not of the industrial-promotion centre. If you mean the "
+             "centre's support for the cost of building and protecting a brand, ask me about "
+             "that."),
     "other": N_("That is outside what I can help with."),
 }
 _REMIT = N_("I answer questions about industrial-promotion (khuyến công) support for "

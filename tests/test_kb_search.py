@@ -534,7 +534,7 @@ def test_questions_not_learnt_meet_the_floor():
     ("xem giup minh tu vi tuoi dan nam 2027", "other"),
     ("May moc mua ve thi trich khau hao bao nhieu nam theo quy dinh ke toan", "other"),
     ("Xin giấy chứng nhận xuất xứ C/O mẫu E để xuất hàng sang Trung Quốc thì làm ở đâu?",
-     "other"),
+     "customs"),
     ("Vé máy bay Hải Phòng đi Sài Gòn tháng 1 bao nhiêu tiền?", "other"),
     ("Công ty tôi muốn thay đổi người đại diện theo pháp luật thì nộp hồ sơ ở đâu?",
      "business_registration"),
@@ -549,6 +549,16 @@ def test_questions_not_learnt_meet_the_floor():
     ("đổi tên công ty thì làm thủ tục ở đâu", "business_registration"),
     ("chủ nhật đội Hà Nội đá mấy giờ", "other"),
     ("nạp thẻ điện thoại ở đâu", "other"),
+    # A second probe of the boundary (6 Dec 2026): employment law, customs and intellectual
+    # property have their own replies, saying who handles them.
+    ("tăng ca buổi tối thì phải trả lương cho thợ thế nào", "labour"),
+    ("thu viec may thang thi phai ky hop dong", "labour"),
+    ("mã HS của máy dệt nhập khẩu là bao nhiêu", "customs"),
+    ("how do I get a certificate of origin for my baskets", "customs"),
+    ("bị người ta làm nhái nhãn hiệu thì kiện ở đâu", "ip"),
+    ("đăng ký sáng chế cho máy tự chế ở đâu", "ip"),
+    ("mst cong ty em bi khoa thi phai lam sao", "tax"),
+    ("phí sàn tiktok shop bao nhiêu phần trăm", "other"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -629,6 +639,9 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("hộ tôi chưa đăng ký kinh doanh, phải có mã số thuế mới xin được hỗ trợ à",
      "thu-tuc-ma-so-thue-ho-kinh-doanh"),
     ("gửi cccd cho bot có an toàn ko", "thu-tuc-du-lieu-ca-nhan"),
+    # The centre's own support, named with words of the new areas (labour, customs, ip).
+    ("thợ mới thử việc có được học lớp nghề của khuyến công không", "dao-tao-nghe"),
+    ("đăng ký nhãn hiệu cho sản phẩm có được hỗ trợ không", "thuong-hieu-dang-ky"),
 ])
 def test_the_centres_own_questions_are_answered_directly(question: str, expected: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -679,6 +692,9 @@ def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
     ("bot trả lời dễ hiểu quá, hay ghê", "thanks"), ("alo co ai o day ko", "greeting"),
     # "I'll ask more when I'm free" (the twelfth blind set got the "not our business" reply).
     ("ok mai rảnh em hỏi tiếp nhé", "later"),
+    # The second probe of the boundary: acknowledgements, a mistaken message, "is it a bot".
+    ("ukm e hiểu rồi", "ok"), ("bb ad", "bye"), ("e gửi nhầm ạ", "ok"),
+    ("ad là bot hả", "identity"), ("thôi ngủ ngon ad nhé", "bye"),
 ])
 def test_small_talk_is_recognised(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -965,19 +981,23 @@ def test_a_did_you_mean_offers_first_the_runner_up_the_classifier_picks(
     assert len(offered) == 1 + len(ranking.alternatives)
 
 
-def test_the_boundary_of_the_centres_remit_holds_on_the_scope_probe():
-    """tests/data/scope_probe.yaml: questions in scope that use other offices' words are never
-    turned away, and questions off topic that use the centre's are never answered outright."""
+@pytest.mark.parametrize("probe", ["scope_probe", "scope_probe2"])
+def test_the_boundary_of_the_centres_remit_holds_on_the_scope_probe(probe: str):
+    """tests/data/scope_probe*.yaml: questions in scope that use other offices' words are never
+    turned away, questions off topic that use the centre's are never answered outright, and
+    small talk is small talk."""
     kb = KnowledgeBase.from_directory(REAL_KB)
-    probe = yaml.safe_load((EVAL_SETS / "scope_probe.yaml").read_text(encoding="utf-8"))
-    refused, answered = [], []
-    for item in probe["questions"]:
+    data = yaml.safe_load((EVAL_SETS / f"{probe}.yaml").read_text(encoding="utf-8"))
+    refused, answered, missed = [], [], []
+    for item in data["questions"]:
         result = kb.search(item["q"], item["lang"])
         if item["kind"] == "in_scope" and (result.outside or result.small_talk):
             refused.append(item["q"])
         if item["kind"] == "off_topic" and result.confident:
             answered.append(item["q"])
-    assert (refused, answered) == ([], [])
+        if item["kind"] == "small_talk" and not result.small_talk:
+            missed.append(item["q"])
+    assert (refused, answered, missed) == ([], [], [])
 
 
 def test_the_fillers_of_a_dictated_message_weigh_nothing():

@@ -50,6 +50,9 @@ async def test_answer_has_a_bold_title_and_short_clickable_sources(chat: Console
     ("thủ tục đăng ký kinh doanh hộ cá thể", "UBND xã, phường"),
     ("hỗ trợ covid cho hộ kinh doanh năm 2021", "Covid-19"),
     ("giá vàng hôm nay", "giá cả thị trường"),
+    ("công nhân làm thêm giờ chủ nhật thì trả lương thế nào", "cơ quan quản lý lao động"),
+    ("thủ tục hải quan xuất khẩu gốm sang Nhật cần giấy tờ gì", "cơ quan hải quan"),
+    ("đăng ký nhãn hiệu ở cục sở hữu trí tuệ mất bao lâu", "Cục Sở hữu trí tuệ"),
 ])
 async def test_a_question_the_centre_does_not_handle_says_who_does(
         chat: ConsoleChat, core: Core, question: str, who: str) -> None:
