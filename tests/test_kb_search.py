@@ -690,11 +690,15 @@ def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
     # mean", the second the "not something I can help with" reply.
     ("ad dễ thương quá", "thanks"), ("làm phiền ad quá", "thanks"),
     ("bot trả lời dễ hiểu quá, hay ghê", "thanks"), ("alo co ai o day ko", "greeting"),
-    # "I'll ask more when I'm free" (the twelfth blind set got the "not our business" reply).
-    ("ok mai rảnh em hỏi tiếp nhé", "later"),
+    # "I will ask more when I am free" (the twelfth blind set got the "not our business"
+    # reply): an acknowledgement.
+    ("ok mai rảnh em hỏi tiếp nhé", "ok"),
     # The second probe of the boundary: acknowledgements, a mistaken message, "is it a bot".
     ("ukm e hiểu rồi", "ok"), ("bb ad", "bye"), ("e gửi nhầm ạ", "ok"),
     ("ad là bot hả", "identity"), ("thôi ngủ ngon ad nhé", "bye"),
+    # The centre greeted by its name; "let me see first"; praise.
+    ("xin chào trung tâm khuyến công", "greeting"), ("ok để e xem đã", "ok"),
+    ("để em tìm hiểu thêm", "ok"), ("good job", "thanks"),
 ])
 def test_small_talk_is_recognised(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -722,7 +726,12 @@ def test_small_talk_among_other_words_is_recognised(said: str, kind: str):
                                       # "da" typed without diacritics is "đá" as often as "dạ"
                                       "cach lam banh da cua ngon",
                                       "chào ad, lịch nghỉ tết của trung tâm thế nào ạ?",
-                                      "làm phiền trung tâm cho hỏi hỗ trợ máy móc bao nhiêu"])
+                                      "làm phiền trung tâm cho hỏi hỗ trợ máy móc bao nhiêu",
+                                      # "hỏi tiếp" and "để em xem" end small talk, not these
+                                      "em hỏi tiếp nhé, mua máy thì sao",
+                                      "hỏi tiếp: đào tạo nghề có mất phí không",
+                                      "để em xem mua máy nào được hỗ trợ",
+                                      "tìm hiểu thêm về khuyến công ở đâu"])
 def test_a_question_with_a_polite_word_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
 
