@@ -699,6 +699,7 @@ def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
     # The centre greeted by its name; "let me see first"; praise.
     ("xin chào trung tâm khuyến công", "greeting"), ("ok để e xem đã", "ok"),
     ("để em tìm hiểu thêm", "ok"), ("good job", "thanks"),
+    ("bạn là bot hay người vậy", "identity"),
 ])
 def test_small_talk_is_recognised(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -731,7 +732,11 @@ def test_small_talk_among_other_words_is_recognised(said: str, kind: str):
                                       "em hỏi tiếp nhé, mua máy thì sao",
                                       "hỏi tiếp: đào tạo nghề có mất phí không",
                                       "để em xem mua máy nào được hỗ trợ",
-                                      "tìm hiểu thêm về khuyến công ở đâu"])
+                                      "tìm hiểu thêm về khuyến công ở đâu",
+                                      # "tí nữa" and "tên gì" are small talk only in a
+                                      # message that says nothing of the centre's business
+                                      "tí nữa em qua trung tâm được không",
+                                      "tên gì cũng được, cho hỏi hỗ trợ máy"])
 def test_a_question_with_a_polite_word_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
 

@@ -176,14 +176,17 @@ class ScopeRules:
     def loose_small_talk(self, text: str) -> str | None:
         """The kind of small talk in a short message that matched no entry: any small-talk
         phrase in it counts, not only messages made of nothing else; a message that asks
-        something counts only for the kinds that are questions ("bạn là ai?")."""
+        something counts only for the kinds that are questions ("bạn là ai?"), and only when
+        it says nothing of the centre's business ("tí nữa em qua trung tâm được không" asks
+        to come by, "tên gì cũng được, cho hỏi hỗ trợ máy" about machines)."""
         exact = words(text)
         if not exact or len(exact) > MAX_LOOSE_SMALL_TALK_WORDS:
             return None
-        kinds = self._small_talk.found_in(exact, [fold(word) for word in exact])
-        for kind in _ASKING_KINDS:
-            if kind in kinds:
-                return kind
+        folded = [fold(word) for word in exact]
+        kinds = self._small_talk.found_in(exact, folded)
+        if any(kind in kinds for kind in _ASKING_KINDS) and self._signals.found_in(
+                exact, folded).isdisjoint((_ANCHOR, _RELATED)):
+            return next(kind for kind in _ASKING_KINDS if kind in kinds)
         if any(asks for _clause, asks in question_parts(text)):
             return None
         for kind in _LOOSE_KINDS:
