@@ -378,3 +378,20 @@ async def test_a_phone_user_asking_about_their_data_is_answered(page) -> None:
         "Thông tin cá nhân tôi khai được dùng thế nào?")
     await expect(answer).to_contain_text("/xoadulieu")
     await page.screenshot(path="/tmp/webchat-personal-data.png")
+
+
+async def test_a_phone_user_asking_about_overtime_pay_is_told_who_handles_it(page) -> None:
+    """Employment law is the labour authority's (the second probe of the boundary): the
+    reply says so, offers no hand-over to staff, and ends with the menu."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", "cong nhan lam them gio chu nhat thi tra luong the nao")
+    await page.press("#input", "Enter")
+    # The reply, then the remit with the menu under it.
+    reply, menu = page.locator(".bot").nth(-2), page.locator(".bot").last
+    await expect(reply).to_contain_text("cơ quan quản lý lao động")
+    await expect(menu.get_by_role("button", name="Hỏi về chương trình hỗ trợ")).to_be_visible()
+    assert await page.get_by_role("button", name=re.compile("cán bộ")).count() == 0
+    await page.screenshot(path="/tmp/webchat-labour.png")
+    assert page.errors == []
