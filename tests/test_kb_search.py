@@ -1042,6 +1042,17 @@ def test_the_fillers_of_a_dictated_message_weigh_nothing():
     "xưởng hay bị mất điện, mua máy phát có được hỗ trợ không",
     "xưởng may đồng phục cho trường đại học có được hỗ trợ máy không",
     "máy được hỗ trợ có phải bảo hành không",
+    # Plain spellings of the phrases of the second probe (6 Dec 2026): "sang che" is also
+    # "sang chế (biến)", "phi san" "chi phí sản (xuất)", "nguoi yeu" "người yêu (cầu)", "mã hs"
+    # a dossier's number; building a fishing boat and repairing a harvester are rural industry.
+    "chuyển sang chế biến thực phẩm thì cần điều kiện gì",
+    "chi phi san xuat cao qua, khuyen cong giup gi",
+    "người yêu cầu hỗ trợ phải nộp gì",
+    "mã hs của em nộp rồi giờ xem ở đâu",
+    "đóng tàu cá có được hỗ trợ không",
+    "sửa máy cày có được hỗ trợ không",
+    "can a limited company get help",
+    "sản phẩm vi phạm sở hữu trí tuệ thì có được dự thi không",
 ])
 def test_the_centres_question_with_a_word_of_an_off_topic_phrase_is_not_turned_away(
         question: str):
