@@ -43,6 +43,8 @@ _SMALL_TALK = {
                    "support and pass what I cannot answer to the centre's staff."),
     "wishes": N_("Thank you! The centre wishes you and your business every success too."),
     "later": N_("Of course. Write again whenever you are ready; I am here at any time."),
+    "complaint": N_("Sorry about that. Please ask me again in a few words, or choose a topic "
+                    "below, and I will do my best."),
 }
 
 # Questions the centre does not handle: what it does not do, and who does where that is

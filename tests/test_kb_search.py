@@ -559,6 +559,7 @@ def test_questions_not_learnt_meet_the_floor():
     ("đăng ký sáng chế cho máy tự chế ở đâu", "ip"),
     ("mst cong ty em bi khoa thi phai lam sao", "tax"),
     ("phí sàn tiktok shop bao nhiêu phần trăm", "other"),
+    ("lắp công tơ điện 3 pha cho xưởng ở đâu", "other"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -700,6 +701,10 @@ def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
     ("xin chào trung tâm khuyến công", "greeting"), ("ok để e xem đã", "ok"),
     ("để em tìm hiểu thêm", "ok"), ("good job", "thanks"),
     ("bạn là bot hay người vậy", "identity"),
+    # The thirteenth blind set's first measurement (6 Dec 2026): "tôi" was no filler, a
+    # complaint about the bot and "is someone answering at this hour" got other replies.
+    ("mai tôi hỏi tiếp, chào ad nhé", "bye"), ("bot gì mà chậm thế", "complaint"),
+    ("ok bot dở quá", "complaint"), ("giờ này vẫn có người trả lời à", "identity"),
 ])
 def test_small_talk_is_recognised(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -841,7 +846,7 @@ asked:
 def test_the_asked_questions_file_is_built_from_the_evaluation_sets():
     """asked.yaml and outside.yaml are what scripts/build_asked_questions.py makes of
     tests/data (all but the test halves of qa_blind5 and qa_blind7 and the whole of qa_blind8
-    to qa_blind12), so the measured figures say what was learnt from."""
+    to qa_blind13), so the measured figures say what was learnt from."""
     script = ROOT / "scripts" / "build_asked_questions.py"
     completed = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
                                text=True)

@@ -88,6 +88,13 @@ async def test_a_question_of_nothing_the_centre_does_is_not_offered_to_staff(
         assert await uow.questions.waiting() == []
 
 
+async def test_a_complaint_about_the_bot_gets_an_apology_and_the_menu(chat: ConsoleChat) -> None:
+    replies = await chat.say("bot gì mà trả lời chậm thế")
+    assert len(replies) == 1 and replies[0].text.startswith("Xin lỗi anh/chị.")
+    assert not any("cán bộ" in label for label in labels(replies))
+    assert "Hỏi về chương trình hỗ trợ" in labels(replies)
+
+
 async def test_a_bank_loan_in_the_story_of_a_long_message_does_not_turn_it_away(
         chat: ConsoleChat) -> None:
     replies = await chat.say(

@@ -157,8 +157,8 @@ class ScopeRules:
             return Scope(small_talk="ok") if text.strip() and "?" not in text else QUESTION
         if len(folded) <= MAX_SMALL_TALK_WORDS and self._chatter.cover(folded):
             kinds = self._small_talk.found_in(exact, folded)
-            for kind in ("bye", "thanks", "wishes", "identity", "greeting", "asking", "later",
-                         "ok"):
+            for kind in ("bye", "thanks", "wishes", "identity", "complaint", "greeting", "asking",
+                         "later", "ok"):
                 # "ok cảm ơn" is thanks
                 if kind in kinds:
                     return Scope(small_talk=kind)
