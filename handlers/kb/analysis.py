@@ -103,15 +103,20 @@ def clauses(words: Words) -> Iterator[list[str]]:
             yield list(clause)
 
 
-# What marks a clause of a message as a question (folded): question words anywhere in it, and
+# What marks a clause of a message as a question: question words anywhere in it, and
 # "không", "chưa"... at its end ("... dc ko ạ"), or a question mark after it. The other clauses
-# of a long message tell the asker's story (trade, village, machine, amounts).
-QUESTION_CUES = frozenset(tuple(cue.split()) for cue in (
-    "bao nhieu", "bn", "bnhieu", "khi nao", "bao gio", "bao lau", "o dau", "cho nao", "the nao",
-    "ntn", "lam sao", "ra sao", "tai sao", "vi sao", "gi", "j", "nao", "ai", "co phai", "hay la",
-    "hoi", "lieu", "duoc khong", "dc ko", "duoc ko", "dc khong", "what", "how", "when", "where",
+# of a long message tell the asker's story (trade, village, machine, amounts). Cues are written
+# with their diacritics: a word typed with diacritics must be the cue as written ("hội chợ" asks
+# nothing, "hỏi" does), a word typed without them may be any word that folds the same way.
+_CUES = (
+    "bao nhiêu", "bn", "bnhieu", "khi nào", "bao giờ", "bao lâu", "ở đâu", "chỗ nào", "thế nào",
+    "ntn", "làm sao", "ra sao", "tại sao", "vì sao", "gì", "j", "nào", "ai", "có phải", "hay là",
+    "hỏi", "liệu", "được không", "dc ko", "được ko", "dc không", "what", "how", "when", "where",
     "who", "which", "why", "is there", "are there", "can i", "do i", "does", "should i",
-))
+    "thì sao", "thế còn", "what about", "how about",
+)
+QUESTION_CUES = {tuple(folded_word[word] for word in cue.split()): tuple(cue.split())
+                 for cue in _CUES}
 _FINAL_CUES = frozenset(("khong", "ko", "k", "kg", "khg", "hok", "hong", "chua", "ha"))
 _TRAILING = frozenset(("a", "ad", "nhi", "vay", "z", "v", "em", "ban", "anh", "chi", "nha", "nhe",
                        "thoi", "nua", "ne"))
@@ -124,11 +129,12 @@ def question_parts(text: str) -> list[tuple[Words, bool]]:
     parts = []
     for match in _PARTS.finditer(text):
         clause = words_of(match.group(1))
-        folded = [folded_word[word] for word in clause if word != MARK]
+        typed = [word for word in clause if word != MARK]
+        folded = [folded_word[word] for word in typed]
         if not folded:
             continue
         asks = "?" in match.group(2) or any(
-            tuple(folded[start : start + size]) in QUESTION_CUES
+            _is_cue(typed[start : start + size], folded[start : start + size])
             for size in range(1, _CUE_LONGEST + 1) for start in range(len(folded) - size + 1))
         if not asks:  # "... được không ạ", "... chưa ad", "... hả"
             end = len(folded)
@@ -137,6 +143,12 @@ def question_parts(text: str) -> list[tuple[Words, bool]]:
             asks = folded[end - 1] in _FINAL_CUES
         parts.append((clause, asks))
     return parts
+
+
+def _is_cue(typed: Words, folded: Words) -> bool:
+    cue = QUESTION_CUES.get(tuple(folded))
+    return cue is not None and all(word.lower() in (folded_word[word], written)
+                                   for word, written in zip(typed, cue, strict=True))
 
 
 def is_plain(words: Words) -> bool:

@@ -90,14 +90,13 @@ class KnowledgeBase:
         if lang == "vi":
             text = self._content.index.untelexed(text)
         scope = self._scope.classify(text)
-        if scope.small_talk:
+        if kind := scope.small_talk or self._scope.closing_small_talk(text):
             # A sentence in English ("who are you") in a Vietnamese chat is answered in
             # English, as questions are; "hi", "thanks", "ok", which Vietnamese chats use
             # too, keep the chat's language.
             typed_in = self._content.index.language_of(text, lang) if len(
                 words(text)) >= SMALL_TALK_SENTENCE else lang
-            return SearchResult(None, False, 0.0, [], small_talk=scope.small_talk,
-                                lang=typed_in)
+            return SearchResult(None, False, 0.0, [], small_talk=kind, lang=typed_in)
         result = self._content.index.search(text, lang, limit)
         # An area named only in the story of a long message gives way to any answer.
         overruled = (result.answer is not None and scope.told) or (
