@@ -31,12 +31,6 @@ _ASKING_KINDS = ("identity", "later")
 # first of these it holds.
 _CLOSING_KINDS = ("thanks", "wishes", "bye", "later", "complaint")
 MAX_CLOSING_WORDS = 40
-# Requests that ask for something without a question word ("cho em xin mẫu đơn").
-_REQUESTS = ("cho xin", "cho em xin", "cho e xin", "cho minh xin", "cho toi xin", "xin mau",
-             "gui giup", "giup em", "giup e", "giup toi", "giup minh", "huong dan giup",
-             "huong dan em", "huong dan e", "huong dan toi", "huong dan minh", "huong dan cach",
-             "xin huong dan", "muon biet", "can biet", "muon hoi", "please", "send me",
-             "tell me", "i need", "i want", "i would like")
 # In a message not made only of small talk, short words such as "da", "co", "k" (typed without
 # diacritics they are as often "đá", "cỏ", "không"…) say nothing: the "ok" kind is left out.
 _LOOSE_KINDS = ("bye", "thanks", "wishes", "greeting", "laugh", "complaint")
@@ -145,9 +139,11 @@ class ScopeRules:
         unless: Mapping[str, Iterable[str]],
         related: Iterable[str] = (),
         closing: Iterable[str] = (),
+        requests: Iterable[str] = (),
     ) -> None:
         self._small_talk = _Phrases(small_talk.items())
         self._closing = _Phrases([("closing", closing)])
+        self._requests = _Phrases([("request", requests)])
         self._chatter = _Phrases([*small_talk.items(), ("", filler)])
         self._areas = list(outside)  # in the order of the file: the first found wins
         self._signals = _Phrases([*outside.items(), (_ANCHOR, anchors), (_RELATED, related),
@@ -158,12 +154,12 @@ class ScopeRules:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         for values in [*data["small_talk"].values(), data["filler"], data["anchors"],
                        *data["outside"].values(), *data["unless"].values(), data["related"],
-                       data["closing"]]:
+                       data["closing"], data["requests"]]:
             for value in values:
                 if not isinstance(value, str):  # YAML reads yes, no, on, off as booleans
                     raise ValueError(f"{path.name}: {value!r} is not text; put it in quotes")
         return cls(data["small_talk"], data["filler"], data["anchors"], data["outside"],
-                   data["unless"], data["related"], data["closing"])
+                   data["unless"], data["related"], data["closing"], data["requests"])
 
     def classify(self, text: str) -> Scope:
         exact = words(text)
@@ -202,7 +198,8 @@ class ScopeRules:
         if any(kind in kinds for kind in _ASKING_KINDS) and self._signals.found_in(
                 exact, folded).isdisjoint((_ANCHOR, _RELATED)):
             return next(kind for kind in _ASKING_KINDS if kind in kinds)
-        if any(asks for _clause, asks in question_parts(text)) or self._requests(folded):
+        if any(asks for _clause, asks in question_parts(text)) or self._requests.found_in(
+                exact, folded):
             return None
         for kind in _LOOSE_KINDS:
             if kind in kinds:
@@ -216,16 +213,11 @@ class ScopeRules:
         if not exact or len(exact) > MAX_CLOSING_WORDS:
             return None
         folded = [fold(word) for word in exact]
-        if not self._closing.found_in(exact, folded) or self._requests(folded) or any(
-                asks for _clause, asks in question_parts(text)):
+        if not self._closing.found_in(exact, folded) or self._requests.found_in(
+                exact, folded) or any(asks for _clause, asks in question_parts(text)):
             return None
         kinds = self._small_talk.found_in(exact, folded)
         return next((kind for kind in _CLOSING_KINDS if kind in kinds), "thanks")
-
-    @staticmethod
-    def _requests(folded: list[str]) -> bool:
-        joined = f" {' '.join(folded)} "
-        return any(f" {request} " in joined for request in _REQUESTS)
 
     def _told(self, text: str, area: str) -> bool:
         """Whether the phrases of `area` come only in the story of a long message, not in the
