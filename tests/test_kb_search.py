@@ -1056,6 +1056,7 @@ def test_a_message_that_closes_the_conversation_is_small_talk(said: str, kind: s
     "cảm ơn ad, cho em xin mẫu đơn đăng ký đề án",  # a request, with no question word
     "cảm ơn, thế còn hỗ trợ đào tạo thì sao",
     "thanks, and what about the fair booths",
+    "cảm ơn, em đang cần hỗ trợ máy sấy",  # a need stated, not asked
 ])
 def test_thanks_with_a_request_or_a_question_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
