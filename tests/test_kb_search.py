@@ -705,6 +705,8 @@ def test_the_forms_are_in_the_entry_on_the_papers_to_file(question: str):
     # complaint about the bot and "is someone answering at this hour" got other replies.
     ("mai tôi hỏi tiếp, chào ad nhé", "bye"), ("bot gì mà chậm thế", "complaint"),
     ("ok bot dở quá", "complaint"), ("giờ này vẫn có người trả lời à", "identity"),
+    # A last blind probe (6 Dec 2026): "understood", "nothing, never mind".
+    ("dạ em nắm được rồi ạ", "ok"), ("dạ ko có gì ạ", "ok"),
 ])
 def test_small_talk_is_recognised(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -906,6 +908,8 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     "công nhân thất nghiệp muốn học nghề may thì có lớp không",
     # Limestone (đá vôi typed plain) is not football (đá với).
     "khai thac da voi lam voi bot co duoc ho tro may khong",
+    # Whether the centre lends or grants (a last blind probe: taken for a bank question).
+    "định vay tiền mua máy, bên trung tâm có cho vay ưu đãi ko hay chỉ hỗ trợ tiền",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -1046,6 +1050,7 @@ def test_small_talk_is_told_from_questions_that_open_like_it():
      "tôi làm hồ sơ xin hỗ trợ máy móc.", "thanks"),
     ("Em cảm ơn ad, em sẽ chuẩn bị giấy tờ theo hướng dẫn rồi nộp hồ sơ sau ạ", "thanks"),
     ("hẹn gặp lại ad ở hội chợ nha", "bye"),
+    ("cảm ơn ad, giúp em nhiều quá", "thanks"),  # thanks for help, not a request for it
 ])
 def test_a_message_that_closes_the_conversation_is_small_talk(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -1057,6 +1062,7 @@ def test_a_message_that_closes_the_conversation_is_small_talk(said: str, kind: s
     "cảm ơn, thế còn hỗ trợ đào tạo thì sao",
     "thanks, and what about the fair booths",
     "cảm ơn, em đang cần hỗ trợ máy sấy",  # a need stated, not asked
+    "cảm ơn, giúp em với, hồ sơ máy móc gồm gì",
 ])
 def test_thanks_with_a_request_or_a_question_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
