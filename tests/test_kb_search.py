@@ -1068,6 +1068,28 @@ def test_thanks_with_a_request_or_a_question_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
 
 
+@pytest.mark.parametrize(("said", "kind"), [
+    # Small talk in words of small talk, though no phrase of scope.yaml covers the message,
+    # and rhetorical questions ("gì mà") among them.
+    ("trả lời gì mà lan man thế, đọc chẳng hiểu gì", "complaint"),
+    ("hỏi một đằng trả lời một nẻo", "complaint"),
+    ("dạ cho em xin lỗi, nãy em nói hơi nặng lời", "ok"),
+])
+def test_a_message_in_the_words_of_small_talk_is_small_talk(said: str, kind: str):
+    result = KnowledgeBase.from_directory(REAL_KB).search(said)
+    assert (result.answer, result.small_talk) == (None, kind)
+
+
+def test_no_question_of_the_never_learnt_sets_is_taken_for_small_talk():
+    """The small-talk odds (classifier.py) decide only for messages the search cannot answer:
+    none of the never-learnt sets' in-scope or off-topic questions is small talk for them."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13")
+    taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
+             if q.group != "small_talk" and not q.no_entry and kb.search(q.text, q.lang).small_talk]
+    assert taken == []
+
+
 def test_the_fillers_of_a_dictated_message_weigh_nothing():
     """Messages dictated by voice (the tenth blind set) carry "ờ", "ừm", "kiểu là": they are
     stop words, so the question scores as if typed without them."""

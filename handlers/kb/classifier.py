@@ -24,6 +24,8 @@ from handlers.kb.analysis import MARK, Words, folded_word, text_words
 # Additive smoothing of the word counts. Leaving one evaluation set out at a time (758
 # questions), 0.05 and 0.02 agreed with the right answers most often; 0.1 less often.
 SMOOTHING = 0.05
+# Of the small-talk odds: 0.5, as measured (docs/benchmarks.md).
+SMALL_TALK_SMOOTHING = 0.5
 
 _TOKEN = re.compile(r"\w\w+")  # one-letter words ("a", "ạ" folded) tell nothing apart
 
@@ -38,7 +40,8 @@ class QuestionClassifier:
     """Built from each entry's phrasings (by entry number) and the questions outside the
     centre's remit; immutable."""
 
-    def __init__(self, phrasings: Sequence[Iterable[str]], outside: Iterable[str]) -> None:
+    def __init__(self, phrasings: Sequence[Iterable[str]], outside: Iterable[str],
+                 small_talk: Iterable[str] = ()) -> None:
         global _last_counts
         classes = [tuple(texts) for texts in (*phrasings, outside)]  # the last: outside
         self._counts: list[Counter[str]] = [
@@ -52,6 +55,17 @@ class QuestionClassifier:
         # For each word asked about, the classes holding it and its gain in each: made on
         # first use, as most words are never asked about.
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # Small talk (scope.yaml's phrases) against every question above, for messages the
+        # ranking cannot answer: "dạ vâng e nắm đc rồi ạ" is small talk in words no list holds.
+        small_talk = tuple(small_talk)
+        self._small_talk = _last_counts.get(small_talk) or _counts_of(small_talk)
+        _last_counts[small_talk] = self._small_talk
+        # How often each word comes in any question: summed on first use.
+        self._in_questions: dict[str, int] = {}
+        size = len(self._vocabulary) + len(self._small_talk.keys() - self._vocabulary)
+        self._small_talk_base = math.log(
+            (sum(counts.total() for counts in self._counts) + SMALL_TALK_SMOOTHING * size)
+            / (self._small_talk.total() + SMALL_TALK_SMOOTHING * size))
 
     def choice(self, words: Words) -> tuple[int | None, float]:
         """The entry number whose phrasings the question's words most likely come from (None
@@ -69,6 +83,25 @@ class QuestionClassifier:
         lead = float(scores[best] - scores[second])
         best = int(best)
         return (None if best == len(self._counts) - 1 else best), lead
+
+    def small_talk_odds(self, words: Words) -> float:
+        """How much likelier the message's words come from small talk than from a question,
+        per known word (log-odds; 0 when no word is known)."""
+        known = [term for term in terms_of(words)
+                 if term in self._small_talk or term in self._vocabulary]
+        if not known:
+            return 0.0
+        return self._small_talk_base + sum(
+            math.log((self._small_talk[term] + SMALL_TALK_SMOOTHING)
+                     / (self._in_questions_of(term) + SMALL_TALK_SMOOTHING)) for term in known
+        ) / len(known)
+
+    def _in_questions_of(self, term: str) -> int:
+        count = self._in_questions.get(term)
+        if count is None:
+            numbers, _gains = self._postings_of(term) if term in self._vocabulary else ((), ())
+            count = self._in_questions[term] = sum(self._counts[n][term] for n in numbers)
+        return count
 
     def _postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         postings = self._postings.get(term)

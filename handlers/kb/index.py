@@ -208,7 +208,7 @@ class SearchIndex:
     """An immutable index of entries; build a new one when the entries change."""
 
     def __init__(self, entries: Sequence[Entry], vocabulary: Vocabulary,
-                 outside: Sequence[str] = ()) -> None:
+                 outside: Sequence[str] = (), small_talk: Sequence[str] = ()) -> None:
         # The build makes millions of small objects and no cycles: collecting garbage
         # meanwhile would only walk them again and again.
         with _garbage_collection_paused():
@@ -224,7 +224,8 @@ class SearchIndex:
                     self._one_letter_less[variant].add(word)
             self._classifier = QuestionClassifier(
                 [(entry.title.vi, entry.title.en, *entry.questions.vi, *entry.questions.en,
-                  *entry.asked.vi, *entry.asked.en) for entry in self.entries], outside)
+                  *entry.asked.vi, *entry.asked.en) for entry in self.entries], outside,
+                small_talk)
 
     def _analyse(self) -> tuple[list[tuple[int, str, str]], list[list[FieldTerms]]]:
         """Entry number, language and name of every field, and the terms of its texts."""
@@ -380,6 +381,11 @@ class SearchIndex:
         """The language `text` is written in, `lang` (the chat's) unless its words say so."""
         return self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi",
                                             self._language_words)
+
+    def small_talk_odds(self, text: str) -> float:
+        """How much likelier `text` is small talk than a question, by its words (see
+        QuestionClassifier.small_talk_odds)."""
+        return self._classifier.small_talk_odds(words_of(text))
 
     def untelexed(self, text: str) -> str:
         """`text` with each word typed in Telex with the input method off ("khuyeens coong laf

@@ -25,6 +25,13 @@ _Signature = tuple[tuple[str, int, int], ...]
 # it matches an entry this well: a staff answer added for just that question, say.
 OUTSIDE_OVERRULED = 0.85
 SMALL_TALK_SENTENCE = 3  # words from which small talk is answered in the language typed
+# Log-odds per word from which a message the search cannot answer is small talk (see
+# QuestionClassifier.small_talk_odds): on the never-learnt sets, no in-scope question of the
+# 280 not answered outright reaches 0.5 (docs/benchmarks.md).
+SMALL_TALK_ODDS = 0.5
+# ... and from which one that asks something is ("ad ăn cơm chưa"): at 0.5 a question about a
+# film took the small-talk reply instead of "not what I can help with".
+SMALL_TALK_ODDS_ASKING = 1.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,12 @@ class KnowledgeBase:
                 kind := self._scope.loose_small_talk(text)):
             return SearchResult(None, False, result.score, [], small_talk=kind,
                                 lang=result.lang)
+        if not result.confident and self._content.index.small_talk_odds(text) > (
+                SMALL_TALK_ODDS_ASKING if self._scope.asks(text) else SMALL_TALK_ODDS):
+            # Nothing answered, and its words are those of small talk rather than of any
+            # question ("dạ vâng e nắm đc rồi ạ"), though no phrase of scope.yaml holds it.
+            return SearchResult(None, False, result.score, [],
+                                small_talk=self._scope.kind_of(text), lang=result.lang)
         if result.answer is None and not scope.related:
             # Nothing to answer with and nothing of the centre's business in it: staff could
             # not answer it either, so it is not offered to them.
@@ -194,7 +207,8 @@ class KnowledgeBase:
         return _Content(
             knowledge=knowledge,
             extra=extra,
-            index=SearchIndex(entries, self._vocabulary, knowledge.outside),
+            index=SearchIndex(entries, self._vocabulary, knowledge.outside,
+                              self._scope.small_talk_phrases),
             by_id={entry.id: entry for entry in entries},
         )
 

@@ -31,6 +31,8 @@ _ASKING_KINDS = ("identity", "later")
 # first of these it holds.
 _CLOSING_KINDS = ("thanks", "wishes", "bye", "later", "complaint")
 MAX_CLOSING_WORDS = 40
+# The kind a message holding several is taken for.
+_KINDS = ("bye", "thanks", "wishes", "identity", "complaint", "greeting", "asking", "later", "ok")
 # In a message not made only of small talk, short words such as "da", "co", "k" (typed without
 # diacritics they are as often "đá", "cỏ", "không"…) say nothing: the "ok" kind is left out.
 _LOOSE_KINDS = ("bye", "thanks", "wishes", "greeting", "laugh", "complaint")
@@ -142,6 +144,10 @@ class ScopeRules:
         requests: Iterable[str] = (),
     ) -> None:
         self._small_talk = _Phrases(small_talk.items())
+        # The phrases as text, from which a model learns what small talk looks like.
+        self.small_talk_phrases = tuple(
+            phrase.removeprefix(EXACT) for phrases in (*small_talk.values(), closing)
+            for phrase in phrases)
         self._closing = _Phrases([("closing", closing)])
         self._requests = _Phrases([("request", requests)])
         self._chatter = _Phrases([*small_talk.items(), ("", filler)])
@@ -168,9 +174,7 @@ class ScopeRules:
             return Scope(small_talk="ok") if text.strip() and "?" not in text else QUESTION
         if len(folded) <= MAX_SMALL_TALK_WORDS and self._chatter.cover(folded):
             kinds = self._small_talk.found_in(exact, folded)
-            for kind in ("bye", "thanks", "wishes", "identity", "complaint", "greeting", "asking",
-                         "later", "ok"):
-                # "ok cảm ơn" is thanks
+            for kind in _KINDS:  # "ok cảm ơn" is thanks
                 if kind in kinds:
                     return Scope(small_talk=kind)
             if kinds:  # "hihi"
@@ -205,6 +209,17 @@ class ScopeRules:
             if kind in kinds:
                 return "ok" if kind == "laugh" else kind
         return None
+
+    @staticmethod
+    def asks(text: str) -> bool:
+        """Whether a clause of the message asks something."""
+        return any(asks for _clause, asks in question_parts(text))
+
+    def kind_of(self, text: str) -> str:
+        """The kind of small talk a message holds a phrase of ("ok" for none)."""
+        exact = words(text)
+        kinds = self._small_talk.found_in(exact, [fold(word) for word in exact])
+        return next((kind for kind in _KINDS if kind in kinds), "ok")
 
     def closing_small_talk(self, text: str) -> str | None:
         """The kind of a message that closes a conversation (thanks, wishes, goodbye, "later",
