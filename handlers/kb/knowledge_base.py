@@ -118,8 +118,8 @@ class KnowledgeBase:
                 kind := self._scope.loose_small_talk(text)):
             return SearchResult(None, False, result.score, [], small_talk=kind,
                                 lang=result.lang)
-        if not result.confident and self._content.index.small_talk_odds(text) > (
-                SMALL_TALK_ODDS_ASKING if self._scope.asks(text) else SMALL_TALK_ODDS):
+        odds = 0.0 if result.confident else self._content.index.small_talk_odds(text)
+        if odds > SMALL_TALK_ODDS and (odds > SMALL_TALK_ODDS_ASKING or not self._scope.asks(text)):
             # Nothing answered, and its words are those of small talk rather than of any
             # question ("dạ vâng e nắm đc rồi ạ"), though no phrase of scope.yaml holds it.
             return SearchResult(None, False, result.score, [],

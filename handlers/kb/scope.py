@@ -202,8 +202,7 @@ class ScopeRules:
         if any(kind in kinds for kind in _ASKING_KINDS) and self._signals.found_in(
                 exact, folded).isdisjoint((_ANCHOR, _RELATED)):
             return next(kind for kind in _ASKING_KINDS if kind in kinds)
-        if any(asks for _clause, asks in question_parts(text)) or self._requests.found_in(
-                exact, folded):
+        if self.asks(text) or self._requests.found_in(exact, folded):
             return None
         for kind in _LOOSE_KINDS:
             if kind in kinds:
@@ -229,7 +228,7 @@ class ScopeRules:
             return None
         folded = [fold(word) for word in exact]
         if not self._closing.found_in(exact, folded) or self._requests.found_in(
-                exact, folded) or any(asks for _clause, asks in question_parts(text)):
+                exact, folded) or self.asks(text):
             return None
         kinds = self._small_talk.found_in(exact, folded)
         return next((kind for kind in _CLOSING_KINDS if kind in kinds), "thanks")
