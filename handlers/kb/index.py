@@ -180,6 +180,8 @@ QUESTION_TYPES = {
     # "mô hình trình diễn cần điều kiện gì" wants the conditions, not the definition. On the
     # evaluation sets 15 questions of 978 ask it, and none changed answer.
     "condition": ("dieu kien", "tieu chi", "requirements", "conditions", "criteria"),
+    "documents": ("ho so gi", "ho so gom", "ho so can", "can ho so", "giay to gi", "giay to nao",
+                  "can giay to", "ho so nhung gi", "documents", "paperwork", "what papers"),
 }
 TYPE_WEIGHT = 0.1
 
