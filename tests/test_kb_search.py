@@ -451,14 +451,14 @@ def test_evaluation_sets_meet_the_floor(eval_set: str, floor: dict[str, float]):
 def test_questions_not_learnt_meet_the_floor():
     """The sets above are learnt (asked.yaml), so their figures are recall; the questions a
     knowledge base has not learnt (benchmarks/qa_leave_one_out.py) say what new questions get:
-    a floor a little below the figures of 6 Dec 2026 (direct 0.810 and 0.729, wrong 0.024 and
-    0.025, the never-learnt sets with the ninth to thirteenth blind sets; the ninth's many
+    a floor a little below the figures of 6 Dec 2026 (direct 0.821 and 0.736, wrong 0.028 and
+    0.028, the never-learnt sets with the ninth to fourteenth blind sets; the ninth's many
     two-part messages made 3.7% wrong answers), and never an off-topic question answered."""
     script = ROOT / "benchmarks" / "qa_leave_one_out.py"
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                                check=True)
     report = json.loads(completed.stdout)
-    for group, floor, wrong in (("left_out", 0.77, 0.025), ("never_learnt", 0.72, 0.03)):
+    for group, floor, wrong in (("left_out", 0.80, 0.03), ("never_learnt", 0.72, 0.03)):
         pooled = report[group]["pooled"]
         assert pooled["direct"] >= floor and pooled["confidently_wrong"] <= wrong, pooled
         assert pooled["off_topic_answered"] == 0 and pooled["off_topic"] >= 40, pooled

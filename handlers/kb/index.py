@@ -130,10 +130,13 @@ CONFIDENT_AGREED = 0.45
 AGREED_WORDS = 6
 # A message of LONG_CONFIDENT_WORDS words or more scoring from LONG_CONFIDENT_FROM is also
 # answered when the classifier picks the same entry with a lead of SURE_LEAD (log-likelihood
-# over the next class). Chosen leaving one set out at a time: 40 gave 13 more right answers of
-# 758 (direct 0.790 -> 0.807) and no more wrong or off-topic ones; 30 gave 16 more and 2
-# wrong, 20 22 more and 4 wrong. On the sets never learnt (327 questions): 1 more right.
-SURE_LEAD = 40.0
+# over the next class). First chosen leaving one set out at a time: 40 gave 13 more right
+# answers of 758 (direct 0.790 -> 0.807) and no more wrong or off-topic ones; 30 gave 16 more
+# and 2 wrong, 20 22 more and 4 wrong. Swept again with the never-learnt sets grown to 1,302
+# questions (qa_blind8 to qa_blind14, 6 Dec 2026), against 40: 20 gave 9 right and 3 wrong
+# more of 758 left out and 11 right and none wrong more of 1,302 never learnt (15: 31 and 5;
+# 10: 41 and 9), and no off-topic answer anywhere.
+SURE_LEAD = 20.0
 # A message of LONG_CONFIDENT_WORDS words or more carries words no entry uses, so its scores
 # run lower: it is also answered from LONG_CONFIDENT_FROM with a wider lead. (A lead of 0.10
 # made two or three more right answers on the sets and one more wrong one.)
