@@ -566,6 +566,12 @@ def test_questions_not_learnt_meet_the_floor():
     ("Xưởng in của tôi có cần giấy phép hoạt động in không, xin ở đâu?",
      "business_registration"),
     ("bot oi chi cho toi quan lau cua ngon o Do Son", "other"),
+    # The fifteenth blind set's first measurement (6 Dec 2026): the SME development fund's
+    # loans got the SME criteria, confidently; a match's score and a laboratory test of a
+    # product got "did you mean" choices.
+    ("Quỹ phát triển doanh nghiệp nhỏ và vừa cho vay thế nào, hồ sơ ra sao?", "bank"),
+    ("toi qua hai phong da voi ha noi may may", "other"),
+    ("kiem dinh chat luong gach khong nung thi mang mau di dau", "other"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -1080,6 +1086,9 @@ def test_thanks_with_a_request_or_a_question_is_not_small_talk(question: str):
     ("trả lời gì mà lan man thế, đọc chẳng hiểu gì", "complaint"),
     ("hỏi một đằng trả lời một nẻo", "complaint"),
     ("dạ cho em xin lỗi, nãy em nói hơi nặng lời", "ok"),
+    # A personal question to the bot (the fifteenth blind set) was "not what I can help with".
+    ("bot có người yêu chưa 😂", "identity"),
+    ("ad ăn cơm chưa", "identity"),
 ])
 def test_a_message_in_the_words_of_small_talk_is_small_talk(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -1139,6 +1148,8 @@ def test_the_fillers_of_a_dictated_message_weigh_nothing():
     # "tham gia hôm nay", "giấy phép" of the centre's own dossier.
     "tham gia hội chợ hôm nay có cần mang giấy phép kinh doanh không",
     "máy mới mua có cần giấy phép hoạt động không thì mới được hỗ trợ",
+    "máy mới mua có phải kiểm định chất lượng không thì mới được hỗ trợ",
+    "khuyến công hỗ trợ doanh nghiệp nhỏ và vừa bao nhiêu",
 ])
 def test_the_centres_question_with_a_word_of_an_off_topic_phrase_is_not_turned_away(
         question: str):
