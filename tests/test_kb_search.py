@@ -1063,6 +1063,9 @@ def test_small_talk_is_told_from_questions_that_open_like_it():
     ("Em cảm ơn ad, em sẽ chuẩn bị giấy tờ theo hướng dẫn rồi nộp hồ sơ sau ạ", "thanks"),
     ("hẹn gặp lại ad ở hội chợ nha", "bye"),
     ("cảm ơn ad, giúp em nhiều quá", "thanks"),  # thanks for help, not a request for it
+    # Thanks for being shown something, not a request to be shown ("chỉ cho tôi quán…").
+    ("cảm ơn ad đã chỉ cho em cách làm hồ sơ", "thanks"),
+    ("cảm ơn trung tâm đã tìm giúp em mẫu đơn", "thanks"),
 ])
 def test_a_message_that_closes_the_conversation_is_small_talk(said: str, kind: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(said)
@@ -1075,6 +1078,7 @@ def test_a_message_that_closes_the_conversation_is_small_talk(said: str, kind: s
     "thanks, and what about the fair booths",
     "cảm ơn, em đang cần hỗ trợ máy sấy",  # a need stated, not asked
     "cảm ơn, giúp em với, hồ sơ máy móc gồm gì",
+    "nghệ nhân phải bao nhiêu tuổi mới được công nhận",  # an age, not the bot's
 ])
 def test_thanks_with_a_request_or_a_question_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
