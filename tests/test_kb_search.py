@@ -563,6 +563,8 @@ def test_questions_not_learnt_meet_the_floor():
     # The fourteenth blind set's first measurement (6 Dec 2026): a price by the kilo and a
     # printing licence got "did you mean" choices; a request for a restaurant was small talk.
     ("Giá cá cơm làm nước mắm ở Cát Hải hôm nay bao nhiêu một ký?", "prices"),
+    ("Giá long nhãn sấy khô tuần này bao nhiêu một cân vậy?", "prices"),
+    ("nộp hồ sơ đăng ký thành lập công ty ở đâu", "business_registration"),
     ("Xưởng in của tôi có cần giấy phép hoạt động in không, xin ở đâu?",
      "business_registration"),
     ("bot oi chi cho toi quan lau cua ngon o Do Son", "other"),
@@ -1154,6 +1156,9 @@ def test_the_fillers_of_a_dictated_message_weigh_nothing():
     "máy mới mua có cần giấy phép hoạt động không thì mới được hỗ trợ",
     "máy mới mua có phải kiểm định chất lượng không thì mới được hỗ trợ",
     "khuyến công hỗ trợ doanh nghiệp nhỏ và vừa bao nhiêu",
+    # The papers of the centre's dossier, in the words of business registration.
+    "nộp hồ sơ có cần bản sao giấy phép kinh doanh không",
+    "hồ sơ có cần giấy phép kinh doanh không",
 ])
 def test_the_centres_question_with_a_word_of_an_off_topic_phrase_is_not_turned_away(
         question: str):
