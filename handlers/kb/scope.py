@@ -129,6 +129,11 @@ class _Phrases:
         return True
 
 
+def _first_kind(kinds: set[str], order: tuple[str, ...], default: str | None) -> str | None:
+    """The first of `order` among the kinds found, else `default`."""
+    return next((kind for kind in order if kind in kinds), default)
+
+
 class ScopeRules:
     """The rules of scope.yaml, applied to what a user typed."""
 
@@ -173,12 +178,8 @@ class ScopeRules:
         if not folded:  # only emoji or punctuation: 👍, "..."
             return Scope(small_talk="ok") if text.strip() and "?" not in text else QUESTION
         if len(folded) <= MAX_SMALL_TALK_WORDS and self._chatter.cover(folded):
-            kinds = self._small_talk.found_in(exact, folded)
-            for kind in _KINDS:  # "ok cảm ơn" is thanks
-                if kind in kinds:
-                    return Scope(small_talk=kind)
-            if kinds:  # "hihi"
-                return Scope(small_talk="ok")
+            if kinds := self._small_talk.found_in(exact, folded):
+                return Scope(small_talk=_first_kind(kinds, _KINDS, "ok"))  # "ok cảm ơn": thanks
         signals = self._signals.found_in(exact, folded)
         if _ANCHOR in signals:
             return ANCHORED
@@ -199,15 +200,13 @@ class ScopeRules:
             return None
         folded = [fold(word) for word in exact]
         kinds = self._small_talk.found_in(exact, folded)
-        if any(kind in kinds for kind in _ASKING_KINDS) and self._signals.found_in(
-                exact, folded).isdisjoint((_ANCHOR, _RELATED)):
-            return next(kind for kind in _ASKING_KINDS if kind in kinds)
+        asking = _first_kind(kinds, _ASKING_KINDS, None)
+        if asking and self._signals.found_in(exact, folded).isdisjoint((_ANCHOR, _RELATED)):
+            return asking
         if self.asks(text) or self._requests.found_in(exact, folded):
             return None
-        for kind in _LOOSE_KINDS:
-            if kind in kinds:
-                return "ok" if kind == "laugh" else kind
-        return None
+        kind = _first_kind(kinds, _LOOSE_KINDS, None)
+        return "ok" if kind == "laugh" else kind
 
     @staticmethod
     def asks(text: str) -> bool:
@@ -217,8 +216,8 @@ class ScopeRules:
     def kind_of(self, text: str) -> str:
         """The kind of small talk a message holds a phrase of ("ok" for none)."""
         exact = words(text)
-        kinds = self._small_talk.found_in(exact, [fold(word) for word in exact])
-        return next((kind for kind in _KINDS if kind in kinds), "ok")
+        return _first_kind(self._small_talk.found_in(exact, [fold(word) for word in exact]),
+                           _KINDS, "ok")
 
     def closing_small_talk(self, text: str) -> str | None:
         """The kind of a message that closes a conversation (thanks, wishes, goodbye, "later",
@@ -230,8 +229,7 @@ class ScopeRules:
         if not self._closing.found_in(exact, folded) or self._requests.found_in(
                 exact, folded) or self.asks(text):
             return None
-        kinds = self._small_talk.found_in(exact, folded)
-        return next((kind for kind in _CLOSING_KINDS if kind in kinds), "thanks")
+        return _first_kind(self._small_talk.found_in(exact, folded), _CLOSING_KINDS, "thanks")
 
     def _told(self, text: str, area: str) -> bool:
         """Whether the phrases of `area` come only in the story of a long message, not in the
