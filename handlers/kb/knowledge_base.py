@@ -29,7 +29,7 @@ SMALL_TALK_SENTENCE = 3  # words from which small talk is answered in the langua
 # QuestionClassifier.small_talk_odds): on the never-learnt sets, no in-scope question of the
 # 280 not answered outright reaches 0.5 (docs/benchmarks.md).
 SMALL_TALK_ODDS = 0.5
-# ... and from which one that asks something is ("ad ăn cơm chưa"): at 0.5 a question about a
+# ... and from which one that asks something is: at 0.5 a question about a
 # film took the small-talk reply instead of "not what I can help with".
 SMALL_TALK_ODDS_ASKING = 1.0
 
