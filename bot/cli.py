@@ -233,13 +233,17 @@ def _format_of(output: str) -> str:
 
 
 def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from handlers.i18n import load_translators, translator_for
     from handlers.kb.knowledge_base import KnowledgeBase
+    from handlers.questions import reply_as_text
     from handlers.text import normalize_input
 
     kb = KnowledgeBase.from_directory(settings.kb_dir)
     result = kb.search(normalize_input(args.question), lang=args.lang)
     answer = result.answer
     lang = result.lang or args.lang  # as in the chat: the language the question is typed in
+    reply = reply_as_text(
+        result, translator_for(load_translators(settings.locales_dir), lang).gettext, lang)
     if args.json:
         print(json.dumps({
             "answer": answer and {
@@ -253,13 +257,10 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
             "small_talk": result.small_talk,
             "outside": result.outside,
             "lang": lang,
+            "reply": reply,
         }, ensure_ascii=False))  # Vietnamese as text, not \u escapes
-    elif answer is None:
-        print("(no answer)")
     else:
-        sources = "\n".join(f"- {c.label}" + (f" <{c.url}>" if c.url else "")
-                            for c in answer.citations)
-        print(f"{answer.title.get(lang)}\n\n{answer.text.get(lang)}\n\n{sources}")
+        print(reply)
     return 0
 
 

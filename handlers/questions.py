@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from handlers.context import Context
 from handlers.i18n import N_, translator_for
 from handlers.identifiers import PersonalData, find_personal_data
+from handlers.kb.index import SearchResult
 from handlers.kb.model import Entry, Status
 from handlers.routing import Router
 from handlers.start import main_menu
@@ -30,11 +32,11 @@ _STATUS_NOTES = {
 }
 
 # Small talk (see handlers/kb/scope.yaml) gets a short friendly word and the menu.
-_GREETING = N_("Hello! Ask me about industrial-promotion support in your own words, or choose "
+GREETING = N_("Hello! Ask me about industrial-promotion support in your own words, or choose "
                "below.")
-_SMALL_TALK = {
-    "greeting": _GREETING,
-    "asking": _GREETING,  # "cho em hỏi chút": go ahead
+SMALL_TALK_REPLIES = {
+    "greeting": GREETING,
+    "asking": GREETING,  # "cho em hỏi chút": go ahead
     "thanks": N_("You're welcome! Ask me anything else about industrial-promotion support."),
     "ok": N_("All right. If you have another question, just type it."),
     "bye": N_("Goodbye, and good luck with your business! Come back any time."),
@@ -49,7 +51,7 @@ _SMALL_TALK = {
 
 # Questions the centre does not handle: what it does not do, and who does where that is
 # public knowledge. Staff cannot answer them either, so no hand-over is offered.
-_OUTSIDE = {
+OUTSIDE_REPLIES = {
     "tax": N_("Taxes (declaring, paying, tax rates, invoices, refunds) are not handled by the "
               "industrial-promotion centre. Please ask the tax office that manages your "
               "business."),
@@ -98,9 +100,14 @@ _OUTSIDE = {
              "that."),
     "other": N_("That is outside what I can help with."),
 }
-_REMIT = N_("I answer questions about industrial-promotion (khuyến công) support for "
+REMIT = N_("I answer questions about industrial-promotion (khuyến công) support for "
             "rural-industry establishments in Hai Phong: machinery, fairs, training, product "
             "awards, brands, cleaner production and how to apply.")
+
+
+NO_ANSWER = N_("Sorry, I have no information to answer that. I can pass your question to the "
+                "centre's staff, who will answer you here.")
+DID_YOU_MEAN = N_("Did you mean one of these?")
 
 
 # A runner-up scoring this close to the answer given is often the other half of a message
@@ -126,25 +133,23 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
         switch = Choice(ctx._("Continue in English"), "lang:en")
     lang = result.lang or ctx.user.locale
     if result.small_talk:
-        return [main_menu(ctx, ctx._(_SMALL_TALK[result.small_talk]))]
+        return [main_menu(ctx, ctx._(SMALL_TALK_REPLIES[result.small_talk]))]
     if result.outside:
-        return [Reply(ctx._(_OUTSIDE[result.outside])), main_menu(ctx, ctx._(_REMIT))]
+        return [Reply(ctx._(OUTSIDE_REPLIES[result.outside])), main_menu(ctx, ctx._(REMIT))]
     ctx.conversation.draft[LAST_QUESTION] = msg.text
     if result.answer is None:
         question = await ctx.uow.questions.add(
             user_id=ctx.user.id, text=msg.text, lang=lang, status="unanswered",
             best_entry_id=None, score=result.score, now=ctx.now)
         return [Reply(
-            ctx._("Sorry, I have no information to answer that. I can pass your question to "
-                  "the centre's staff, who will answer you here."),
+            ctx._(NO_ANSWER),
             choices=(Choice(ctx._("Pass it to staff"), f"qa:fwd:{question.id}"),
                      Choice(ctx._("Main menu"), "menu")),
         )]
     if not result.confident:
-        candidates = [result.answer] + [entry for entry, _score in result.alternatives]
         return [Reply(
-            ctx._("Did you mean one of these?"),
-            choices=(*(Choice(_title(e, lang), f"kb:{e.id}") for e in candidates[:4]),
+            ctx._(DID_YOU_MEAN),
+            choices=(*(Choice(_title(e, lang), f"kb:{e.id}") for e in _candidates(result)),
                      Choice(ctx._("None of these: ask staff"), "qa:staff"),
                      *([switch] if switch else [])),
         )]
@@ -155,6 +160,30 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
     if switch:
         reply = dataclasses.replace(reply, choices=(*reply.choices, switch))
     return [reply]
+
+
+def reply_as_text(result: SearchResult, gettext: Callable[[str], str], lang: str) -> str:
+    """What answer_question says to `result`, as plain text without its buttons (for
+    `khuyencong ask`): the same replies to small talk, to questions outside the centre's
+    remit, to questions with no answer, and the same "did you mean" choices."""
+    if result.small_talk:
+        return gettext(SMALL_TALK_REPLIES[result.small_talk])
+    if result.outside:
+        return f"{gettext(OUTSIDE_REPLIES[result.outside])}\n\n{gettext(REMIT)}"
+    if result.answer is None:
+        return gettext(NO_ANSWER)
+    if not result.confident:
+        return "\n".join([gettext(DID_YOU_MEAN),
+                          *(f"- {_title(entry, lang)}" for entry in _candidates(result))])
+    entry = result.answer
+    sources = "\n".join(f"- {c.label}" + (f" <{c.url}>" if c.url else "")
+                        for c in entry.citations)
+    return f"{entry.title.get(lang)}\n\n{entry.text.get(lang).strip()}\n\n{sources}"
+
+
+def _candidates(result: SearchResult) -> list[Entry]:
+    """The "did you mean" choices: the best entry and the runners-up, four at most."""
+    return [result.answer, *(entry for entry, _score in result.alternatives)][:4]
 
 
 def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None,

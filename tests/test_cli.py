@@ -78,3 +78,37 @@ def test_ask_answers_a_question_typed_in_english_in_english(
                                 locales_dir))
     assert found["lang"] == "en"
     assert found["answer"]["title"] == "How much support for buying machinery?"
+
+
+def ask_plain(question: str, sqlite_url: str, locales_dir: Path, *options: str) -> str:
+    """What `khuyencong ask` prints for `question`."""
+    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
+    result = khuyencong("ask", *options, question, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_ask_prints_the_chat_reply_to_an_off_topic_question_and_to_small_talk(
+    sqlite_url: str, locales_dir: Path
+) -> None:
+    tax = ask_plain("hạn nộp thuế khi nào", sqlite_url, locales_dir)
+    assert "cơ quan thuế" in tax and "Tôi trả lời các câu hỏi về hỗ trợ khuyến công" in tax
+    assert ask_plain("alo", sqlite_url, locales_dir).startswith("Xin chào")
+    thanks = json.loads(ask_json("cảm ơn bot nhé", sqlite_url, locales_dir))
+    assert thanks["small_talk"] == "thanks" and thanks["reply"].startswith("Dạ, không có gì")
+    bank = json.loads(ask_json("lãi suất vay ngân hàng bao nhiêu", sqlite_url, locales_dir))
+    assert bank["answer"] is None and "hỏi ngân hàng" in bank["reply"]
+
+
+def test_ask_prints_did_you_mean_choices_when_unsure_and_the_answer_when_sure(
+    sqlite_url: str, locales_dir: Path
+) -> None:
+    unsure = json.loads(ask_json("hỗ trợ bao nhiêu", sqlite_url, locales_dir))
+    assert not unsure["confident"]
+    lines = unsure["reply"].splitlines()
+    assert lines[0] == "Có phải anh/chị muốn hỏi một trong những nội dung sau?"
+    titles = [unsure["answer"]["title"], *(a["title"] for a in unsure["alternatives"])][:4]
+    assert lines[1:] == [f"- {title}" for title in titles]
+    sure = ask_plain("how much support for buying machinery", sqlite_url, locales_dir)
+    assert sure.startswith("How much support for buying machinery?\n\nFrom national funds")
+    assert "\n- Thông tư 28/2018/TT-BTC, Điều 8 khoản 4\n" in sure  # the document's own name

@@ -218,11 +218,11 @@ def test_every_kind_and_area_of_scope_yaml_has_its_reply() -> None:
     import yaml
 
     from handlers.kb.scope import SCOPE_FILE
-    from handlers.questions import _OUTSIDE, _SMALL_TALK
+    from handlers.questions import OUTSIDE_REPLIES, SMALL_TALK_REPLIES
 
     data = yaml.safe_load(SCOPE_FILE.read_text(encoding="utf-8"))
-    assert set(data["small_talk"]) - {"laugh"} <= set(_SMALL_TALK)  # laughter reads as "ok"
-    assert set(data["outside"]) | {"other"} <= set(_OUTSIDE)
+    assert set(data["small_talk"]) - {"laugh"} <= set(SMALL_TALK_REPLIES)  # laughter reads as "ok"
+    assert set(data["outside"]) | {"other"} <= set(OUTSIDE_REPLIES)
 
 
 async def test_a_message_asking_two_things_offers_the_other_first(chat: ConsoleChat) -> None:
