@@ -574,6 +574,11 @@ def test_questions_not_learnt_meet_the_floor():
     ("Quỹ phát triển doanh nghiệp nhỏ và vừa cho vay thế nào, hồ sơ ra sao?", "bank"),
     ("toi qua hai phong da voi ha noi may may", "other"),
     ("kiem dinh chat luong gach khong nung thi mang mau di dau", "other"),
+    # The sixteenth blind set's first measurement (6 Dec 2026): a red book typed plain got
+    # "did you mean" choices; a Covid package that cut taxes and land rent got the tax reply.
+    ("lam so do cho dat xay xuong o xa thi can giay to gi", "land"),
+    ("Còn gói hỗ trợ Covid nào cho doanh nghiệp nữa không, giảm thuế giảm tiền thuê đất ấy",
+     "covid"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -868,7 +873,7 @@ asked:
 def test_the_asked_questions_file_is_built_from_the_evaluation_sets():
     """asked.yaml and outside.yaml are what scripts/build_asked_questions.py makes of
     tests/data (all but the test halves of qa_blind5 and qa_blind7 and the whole of qa_blind8
-    to qa_blind15), so the measured figures say what was learnt from."""
+    to qa_blind16), so the measured figures say what was learnt from."""
     script = ROOT / "scripts" / "build_asked_questions.py"
     completed = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
                                text=True)
@@ -924,6 +929,10 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     "khai thac da voi lam voi bot co duoc ho tro may khong",
     # Whether the centre lends or grants (a last blind probe: taken for a bank question).
     "định vay tiền mua máy, bên trung tâm có cho vay ưu đãi ko hay chỉ hỗ trợ tiền",
+    # Whether a household business is eligible or must first become a company (the
+    # sixteenth blind set: taken for a question on registering a company).
+    "Hộ cá thể thì có thuộc đối tượng không hay phải thành lập công ty mới được xét?",
+    "ho ca the co thuoc doi tuong khong hay phai thanh lap cong ty",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -1106,7 +1115,7 @@ def test_no_question_of_the_never_learnt_sets_is_taken_for_small_talk():
     none of the never-learnt sets' in-scope or off-topic questions is small talk for them."""
     kb = KnowledgeBase.from_directory(REAL_KB)
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
-             "qa_blind14", "qa_blind15")
+             "qa_blind14", "qa_blind15", "qa_blind16")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
              if q.group != "small_talk" and not q.no_entry and kb.search(q.text, q.lang).small_talk]
     assert taken == []
