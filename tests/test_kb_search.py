@@ -670,13 +670,15 @@ def test_the_centres_own_questions_are_answered_directly(question: str, expected
 
 
 @pytest.mark.parametrize(("question", "expected"), [
-    # Facts of the seed article that blind sets kept asking about with no entry to answer.
+    # Facts of the seed article and the fact sheet that blind sets kept asking about with no
+    # entry to answer.
     ("Hải Phòng định có mấy cụm công nghiệp đến 2025?", "cum-cn-hai-phong-dinh-huong"),
     ("What industries does Hai Phong prioritise?", "cum-cn-hai-phong-dinh-huong"),
     ("năm 2021 trung tâm có kế hoạch gì", "trung-tam-ke-hoach-2021"),
     ("khuyến công hải phòng khó khăn gì", "trung-tam-ke-hoach-2021"),
+    ("trung tâm giữ lại bao nhiêu phần trăm làm chi phí quản lý", "muc-ho-tro-chi-phi-quan-ly"),
 ])
-def test_the_seed_articles_plans_have_entries(question: str, expected: str):
+def test_facts_asked_about_with_no_entry_before_have_one(question: str, expected: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
     assert (result.answer and result.answer.id, result.confident) == (expected, True)
 
