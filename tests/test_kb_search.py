@@ -578,6 +578,7 @@ def test_questions_not_learnt_meet_the_floor():
     # "did you mean" choices; a Covid package that cut taxes and land rent got the tax reply.
     ("lam so do cho dat xay xuong o xa thi can giay to gi", "land"),
     ("nuôi gà thịt cần kỹ thuật gì", "farming"),
+    ("Who won the World Cup 2022?", "other"),
     ("Còn gói hỗ trợ Covid nào cho doanh nghiệp nữa không, giảm thuế giảm tiền thuê đất ấy",
      "covid"),
 ])
@@ -682,6 +683,15 @@ def test_the_centres_own_questions_are_answered_directly(question: str, expected
 def test_an_entry_asking_what_something_is_answers_only_that(question: str, expected: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
     assert (result.answer and result.answer.id, result.confident) == (expected, True)
+
+
+def test_a_year_names_the_results_of_that_year():
+    """A year counts as a word, not at NUMBER_WEIGHT like the asker's own figures: "2019" picks
+    the 2017-2019 results over the 2020 ones outright."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    result = kb.search("nam 2019 kc hp lam bn de an, tong tien bn")
+    assert (result.answer and result.answer.id, result.confident) == (
+        "trung-tam-ket-qua-2017-2019", True)
 
 
 @pytest.mark.parametrize(("question", "expected"), [
