@@ -55,10 +55,7 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
 
 def ask_json(question: str, sqlite_url: str, locales_dir: Path) -> str:
     """What `khuyencong ask --json` prints for `question`."""
-    env = {"DATABASE_URL": sqlite_url, "LOCALES_DIR": str(locales_dir)}
-    result = khuyencong("ask", "--json", question, env=env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return ask_plain(question, sqlite_url, locales_dir, "--json")
 
 
 def test_ask_json_prints_vietnamese_as_text_with_short_sources(
