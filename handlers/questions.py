@@ -33,7 +33,7 @@ _STATUS_NOTES = {
 
 # Small talk (see handlers/kb/scope.yaml) gets a short friendly word and the menu.
 GREETING = N_("Hello! Ask me about industrial-promotion support in your own words, or choose "
-               "below.")
+              "below.")
 SMALL_TALK_REPLIES = {
     "greeting": GREETING,
     "asking": GREETING,  # "cho em hỏi chút": go ahead
@@ -101,12 +101,12 @@ OUTSIDE_REPLIES = {
     "other": N_("That is outside what I can help with."),
 }
 REMIT = N_("I answer questions about industrial-promotion (khuyến công) support for "
-            "rural-industry establishments in Hai Phong: machinery, fairs, training, product "
-            "awards, brands, cleaner production and how to apply.")
+           "rural-industry establishments in Hai Phong: machinery, fairs, training, product "
+           "awards, brands, cleaner production and how to apply.")
 
 
 NO_ANSWER = N_("Sorry, I have no information to answer that. I can pass your question to the "
-                "centre's staff, who will answer you here.")
+               "centre's staff, who will answer you here.")
 DID_YOU_MEAN = N_("Did you mean one of these?")
 
 
