@@ -6,7 +6,7 @@ Every labelled set becomes asked and outside questions (scripts/build_asked_ques
 its own figures (qa_eval.py) measure recall. Here each blind set (or the dev half of a split
 one) is answered by a knowledge base that learnt the asked and outside questions of all the
 others, never its own nor the test halves of qa_blind5 and qa_blind7; those test halves,
-qa_blind8 to qa_blind17 (never learnt, whole) are answered by the knowledge base as
+qa_blind8 to qa_blind18 (never learnt, whole) are answered by the knowledge base as
 shipped.
 "pooled" weighs each set by its questions.
 """
@@ -34,7 +34,7 @@ LEFT_OUT = ("qa_blind2_test", "qa_blind3", "qa_blind4", "qa_blind5:dev", "qa_bli
 NEVER_LEARNT = ("qa_blind5:test", "qa_blind7:test", "qa_blind8", "qa_blind9",
                 "qa_blind10", "qa_blind11", "qa_blind12",
                 "qa_blind13", "qa_blind14", "qa_blind15", "qa_blind16",
-                "qa_blind17")
+                "qa_blind17", "qa_blind18")
 POOLED = ("direct", "confidently_wrong", "top1", "top3")
 
 

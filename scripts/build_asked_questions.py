@@ -11,7 +11,7 @@ asked.yaml; out-of-scope ones, small talk excepted, to outside.yaml; those in sc
 entry answers yet stay out of both.
 
 The second halves of qa_blind5 and qa_blind7 (their odd positions, `qa_eval.py --half test`)
-and the whole of qa_blind8 to qa_blind17 are never taken, so that those
+and the whole of qa_blind8 to qa_blind18 are never taken, so that those
 measurements stay blind; every other set becomes what the search learns from, and its figures
 then measure recall of what was learnt, not quality on new questions.
 
@@ -38,7 +38,7 @@ from handlers.kb.scope import ScopeRules  # noqa: E402
 DATA = ROOT / "tests" / "data"
 KB_DATA = ROOT / "handlers" / "kb" / "data"
 # Every set learnt from, and the half of each that is taken (None: all of it); qa_blind8 to
-# qa_blind17 are left out whole.
+# qa_blind18 are left out whole.
 SOURCES = {
     "qa_eval": None, "qa_holdout": None, "qa_blind": None, "qa_blind2_dev": None,
     "qa_blind2_test": None, "qa_blind3": None, "qa_blind4": None,
@@ -50,7 +50,7 @@ HEADER = """\
 # Questions as enterprises type them, each under the entry that answers it: matched like the
 # entries' sample questions, never shown to users. Built by scripts/build_asked_questions.py
 # from the labelled evaluation sets in tests/data/ (all but the test halves of qa_blind5 and
-# qa_blind7 and the whole of qa_blind8 to qa_blind17); edit those sets and rebuild
+# qa_blind7 and the whole of qa_blind8 to qa_blind18); edit those sets and rebuild
 # rather than editing this file.
 """
 
@@ -59,7 +59,7 @@ OUTSIDE_HEADER = """\
 # Questions as people typed them that the centre does not handle (tax, bank loans, land,
 # football...): never answered, they teach the search the words of questions no entry answers.
 # Built by scripts/build_asked_questions.py from the evaluation sets in tests/data/ (all but the
-# test halves of qa_blind5 and qa_blind7 and the whole of qa_blind8 to qa_blind17),
+# test halves of qa_blind5 and qa_blind7 and the whole of qa_blind8 to qa_blind18),
 # small talk left out; rebuild rather than edit.
 """
 
