@@ -184,10 +184,15 @@ class ScopeRules:
         if _ANCHOR in signals:
             return ANCHORED
         related = _RELATED in signals
-        for area in self._areas:
-            if area in signals and _UNLESS + area not in signals:
-                return Scope(outside=area, related=related, told=self._told(text, area))
-        return Scope(related=related)
+        areas = [area for area in self._areas
+                 if area in signals and _UNLESS + area not in signals]
+        if not areas:
+            return Scope(related=related)
+        # An area the asking clauses name comes before one only told in the story ("khách đòi
+        # hóa đơn ... thủ tục đăng ký doanh nghiệp nộp ở đâu" asks about registering).
+        told = {area: self._told(text, area) for area in areas}
+        area = next((area for area in areas if not told[area]), areas[0])
+        return Scope(outside=area, related=related, told=told[area])
 
     def loose_small_talk(self, text: str) -> str | None:
         """The kind of small talk in a short message that matched no entry: any small-talk
