@@ -690,6 +690,16 @@ def test_an_entry_asking_what_something_is_answers_only_that(question: str, expe
     assert (result.answer and result.answer.id, result.confident) == (expected, True)
 
 
+@pytest.mark.parametrize("question", [
+    "thêu ren có được khuyến công hỗ trợ không",  # had no answer at all
+    "làm đậu phụ có được khuyến công hỗ trợ không",  # had "phụ nữ" first
+])
+def test_a_common_trade_asked_about_gets_the_eligible_sectors(question: str):
+    result = KnowledgeBase.from_directory(REAL_KB).search(question)
+    assert (result.answer and result.answer.id, result.confident) == (
+        "doi-tuong-nganh-nghe", True)
+
+
 def test_a_year_names_the_results_of_that_year():
     """A year counts as a word, not at NUMBER_WEIGHT like the asker's own figures: "2019" picks
     the 2017-2019 results over the 2020 ones outright."""
