@@ -190,9 +190,8 @@ class ScopeRules:
             return Scope(related=related)
         # An area the asking clauses name comes before one only told in the story ("khách đòi
         # hóa đơn ... thủ tục đăng ký doanh nghiệp nộp ở đâu" asks about registering).
-        told = {area: self._told(text, area) for area in areas}
-        area = next((area for area in areas if not told[area]), areas[0])
-        return Scope(outside=area, related=related, told=told[area])
+        asked = next((area for area in areas if not self._told(text, area)), None)
+        return Scope(outside=asked or areas[0], related=related, told=asked is None)
 
     def loose_small_talk(self, text: str) -> str | None:
         """The kind of small talk in a short message that matched no entry: any small-talk
