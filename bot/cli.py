@@ -243,7 +243,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     answer = result.answer
     lang = result.lang or args.lang  # as in the chat: the language the question is typed in
     reply = reply_as_text(
-        result, translator_for(load_translators(settings.locales_dir), lang).gettext, lang)
+        result, translator_for(load_translators(settings.locales_dir), lang), lang)
     if args.json:
         print(json.dumps({
             "answer": answer and {

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 from handlers.context import Context
-from handlers.i18n import N_, translator_for
+from handlers.i18n import N_, Translator, translator_for
 from handlers.identifiers import PersonalData, find_personal_data
 from handlers.kb.index import SearchResult
 from handlers.kb.model import Entry, Status
@@ -162,10 +161,12 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
     return [reply]
 
 
-def reply_as_text(result: SearchResult, gettext: Callable[[str], str], lang: str) -> str:
+def reply_as_text(result: SearchResult, i18n: Translator, lang: str) -> str:
     """What answer_question says to `result`, as plain text without its buttons (for
     `khuyencong ask`): the same replies to small talk, to questions outside the centre's
-    remit, to questions with no answer, and the same "did you mean" choices."""
+    remit, to questions with no answer, the same "did you mean" choices, and the answer as
+    the chat shows it, followed by the addresses of its sources (the chat's links)."""
+    gettext = i18n.gettext
     if result.small_talk:
         return gettext(SMALL_TALK_REPLIES[result.small_talk])
     if result.outside:
@@ -178,7 +179,7 @@ def reply_as_text(result: SearchResult, gettext: Callable[[str], str], lang: str
     entry = result.answer
     sources = "\n".join(f"- {c.label}" + (f" <{c.url}>" if c.url else "")
                         for c in entry.citations)
-    return f"{entry.title.get(lang)}\n\n{entry.text.get(lang).strip()}\n\n{sources}"
+    return f"{entry_text(entry, i18n, lang)}\n\n{sources}"
 
 
 def _candidates(result: SearchResult) -> list[Entry]:
@@ -191,14 +192,6 @@ def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None,
     """An entry with its source, review date and caveats; as choices, the entries the
     question may also be asking about, then the entry's own related entries, then `related`."""
     lang = lang or ctx.user.locale
-    lines = [entry.title.get(lang), "", entry.text.get(lang).strip(), ""]
-    citations = entry.citations
-    lines.append(ctx._("Source: {source}").format(
-        source="; ".join(citation.label for citation in citations)))
-    if entry.reviewed:
-        lines.append(ctx._("Last reviewed: {date}").format(date=ctx.i18n.date(entry.reviewed)))
-    if entry.status in _STATUS_NOTES:
-        lines += ["", ctx._(_STATUS_NOTES[entry.status])]
     kb = ctx.services.kb
     linked = [kb.get(i) for i in entry.related]
     seen = {entry.id}
@@ -211,8 +204,21 @@ def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None,
         label, payload = _TOPIC_ACTIONS[entry.topic]
         choices.insert(0, Choice(ctx._(label), payload))
     choices.append(Choice(ctx._("Ask staff"), "qa:staff"))
-    links = tuple(Link(c.label, c.url) for c in citations if c.url)
-    return Reply("\n".join(lines), choices=tuple(choices), titled=True, links=links)
+    links = tuple(Link(c.label, c.url) for c in entry.citations if c.url)
+    return Reply(entry_text(entry, ctx.i18n, lang), choices=tuple(choices), titled=True,
+                 links=links)
+
+
+def entry_text(entry: Entry, i18n: Translator, lang: str) -> str:
+    """An entry as the chat shows it: title, text, sources, review date and caveats."""
+    lines = [entry.title.get(lang), "", entry.text.get(lang).strip(), ""]
+    lines.append(i18n.gettext("Source: {source}").format(
+        source="; ".join(citation.label for citation in entry.citations)))
+    if entry.reviewed:
+        lines.append(i18n.gettext("Last reviewed: {date}").format(date=i18n.date(entry.reviewed)))
+    if entry.status in _STATUS_NOTES:
+        lines += ["", i18n.gettext(_STATUS_NOTES[entry.status])]
+    return "\n".join(lines)
 
 
 @router.payload("kb", always_valid=True)
