@@ -194,6 +194,22 @@ def test_asked_questions_are_attached_to_their_entries(kb_dir: Path):
     assert all(not e.asked.vi for e in knowledge.entries if e.id != "hoi-cho-gian-hang")
 
 
+def test_heard_questions_are_attached_apart_from_the_asked_ones(kb_dir: Path):
+    """heard.yaml has asked.yaml's form under `heard:`; its questions are the classifier's
+    only, so they go to Entry.heard and leave Entry.asked as it was."""
+    (kb_dir / "asked.yaml").write_text(ASKED, encoding="utf-8")
+    (kb_dir / "heard.yaml").write_text(
+        "heard:\n  - id: hoi-cho-gian-hang\n    questions: {vi: [\" gian hang hoi cho \"]}\n",
+        encoding="utf-8")
+
+    entry = next(e for e in load_knowledge(kb_dir).entries if e.id == "hoi-cho-gian-hang")
+
+    assert entry.heard.vi == ("gian hang hoi cho",) and entry.heard.en == ()
+    assert "gian hang hoi cho" not in entry.asked.vi and len(entry.asked.vi) == 2
+    (kb_dir / "heard.yaml").write_text("asked: []\n", encoding="utf-8")
+    assert messages(kb_dir) == ["the file must have a top-level 'heard:' list"]
+
+
 def test_asked_questions_listed_twice_or_malformed_are_problems(kb_dir: Path):
     (kb_dir / "asked.yaml").write_text(
         ASKED + "  - id: hoi-cho-gian-hang\n    questions: {vi: [b]}\n"

@@ -33,6 +33,7 @@ from handlers.kb.index import (
     CONFIDENT_AGREED,
     CONFIDENT_FROM,
     LONG_CONFIDENT_FROM,
+    SearchResult,
 )
 
 ROOT = Path(__file__).parent.parent
@@ -47,11 +48,13 @@ def kb() -> KnowledgeBase:
 
 
 def content_only(directory: Path = REAL_KB) -> KnowledgeBase:
-    """The knowledge base without its asked questions (asked.yaml), which hold the stories of
-    the evaluation sets: to test how the search reads a story it has not learnt."""
+    """The knowledge base without its asked and heard questions (asked.yaml, heard.yaml), which
+    hold the stories of the evaluation sets: to test how the search reads a story it has not
+    learnt."""
     knowledge = load_knowledge(directory)
     return KnowledgeBase(replace(knowledge, entries=tuple(
-        replace(entry, asked=Localized((), ())) for entry in knowledge.entries)))
+        replace(entry, asked=Localized((), ()), heard=Localized((), ()))
+        for entry in knowledge.entries)))
 
 
 def answer_id(kb: KnowledgeBase, text: str, lang: str = "vi") -> str | None:
@@ -449,16 +452,16 @@ def test_evaluation_sets_meet_the_floor(eval_set: str, floor: dict[str, float]):
 
 
 def test_questions_not_learnt_meet_the_floor():
-    """The sets above are learnt (asked.yaml), so their figures are recall; the questions a
-    knowledge base has not learnt (benchmarks/qa_leave_one_out.py) say what new questions get:
-    a floor a little below the figures of 6 Dec 2026 (direct 0.821 and 0.734, wrong 0.028 and
-    0.028, the never-learnt sets with the ninth to fifteenth blind sets; the ninth's many
-    two-part messages made 3.7% wrong answers), and never an off-topic question answered."""
+    """The sets above are learnt (asked.yaml), so their figures are recall; each set answered by
+    a knowledge base that learnt every other set and not this one (benchmarks/
+    qa_leave_one_out.py) says what new questions get: a floor a little below the figures of 7
+    Dec 2026 (direct 0.835 and 0.752, wrong 0.024 and 0.020 for the sets of asked.yaml and of
+    heard.yaml), and never an off-topic question answered."""
     script = ROOT / "benchmarks" / "qa_leave_one_out.py"
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                                check=True)
     report = json.loads(completed.stdout)
-    for group, floor, wrong in (("left_out", 0.80, 0.03), ("never_learnt", 0.72, 0.03)):
+    for group, floor, wrong in (("left_out", 0.80, 0.03), ("heard", 0.72, 0.025)):
         pooled = report[group]["pooled"]
         assert pooled["direct"] >= floor and pooled["confidently_wrong"] <= wrong, pooled
         assert pooled["off_topic_answered"] == 0 and pooled["off_topic"] >= 40, pooled
@@ -478,6 +481,10 @@ def test_questions_not_learnt_meet_the_floor():
     ("nuôi tôm có được nhà nước hỗ trợ con giống không", "farming"),
     ("chan nuoi heo co duoc ho tro gi khong", "farming"),
     ("xuong go can nhung gi de dat pccc", "other"),
+    # Fines for pollution (a question of the seventeenth blind set once the classifier had
+    # learnt the later sets).
+    ("xưởng xả nước thải ra kênh bị phạt bao nhiêu tiền", "other"),
+    ("xuong xa nuoc thai bi phat bao nhieu", "other"),
     ("nước mắm chấm với món gì thì ngon nhất", "other"),
     ("sản phẩm OCOP đăng ký ở đâu", "ocop"),
     ("tư vấn giúp em nên mua xe máy nào tiết kiệm xăng", "other"),
@@ -904,6 +911,25 @@ def test_a_question_asked_before_teaches_the_words_people_use(kb_dir_with_asked:
     assert after.answer is not None and after.answer.id == "hoi-cho-gian-hang"
 
 
+def test_a_heard_question_teaches_the_classifier_and_not_the_ranking():
+    """A question of heard.yaml is learnt by the classifier only: the ranking scores a question
+    like it the same, and the classifier's agreement then answers it outright."""
+    knowledge = load_knowledge(REAL_KB)
+    question = "kc co cho vay von lai suat thap ko"
+
+    def searched(heard: dict[str, tuple[str, ...]]) -> SearchResult:
+        return KnowledgeBase(replace(knowledge, entries=tuple(
+            replace(entry, heard=Localized(heard.get(entry.id, ()), ()))
+            for entry in knowledge.entries))).search(question)
+
+    unheard = searched({})
+    heard = searched({"cum-cn-di-doi-lai-vay": (question, "khuyen cong co cho vay von khong")})
+    assert unheard.answer is not None and unheard.answer.id == "cum-cn-di-doi-lai-vay"
+    assert heard.answer is not None and heard.answer.id == unheard.answer.id
+    assert heard.score == unheard.score
+    assert heard.confident and not unheard.confident
+
+
 def test_the_chatter_of_asked_questions_matches_nothing(kb_dir_with_asked: Path):
     """Only the content's own words count in an asked question: its chatter ("tối nay",
     "đá bóng") does not make an off-topic message look like it."""
@@ -925,9 +951,9 @@ asked:
 
 
 def test_the_asked_questions_file_is_built_from_the_evaluation_sets():
-    """asked.yaml and outside.yaml are what scripts/build_asked_questions.py makes of
-    tests/data (all but the test halves of qa_blind5 and qa_blind7 and the whole of qa_blind8
-    to qa_blind18), so the measured figures say what was learnt from."""
+    """asked.yaml, heard.yaml and outside.yaml are what scripts/build_asked_questions.py makes
+    of tests/data (the sets up to qa_blind7 asked, the later ones heard), so the measured
+    figures say what was learnt from."""
     script = ROOT / "scripts" / "build_asked_questions.py"
     completed = subprocess.run([sys.executable, str(script), "--check"], capture_output=True,
                                text=True)
@@ -987,6 +1013,10 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     # sixteenth blind set: taken for a question on registering a company).
     "Hộ cá thể thì có thuộc đối tượng không hay phải thành lập công ty mới được xét?",
     "ho ca the co thuoc doi tuong khong hay phai thanh lap cong ty",
+    # Cleaning up after a fine for pollution; whether a firm with so many insured workers is
+    # of medium size.
+    "xưởng tôi bị phạt vì ô nhiễm, giờ muốn đầu tư xử lý khí thải có được hỗ trợ không",
+    "cty e 180 lđ đóng bhxh, làm cơ khí, có tính là dn vừa k",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -1165,13 +1195,14 @@ def test_a_message_in_the_words_of_small_talk_is_small_talk(said: str, kind: str
     assert (result.answer, result.small_talk) == (None, kind)
 
 
-def test_no_question_of_the_never_learnt_sets_is_taken_for_small_talk():
+def test_no_question_of_the_later_sets_is_taken_for_small_talk():
     """The small-talk odds (classifier.py) decide only for messages the search cannot answer:
-    none of the never-learnt sets' in-scope or off-topic questions is small talk for them."""
+    none of the later sets' in-scope or off-topic questions (heard.yaml's, the outside ones
+    and those no entry answers) is small talk for them."""
     kb = KnowledgeBase.from_directory(REAL_KB)
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
              "qa_blind14", "qa_blind15", "qa_blind16", "qa_blind17",
-             "qa_blind18")
+             "qa_blind18", "qa_blind19")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
              if q.group != "small_talk" and not q.no_entry and kb.search(q.text, q.lang).small_talk]
     assert taken == []

@@ -2,8 +2,8 @@
 from, or none of them.
 
 A multinomial naive Bayes model over the folded words and word pairs of every entry's title,
-sample questions and asked questions, with one more class made of questions people asked
-that the centre does not handle (outside.yaml). The ranking (index.py) weighs how much of the
+sample questions, asked and heard questions, with one more class made of questions people
+asked that the centre does not handle (outside.yaml). The ranking (index.py) weighs how much of the
 question an entry covers; this model weighs which words tell entries apart, so the two are
 wrong in different ways: an answer both agree on is right far more often than either alone
 (see AGREEMENT_NEEDED_BELOW in index.py).

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 TOPICS_FILE = "topics.yaml"
 # Questions people asked, each list under the entry that answers it (see _attach_asked).
 ASKED_FILE = "asked.yaml"
+# Questions people asked that only the classifier learns from, in asked.yaml's form.
+HEARD_FILE = "heard.yaml"
 # Questions people asked that the centre does not handle (see _read_outside).
 OUTSIDE_FILE = "outside.yaml"
 ENTRY_FIELDS = frozenset({
@@ -125,7 +127,7 @@ def _read(directory: Path) -> tuple[Knowledge, list[Problem]]:
     entries: list[tuple[Entry, int | None]] = []
     files_by_id: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
-        if path.name in (TOPICS_FILE, ASKED_FILE, OUTSIDE_FILE):
+        if path.name in (TOPICS_FILE, ASKED_FILE, HEARD_FILE, OUTSIDE_FILE):
             continue
         for entry, line in _read_entries(path, problems):
             if entry.id in files_by_id:
@@ -147,8 +149,9 @@ def _read(directory: Path) -> tuple[Knowledge, list[Problem]]:
     if not files_by_id and not problems:
         problems.append(Problem(str(directory), None, "no entries found"))
     found = tuple(entry for entry, _ in entries)
-    if (directory / ASKED_FILE).exists():
-        found = _attach_asked(directory / ASKED_FILE, found, problems)
+    for name, field in ((ASKED_FILE, "asked"), (HEARD_FILE, "heard")):
+        if (directory / name).exists():
+            found = _attach_asked(directory / name, found, problems, field)
     outside = _read_outside(directory / OUTSIDE_FILE, problems)
     return Knowledge(tuple(topics), found, outside), problems
 
@@ -167,19 +170,20 @@ def _read_outside(path: Path, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(questions)
 
 
-def _attach_asked(path: Path, entries: tuple[Entry, ...],
-                  problems: list[Problem]) -> tuple[Entry, ...]:
-    """The entries with the questions asked.yaml lists under their ids (those listed under an
-    id no entry has are left out, with a warning).
+def _attach_asked(path: Path, entries: tuple[Entry, ...], problems: list[Problem],
+                  field: str = "asked") -> tuple[Entry, ...]:
+    """The entries with the questions asked.yaml (or heard.yaml) lists under their ids, in
+    their `field` (those listed under an id no entry has are left out, with a warning).
 
     asked.yaml holds questions as enterprises type them (with or without diacritics, with
     typos, as stories), each labelled with the entry that answers it: a top-level `asked:` list
     of `{id: <entry id>, questions: {vi: [...], en: [...]}}`. They are matched like sample
-    questions but never shown, so they need no editing.
+    questions but never shown, so they need no editing. heard.yaml has the same form under a
+    top-level `heard:`; only the classifier learns from it.
     """
     asked: dict[str, Localized[tuple[str, ...]]] = {}
     known = {entry.id for entry in entries}
-    for raw, line in _items(path, "asked", problems):
+    for raw, line in _items(path, field, problems):
         entry_id = raw.get("id") if isinstance(raw, dict) else None
         report = _reporter(problems, path.name, str(entry_id), line)
         if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id):
@@ -193,7 +197,7 @@ def _attach_asked(path: Path, entries: tuple[Entry, ...],
             report(f"the questions asked for '{entry_id}' are listed twice")
         else:
             asked[entry_id] = _questions(raw.get("questions"), f"entry '{entry_id}'", report)
-    return tuple(replace(entry, asked=asked[entry.id]) if entry.id in asked else entry
+    return tuple(replace(entry, **{field: asked[entry.id]}) if entry.id in asked else entry
                  for entry in entries)
 
 

@@ -80,6 +80,9 @@ class Entry:
     file: str = ""  # the content file it came from; empty for entries added at run time
     # Questions as people typed them (asked.yaml): searched like sample questions, never shown.
     asked: Localized[tuple[str, ...]] = Localized((), ())
+    # Questions as people typed them (heard.yaml) that only the classifier learns from: its
+    # stories would make false matches in the ranking, but tell which words mark the entry.
+    heard: Localized[tuple[str, ...]] = Localized((), ())
 
     @property
     def citations(self) -> tuple[Citation, ...]:
