@@ -1198,13 +1198,16 @@ def test_a_message_in_the_words_of_small_talk_is_small_talk(said: str, kind: str
 def test_no_question_of_the_later_sets_is_taken_for_small_talk():
     """The small-talk odds (classifier.py) decide only for messages the search cannot answer:
     none of the later sets' in-scope or off-topic questions (heard.yaml's, the outside ones
-    and those no entry answers) is small talk for them."""
+    and those no entry answers) is small talk for them. One request is small talk, as its
+    writer wanted ("keeps it very short and redirects to what the bot can help with")."""
     kb = KnowledgeBase.from_directory(REAL_KB)
+    wanted = {"Tell me a joke about fishermen"}
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
              "qa_blind14", "qa_blind15", "qa_blind16", "qa_blind17",
              "qa_blind18", "qa_blind19")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
-             if q.group != "small_talk" and not q.no_entry and kb.search(q.text, q.lang).small_talk]
+             if q.group != "small_talk" and not q.no_entry and q.text not in wanted
+             and kb.search(q.text, q.lang).small_talk]
     assert taken == []
 
 

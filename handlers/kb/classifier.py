@@ -41,14 +41,23 @@ class QuestionClassifier:
     centre's remit; immutable."""
 
     def __init__(self, phrasings: Sequence[Iterable[str]], outside: Iterable[str],
-                 small_talk: Iterable[str] = ()) -> None:
+                 small_talk: Iterable[str] = (), heard: Sequence[Iterable[str]] = ()) -> None:
         global _last_counts
         classes = [tuple(texts) for texts in (*phrasings, outside)]  # the last: outside
-        self._counts: list[Counter[str]] = [
-            _last_counts.get(texts) or _counts_of(texts) for texts in classes]
+        heard_classes = [tuple(texts) for texts in heard]  # by entry number, like phrasings
+        counted = {texts: _last_counts.get(texts) or _counts_of(texts)
+                   for texts in (*classes, *heard_classes)}
         # A rebuild after an edit or a staff answer counts only the classes that changed.
-        _last_counts = dict(zip(classes, self._counts, strict=True))
+        _last_counts = counted
+        # Small talk is weighed against the phrasings alone: the heard questions' chatter
+        # ("tell me", "nói") would make small talk look like questions.
+        self._phrasing_counts = [counted[texts] for texts in classes]
+        self._counts: list[Counter[str]] = [
+            counts + counted[extra] if extra else counts
+            for counts, extra in itertools.zip_longest(self._phrasing_counts, heard_classes,
+                                                       fillvalue=())]
         self._vocabulary = set().union(*self._counts)
+        self._phrasing_vocabulary = set().union(*self._phrasing_counts)
         # What each class scores for a word never seen in it; a word seen in it adds its gain.
         self._base = np.array([-math.log(c.total() + SMOOTHING * len(self._vocabulary))
                                for c in self._counts])
@@ -62,9 +71,11 @@ class QuestionClassifier:
         _last_counts[small_talk] = self._small_talk
         # How often each word comes in any question: summed on first use.
         self._in_questions: dict[str, int] = {}
-        size = len(self._vocabulary) + len(self._small_talk.keys() - self._vocabulary)
+        size = len(self._phrasing_vocabulary) + len(
+            self._small_talk.keys() - self._phrasing_vocabulary)
         self._small_talk_base = math.log(
-            (sum(counts.total() for counts in self._counts) + SMALL_TALK_SMOOTHING * size)
+            (sum(counts.total() for counts in self._phrasing_counts)
+             + SMALL_TALK_SMOOTHING * size)
             / (self._small_talk.total() + SMALL_TALK_SMOOTHING * size))
 
     def choice(self, words: Words) -> tuple[int | None, float]:
@@ -88,7 +99,7 @@ class QuestionClassifier:
         """How much likelier the message's words come from small talk than from a question,
         per known word (log-odds; 0 when no word is known)."""
         known = [term for term in terms_of(words)
-                 if term in self._small_talk or term in self._vocabulary]
+                 if term in self._small_talk or term in self._phrasing_vocabulary]
         if not known:
             return 0.0
         return self._small_talk_base + sum(
@@ -99,8 +110,10 @@ class QuestionClassifier:
     def _in_questions_of(self, term: str) -> int:
         count = self._in_questions.get(term)
         if count is None:
-            numbers, _gains = self._postings_of(term) if term in self._vocabulary else ((), ())
-            count = self._in_questions[term] = sum(self._counts[n][term] for n in numbers)
+            numbers, _gains = (self._postings_of(term) if term in self._phrasing_vocabulary
+                               else ((), ()))
+            count = self._in_questions[term] = sum(
+                self._phrasing_counts[n][term] for n in numbers)
         return count
 
     def _postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:

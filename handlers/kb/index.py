@@ -239,9 +239,8 @@ class SearchIndex:
                     self._one_letter_less[variant].add(word)
             self._classifier = QuestionClassifier(
                 [(entry.title.vi, entry.title.en, *entry.questions.vi, *entry.questions.en,
-                  *entry.asked.vi, *entry.asked.en, *entry.heard.vi, *entry.heard.en)
-                 for entry in self.entries], outside,
-                small_talk)
+                  *entry.asked.vi, *entry.asked.en) for entry in self.entries], outside,
+                small_talk, [(*entry.heard.vi, *entry.heard.en) for entry in self.entries])
 
     def _analyse(self) -> tuple[list[tuple[int, str, str]], list[list[FieldTerms]]]:
         """Entry number, language and name of every field, and the terms of its texts."""
