@@ -42,3 +42,18 @@ def test_the_lead_grows_with_the_words_that_tell_the_entries_apart():
     assert short[0] == long[0] == 0
     assert 0 < short[1] < long[1]
     assert classifier.choice(words_of("xyz qwerty")) == (None, 0.0)
+
+
+def test_heard_questions_teach_the_vietnamese_choice_and_not_the_english_one():
+    """Heard questions (heard.yaml) are learnt for questions in Vietnamese; an English question
+    is weighed against the phrasings alone, and so is small talk."""
+    heard = [(), ("xưởng em làm nón lá thì xin được không",)]
+    plain = QuestionClassifier(PHRASINGS, OUTSIDE)
+    learnt = QuestionClassifier(PHRASINGS, OUTSIDE, ("cảm ơn", "ok"), heard)
+    question = words_of("làm nón lá xin nổi")
+
+    assert plain.choice(question) == (None, 0.0)  # none of its words in the phrasings
+    assert learnt.choice(question)[0] == 1
+    assert learnt.choice(question, "en") == plain.choice(question, "en") == (None, 0.0)
+    assert learnt.small_talk_odds(question) == QuestionClassifier(
+        PHRASINGS, OUTSIDE, ("cảm ơn", "ok")).small_talk_odds(question)

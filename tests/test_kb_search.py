@@ -1105,7 +1105,8 @@ def test_a_did_you_mean_offers_first_the_runner_up_the_classifier_picks(
     assert 0.001 < ranking.score - runner_up_score < 0.15
     # Now the classifier picks the runner-up, so nothing is answered outright.
     number = [entry.id for entry in kb.entries()].index(runner_up.id)
-    monkeypatch.setattr(QuestionClassifier, "choice", lambda self, words: (number, lead))
+    monkeypatch.setattr(QuestionClassifier, "choice",
+                        lambda self, words, lang="vi": (number, lead))
     monkeypatch.setattr("handlers.kb.index.REORDER_LEAD", 5.0)
     monkeypatch.setattr("handlers.kb.index.REORDER_GAP", gap)
 

@@ -451,7 +451,7 @@ class SearchIndex:
         # AGREEMENT_NEEDED_BELOW stands, whether one is given from CONFIDENT_AGREED, and which
         # "did you mean" choice comes first.
         choice, lead = (best, 0.0) if confident and score >= AGREEMENT_NEEDED_BELOW else (
-            self._classifier.choice(words))
+            self._classifier.choice(words, lang))
         if score < AGREEMENT_NEEDED_BELOW if confident else (
                 score >= CONFIDENT_AGREED and length >= AGREED_WORDS):
             confident = choice == best
