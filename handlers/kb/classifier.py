@@ -49,17 +49,21 @@ class QuestionClassifier:
         small_talk = tuple(small_talk)
         counted = {texts: _last_counts.get(texts) or _counts_of(texts)
                    for texts in (*classes, *heard_classes, small_talk)}
+        # An entry's phrasings and heard questions together.
+        joined = {(texts, extra): _last_counts.get((texts, extra))
+                  or counted[texts] + counted[extra]
+                  for texts, extra in zip(classes, heard_classes, strict=False) if extra}
         # A rebuild after an edit or a staff answer counts only the classes that changed.
-        _last_counts = counted
+        _last_counts = counted | joined
         # English questions and small talk are weighed against the phrasings alone: the heard
         # questions, nearly all Vietnamese, made English answers agree less often (8 fewer of
         # 342 given outright), and their chatter ("tell me", "nói") look like questions.
         self._phrasings = _NaiveBayes([counted[texts] for texts in classes])
         self._heard = _NaiveBayes([
-            counts + counted[extra] if extra else counts
-            for counts, extra in itertools.zip_longest(self._phrasings.counts, heard_classes,
-                                                       fillvalue=())
-        ]) if any(heard_classes) else self._phrasings
+            joined.get((texts, extra), counted[texts])
+            for texts, extra in itertools.zip_longest(classes, heard_classes, fillvalue=())
+        ], self._phrasings.vocabulary.union(*(counted[extra] for extra in heard_classes))
+        ) if joined else self._phrasings
         # Small talk (scope.yaml's phrases) against every question above, for messages the
         # ranking cannot answer: "dạ vâng e nắm đc rồi ạ" is small talk in words no list holds.
         self._small_talk = counted[small_talk]
@@ -104,9 +108,9 @@ class QuestionClassifier:
 class _NaiveBayes:
     """A multinomial naive Bayes model over the word counts of each class (the last: outside)."""
 
-    def __init__(self, counts: list[Counter[str]]) -> None:
+    def __init__(self, counts: list[Counter[str]], vocabulary: set[str] | None = None) -> None:
         self.counts = counts
-        self.vocabulary = set().union(*counts)
+        self.vocabulary = set().union(*counts) if vocabulary is None else vocabulary
         # What each class scores for a word never seen in it; a word seen in it adds its gain.
         self._base = np.array([-math.log(c.total() + SMOOTHING * len(self.vocabulary))
                                for c in counts])
@@ -141,4 +145,4 @@ def _counts_of(texts: tuple[str, ...]) -> Counter[str]:
 
 
 # The classes of the last build, by their texts, with their counts.
-_last_counts: dict[tuple[str, ...], Counter[str]] = {}
+_last_counts: dict[tuple, Counter[str]] = {}
