@@ -8,8 +8,8 @@ entry answers (see handlers/kb/classifier.py).
 The sets were written by people who had never seen the knowledge base, from the programme's
 fact sheet only, the way owners type on a phone (no diacritics, abbreviations, stories), and
 labelled afterwards from the entries' content. In-scope questions with an answering entry go to
-asked.yaml; out-of-scope ones, small talk excepted, to outside.yaml; those in scope that no
-entry answers yet stay out of both.
+asked.yaml or heard.yaml; out-of-scope ones, small talk excepted, to outside.yaml; those in
+scope that no entry answers yet stay out of all three.
 
 The sets up to qa_blind7 (of qa_blind5 and qa_blind7 the first halves, their even positions)
 go to asked.yaml, so their figures measure recall of what was learnt, not quality on new
@@ -21,7 +21,7 @@ answers of 2,692 (docs/benchmarks.md). benchmarks/qa_leave_one_out.py answers ea
 knowledge base that did not learn it.
 
     python scripts/build_asked_questions.py            # write the files
-    python scripts/build_asked_questions.py --check    # fail if either is not up to date
+    python scripts/build_asked_questions.py --check    # fail if any is not up to date
 """
 
 from __future__ import annotations
