@@ -3,10 +3,10 @@ from, or none of them.
 
 A multinomial naive Bayes model over the folded words and word pairs of every entry's title,
 sample questions, asked and heard questions, with one more class made of questions people
-asked that the centre does not handle (outside.yaml). The ranking (index.py) weighs how much of the
-question an entry covers; this model weighs which words tell entries apart, so the two are
-wrong in different ways: an answer both agree on is right far more often than either alone
-(see AGREEMENT_NEEDED_BELOW in index.py).
+asked that the centre does not handle (outside.yaml). The ranking (index.py) weighs how much
+of the question an entry covers; this model weighs which words tell entries apart, so the two
+are wrong in different ways: an answer both agree on is right far more often than either
+alone (see AGREEMENT_NEEDED_BELOW in index.py).
 """
 
 from __future__ import annotations
@@ -57,9 +57,10 @@ class QuestionClassifier:
         _last_counts = counted | joined
         # English questions and small talk are weighed against the phrasings alone: the heard
         # questions, nearly all Vietnamese, made English answers agree less often (8 fewer of
-        # 342 given outright), and their chatter ("tell me", "nói") look like questions.
+        # 342 given outright), and their chatter ("tell me", "nói") made small talk look like
+        # questions.
         self._phrasings = _NaiveBayes([counted[texts] for texts in classes])
-        self._heard = _NaiveBayes([
+        self._with_heard = _NaiveBayes([
             joined.get((texts, extra), counted[texts])
             for texts, extra in itertools.zip_longest(classes, heard_classes, fillvalue=())
         ], self._phrasings.vocabulary.union(*(counted[extra] for extra in heard_classes))
@@ -81,7 +82,7 @@ class QuestionClassifier:
         when that is the questions outside the centre's remit, or no word is known), and how
         much likelier it is than the next class: the difference of their log-likelihoods (0
         when no word is known). An English question is not weighed against heard questions."""
-        return (self._phrasings if lang == "en" else self._heard).choice(words)
+        return (self._phrasings if lang == "en" else self._with_heard).choice(words)
 
     def small_talk_odds(self, words: Words) -> float:
         """How much likelier the message's words come from small talk than from a question,
