@@ -32,7 +32,7 @@ from handlers.kb.evaluation import evaluate, load_eval_set  # noqa: E402
 # qa_blind7 (its and qa_blind5's first halves) as asked questions, the later ones as heard
 # questions, which only the classifier learns (handlers/kb/data/asked.yaml, heard.yaml). Their
 # own figures here measure recall; benchmarks/qa_leave_one_out.py answers each set with a
-# knowledge base that did not learn it. `--eval tests/data/qa_blind19.yaml` measures a set,
+# knowledge base that did not learn it. `--eval tests/data/qa_blind20.yaml` measures a set,
 # `--half test` the odd positions of each (the second halves of qa_blind5 and qa_blind7).
 SETS = ("qa_eval", "qa_holdout", "qa_blind", "qa_blind2_dev", "qa_blind2_test")
 

@@ -455,16 +455,17 @@ def test_questions_not_learnt_meet_the_floor():
     """The sets above are learnt (asked.yaml), so their figures are recall; each set answered by
     a knowledge base that learnt every other set and not this one (benchmarks/
     qa_leave_one_out.py) says what new questions get: a floor a little below the figures of 7
-    Dec 2026 (direct 0.835 and 0.752, wrong 0.024 and 0.020 for the sets of asked.yaml and of
-    heard.yaml), and never an off-topic question answered."""
+    Dec 2026 (direct 0.842, 0.767 and 0.748, wrong 0.024, 0.020 and 0.013 for the sets of
+    asked.yaml, of heard.yaml and the blind one), and never an off-topic question answered."""
     script = ROOT / "benchmarks" / "qa_leave_one_out.py"
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                                check=True)
     report = json.loads(completed.stdout)
-    for group, floor, wrong in (("left_out", 0.80, 0.03), ("heard", 0.72, 0.025)):
+    for group, floor, wrong, off_topic in (("left_out", 0.80, 0.03, 200),
+                                           ("heard", 0.72, 0.025, 400), ("blind", 0.70, 0.025, 30)):
         pooled = report[group]["pooled"]
         assert pooled["direct"] >= floor and pooled["confidently_wrong"] <= wrong, pooled
-        assert pooled["off_topic_answered"] == 0 and pooled["off_topic"] >= 40, pooled
+        assert pooled["off_topic_answered"] == 0 and pooled["off_topic"] >= off_topic, pooled
 
 
 @pytest.mark.parametrize(("question", "area"), [
@@ -1205,7 +1206,7 @@ def test_no_question_of_the_later_sets_is_taken_for_small_talk():
     wanted = {"Tell me a joke about fishermen"}
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
              "qa_blind14", "qa_blind15", "qa_blind16", "qa_blind17",
-             "qa_blind18", "qa_blind19")
+             "qa_blind18", "qa_blind19", "qa_blind20")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
              if q.group != "small_talk" and not q.no_entry and q.text not in wanted
              and kb.search(q.text, q.lang).small_talk]
