@@ -33,6 +33,7 @@ from handlers.kb.index import (
     CONFIDENT_AGREED,
     CONFIDENT_FROM,
     LONG_CONFIDENT_FROM,
+    SHORT_SURE_LEAD,
     SearchResult,
 )
 
@@ -1118,6 +1119,32 @@ def test_a_did_you_mean_offers_first_the_runner_up_the_classifier_picks(
     expected = [runner_up, ranking.answer] if runner_up_first else [ranking.answer, runner_up]
     assert offered[:2] == expected
     assert len(offered) == 1 + len(ranking.alternatives)
+
+
+@pytest.mark.parametrize(("picks", "lead", "answered"), [
+    (0, SHORT_SURE_LEAD + 1, 0),  # the ranking's best, the classifier sure: answered
+    (0, SHORT_SURE_LEAD - 1, None),  # not sure enough: "did you mean"
+    (1, SHORT_SURE_LEAD + 1, 1),  # the close runner-up, the classifier sure: that is answered
+])
+def test_a_short_question_scoring_low_is_answered_when_the_classifier_is_sure(
+        monkeypatch: pytest.MonkeyPatch, picks: int, lead: float, answered: int | None):
+    """A short question with a word no entry uses ("ép nhựa") scores under CONFIDENT_AGREED;
+    it is answered outright when the classifier picks the best entry, or the runner-up close
+    behind, with a lead of SHORT_SURE_LEAD."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    question = "máy ép nhựa được hỗ trợ bao nhiêu"
+    ranking = kb.search(question)
+    assert ranking.answer is not None and ranking.score < CONFIDENT_AGREED
+    assert not ranking.confident
+    entries = [ranking.answer] + [entry for entry, _score in ranking.alternatives]
+    number = [entry.id for entry in kb.entries()].index(entries[picks].id)
+    monkeypatch.setattr(QuestionClassifier, "choice",
+                        lambda self, words, lang="vi": (number, lead))
+
+    result = kb.search(question)
+
+    assert result.confident == (answered is not None)
+    assert result.answer == entries[picks if answered is None else answered]
 
 
 @pytest.mark.parametrize("probe", ["scope_probe", "scope_probe2"])
