@@ -595,6 +595,14 @@ def test_questions_not_learnt_meet_the_floor():
      "business_registration"),
     ("Còn gói hỗ trợ Covid nào cho doanh nghiệp nữa không, giảm thuế giảm tiền thuê đất ấy",
      "covid"),
+    # The twentieth blind set's first measurement (7 Dec 2026), asked in other words: declaring
+    # a product's quality, a barcode, a translation and a phone to buy got "did you mean"
+    # choices or the offer to staff.
+    ("tự công bố sản phẩm nước mắm cần hồ sơ gì", "other"),
+    ("xin mã vạch cho sản phẩm mất bao lâu", "other"),
+    ("dich giup em tin nhan nay sang tieng han", "other"),
+    ("Could you translate my product description into Korean?", "other"),
+    ("tư vấn giúp em nên mua điện thoại nào chụp ảnh đẹp", "other"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -683,6 +691,18 @@ def test_the_centres_own_questions_are_answered_directly(question: str, expected
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
     assert result.outside is None
     assert (result.answer and result.answer.id, result.confident) == (expected, True)
+
+
+@pytest.mark.parametrize("question", [
+    "khuyến công có hỗ trợ làm mã vạch, tem truy xuất nguồn gốc không",
+    "bình chọn sản phẩm tiêu biểu có cần công bố chất lượng không",
+])
+def test_the_centres_own_questions_with_other_offices_words_go_to_the_search(question: str):
+    """With a word of the centre's business (an anchor: khuyến công, bình chọn) a barcode or a
+    quality declaration is asked of the centre: the search answers, offers choices or, with
+    nothing to offer, the question goes to staff."""
+    result = KnowledgeBase.from_directory(REAL_KB).search(question)
+    assert (result.outside, result.small_talk) == (None, None)
 
 
 @pytest.mark.parametrize(("question", "expected"), [
