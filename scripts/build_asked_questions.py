@@ -19,8 +19,8 @@ made more false matches than they taught (leaving each set out in turn, 1,934 qu
 more right answers, 21 more wrong), while the classifier learning them made 15 fewer wrong
 answers of 2,692 (docs/benchmarks.md). qa_blind20 is learnt by neither: heard, it made 5
 fewer right answers and 2 more wrong ones on the other sets, and one off-topic question answered
-(7 Dec 2026), so it stays a blind check. benchmarks/qa_leave_one_out.py answers each set with a
-knowledge base that did not learn it.
+(7 Dec 2026), so it stays a blind check, as does qa_blind21. benchmarks/qa_leave_one_out.py
+answers each set with a knowledge base that did not learn it.
 
     python scripts/build_asked_questions.py            # write the files
     python scripts/build_asked_questions.py --check    # fail if any is not up to date
