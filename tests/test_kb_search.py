@@ -603,6 +603,11 @@ def test_questions_not_learnt_meet_the_floor():
     ("dich giup em tin nhan nay sang tieng han", "other"),
     ("Could you translate my product description into Korean?", "other"),
     ("tư vấn giúp em nên mua điện thoại nào chụp ảnh đẹp", "other"),
+    # The twenty-first (short questions): a food-safety certificate by its other acronym, an
+    # import licence.
+    ("xin giấy atvstp cho xưởng nước mắm hết bao lâu", "other"),
+    ("do I need an import licence for a used dryer", "customs"),
+    ("giấy phép nhập khẩu máy móc xin ở đâu", "customs"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -696,6 +701,8 @@ def test_the_centres_own_questions_are_answered_directly(question: str, expected
 @pytest.mark.parametrize("question", [
     "khuyến công có hỗ trợ làm mã vạch, tem truy xuất nguồn gốc không",
     "bình chọn sản phẩm tiêu biểu có cần công bố chất lượng không",
+    "bình chọn sản phẩm tiêu biểu có cần giấy atvstp không",
+    "nhập khẩu máy từ trung quốc có được khuyến công hỗ trợ không",
 ])
 def test_the_centres_own_questions_with_other_offices_words_go_to_the_search(question: str):
     """With a word of the centre's business (an anchor: khuyến công, bình chọn) a barcode or a
