@@ -126,6 +126,10 @@ def render(asked: dict[str, dict[str, list[str]]], key: str = "asked") -> str:
     return (HEADER if key == "asked" else HEARD_HEADER) + body
 
 
+def _count(asked: dict[str, dict[str, list[str]]]) -> int:
+    return sum(len(texts) for by_lang in asked.values() for texts in by_lang.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
@@ -133,10 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     asked, heard, outside = (asked_questions(), asked_questions(HEARD_SOURCES),
                              outside_questions())
     files = {
-        KB_DATA / ASKED_FILE: (render(asked), sum(
-            len(texts) for by_lang in asked.values() for texts in by_lang.values())),
-        KB_DATA / HEARD_FILE: (render(heard, "heard"), sum(
-            len(texts) for by_lang in heard.values() for texts in by_lang.values())),
+        KB_DATA / ASKED_FILE: (render(asked), _count(asked)),
+        KB_DATA / HEARD_FILE: (render(heard, "heard"), _count(heard)),
         KB_DATA / OUTSIDE_FILE: (render_outside(outside), len(outside)),
     }
     stale = [path for path, (text, _) in files.items()
