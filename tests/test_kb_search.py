@@ -21,6 +21,7 @@ import yaml
 from handlers.kb import Entry, Knowledge, KnowledgeBase, Localized, load_knowledge
 from handlers.kb.analysis import (
     Vocabulary,
+    british,
     phrasing_terms,
     question_parts,
     telex_spellings,
@@ -186,6 +187,39 @@ def test_english(kb: KnowledgeBase, question: str, expected: str):
 
 def test_english_question_from_a_vietnamese_user(kb: KnowledgeBase):
     assert answer_id(kb, "what is a demonstration model", lang="vi") == "mo-hinh-trinh-dien"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # The content is in British English: "program" was a word it never uses, which
+        # turned the question away (qa_blind22).
+        ("What exactly is the khuyen cong program?", "khuyen-cong-la-gi"),
+        ("Who organized the trade fair for northern rural industry?", "hoi-cho-khu-vuc-phia-bac"),
+    ],
+)
+def test_american_spelling(question: str, expected: str):
+    result = KnowledgeBase.from_directory(REAL_KB).search(question, "en")
+
+    assert result.answer is not None and result.answer.id == expected and result.confident
+
+
+def test_american_spellings_meet_the_british_ones():
+    assert british("organized") == "organised"
+    assert british("programs") == "programmes"
+    assert british("recognizing") == "recognising"
+    # Too short to be a verb in -ize, or no -ize at all.
+    assert [british(word) for word in ("size", "prize", "citizen", "seize")] == [
+        "size", "prize", "citizen", "seize"]
+
+
+@pytest.mark.parametrize("chat_lang", ["vi", "en"])
+def test_an_english_question_naming_the_programme_in_vietnamese(chat_lang: str):
+    # As many English words as Vietnamese ones: read both ways, answered in English.
+    result = KnowledgeBase.from_directory(REAL_KB).search("What is khuyến công?", chat_lang)
+
+    assert result.answer is not None and result.answer.id == "khuyen-cong-la-gi"
+    assert result.confident and result.lang == "en"
 
 
 @pytest.mark.parametrize(

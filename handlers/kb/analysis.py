@@ -161,14 +161,28 @@ _accents = ComputedOnce(lambda word: "" if folded_word[word] == word else EXACT 
 
 
 _english = snowballstemmer.stemmer("english")
+# The content is written in British English; Porter 2 stems "program" and "programme",
+# "recognized" and "recognised" apart, so an American spelling is made British first.
+_AMERICAN_IZE = re.compile(r"^(\w{3,})iz(e|ed|es|er|ers|ing|ation|ations)$")
+_AMERICAN = {"program": "programme", "programs": "programmes", "license": "licence",
+             "licenses": "licences", "labor": "labour", "color": "colour", "colors": "colours",
+             "favor": "favour", "neighbor": "neighbour", "neighbors": "neighbours",
+             "honor": "honour", "catalog": "catalogue", "analyze": "analyse",
+             "analyzed": "analysed", "center": "centre", "centers": "centres"}
+
+
+def british(word: str) -> str:
+    """An English word in the British spelling of the content ("organized": "organised")."""
+    return _AMERICAN.get(word) or _AMERICAN_IZE.sub(r"\1is\2", word)
 
 
 def _stem(word: str) -> Token:
     """The Snowball (Porter 2) stem of an English word, so that "steps", "stepped" and "step"
-    meet, and "efficient" and "efficiency"; Vietnamese syllables are left alone."""
+    meet, and "efficient" and "efficiency", in British spelling; Vietnamese syllables are left
+    alone."""
     if folded_word[word] != word or len(word) < 4 or not word.isalpha():
         return _tokens[word]
-    stemmed = _english.stemWord(word)
+    stemmed = _english.stemWord(british(word))
     return Token(stemmed, stemmed)
 
 
@@ -323,6 +337,12 @@ class Vocabulary:
         its words, and not also the other's: typed without diacritics "so", "the", "long" are
         số, thế, lòng as much as English words, and say nothing. A tie keeps `lang`.
         """
+        return self.languages_of(text, lang, content)[0]
+
+    def languages_of(self, text: str, lang: str,
+                     content: tuple[Collection[str], Collection[str]] = ((), ())) -> list[str]:
+        """The languages a question may be written in, likelier first (see language_of): both
+        when it has as many words of one as of the other ("What is khuyến công?")."""
         found = [_tokens[word] for word in words(text)]
         vi_stops, en_stops = self._stop_words_by_spelling.get("vi", ()), self.stop_words.get(
             "en", ())
@@ -336,8 +356,10 @@ class Vocabulary:
             vi += in_vi and not in_en
             en += in_en and not in_vi
         if en > vi:
-            return "en"
-        return "vi" if vi > en else lang
+            return ["en"]
+        if vi > en:
+            return ["vi"]
+        return [lang, "vi" if lang == "en" else "en"] if vi else [lang]
 
     @classmethod
     def from_file(cls, path: Path = VOCABULARY_FILE) -> Vocabulary:

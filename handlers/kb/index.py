@@ -429,7 +429,16 @@ class SearchIndex:
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
-        lang = self.language_of(text, lang)
+        likelier, *other = self._vocabulary.languages_of(
+            text, "en" if lang.startswith("en") else "vi", self._language_words)
+        result = self._search(text, likelier, limit)
+        for lang in other:  # as many words of each: "What is khuyến công?" read both ways
+            result = max(result, self._search(text, lang, limit),
+                         key=lambda found: (found.confident, found.score))
+        return result
+
+    def _search(self, text: str, lang: str, limit: int) -> SearchResult:
+        """`search` in the language `lang`."""
         words = words_of(text)
         weighted = _weighted_parts(text, words)
         story = len(weighted) > 1
