@@ -688,6 +688,11 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("em muốn làm mô hình trình diễn kỹ thuật thì cần điều kiện gì",
      "mo-hinh-dieu-kien-cong-nghe-moi"),
     ("khuyến công là gì", "khuyen-cong-la-gi"),
+    # What it supports, asked in every blind set: its stop words dropped, the question is
+    # "khuyến công hỗ trợ", and only its kind ("những gì") says a list is wanted.
+    ("khuyến công hỗ trợ những gì", "khuyen-cong-noi-dung-ho-tro"),
+    ("khuyen cong ho tro nhung mang nao", "khuyen-cong-noi-dung-ho-tro"),
+    ("nghệ nhân được khuyến công hỗ trợ những gì", "doi-tuong-nghe-nhan"),
     ("khuyến công có hỗ trợ bán hàng trên shopee không", "thong-tin-thuong-mai-dien-tu"),
     # What the bot does with personal data (the eleventh blind set: it was turned away as
     # another office's business for "CCCD").

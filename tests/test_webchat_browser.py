@@ -151,6 +151,26 @@ async def test_both_halves_of_a_two_part_question_are_one_tap_away(page) -> None
         "Hộ kinh doanh có được hỗ trợ máy móc không?")
 
 
+async def test_what_khuyen_cong_supports_and_an_english_question_on_a_phone(page) -> None:
+    """qa_blind22: "khuyến công hỗ trợ những gì" had no entry of its own, and "What is khuyến
+    công?" in a Vietnamese chat, as many English words as Vietnamese ones, got no answer."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", "khuyến công hỗ trợ những gì")
+    await page.press("#input", "Enter")
+    await expect(page.locator("strong.title").last).to_have_text(
+        "Khuyến công hỗ trợ những nội dung gì?")
+    await expect(page.locator(".bot").last).to_contain_text("Đào tạo nghề, truyền nghề")
+    await page.screenshot(path="/tmp/webchat-what-it-supports.png")
+    await page.fill("#input", "What is khuyến công?")
+    await page.press("#input", "Enter")
+    await expect(page.locator("strong.title").last).to_have_text(
+        "What is khuyến công (industrial promotion)?")
+    await page.locator("#log").evaluate("el => el.scrollTop = el.scrollHeight")
+    await page.screenshot(path="/tmp/webchat-english-in-vietnamese-chat.png")
+
+
 async def test_switching_to_english_changes_the_page_too(page) -> None:
     from playwright.async_api import expect
 

@@ -194,6 +194,12 @@ QUESTION_TYPES = {
     "condition": ("dieu kien", "tieu chi", "requirements", "conditions", "criteria"),
     "documents": ("ho so gi", "ho so gom", "ho so can", "can ho so", "giay to gi", "giay to nao",
                   "can giay to", "ho so nhung gi", "documents", "paperwork", "what papers"),
+    # "khuyến công hỗ trợ những gì" wants the list of what it supports: with its stop words
+    # dropped, "khuyến công hỗ trợ" is all the ranking sees.
+    "kinds": ("nhung gi", "nhung j", "nhung mang", "mang nao", "nhung linh vuc", "linh vuc nao",
+              "nhung noi dung", "noi dung nao", "nhung hinh thuc", "hinh thuc nao",
+              "nhung loai", "loai nao", "cac loai", "what kinds", "what types", "which kinds",
+              "which types", "what sort"),
 }
 TYPE_WEIGHT = 0.1
 # An entry most of whose phrasings ask what something is ("Bình chọn sản phẩm CNNT tiêu biểu
