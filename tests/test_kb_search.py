@@ -693,6 +693,8 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("khuyến công hỗ trợ những gì", "khuyen-cong-noi-dung-ho-tro"),
     ("khuyen cong ho tro nhung mang nao", "khuyen-cong-noi-dung-ho-tro"),
     ("nghệ nhân được khuyến công hỗ trợ những gì", "doi-tuong-nghe-nhan"),
+    # "%" is read as "phần trăm": "mấy %" asks for the share (it had "mấy" alone).
+    ("mô hình trình diễn dc hỗ trợ mấy % vậy ad", "mo-hinh-muc-ho-tro"),
     ("khuyến công có hỗ trợ bán hàng trên shopee không", "thong-tin-thuong-mai-dien-tu"),
     # What the bot does with personal data (the eleventh blind set: it was turned away as
     # another office's business for "CCCD").

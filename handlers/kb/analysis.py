@@ -75,8 +75,11 @@ _tokens = ComputedOnce(lambda word: Token(word, folded_word[word]))
 
 
 def words_of(text: str) -> Words:
-    """The lower-case words of `text`, with a MARK at the end of each clause."""
+    """The lower-case words of `text`, with a MARK at the end of each clause; "%" is read as
+    the words "phần trăm" ("hỗ trợ mấy %" asks for a share)."""
     text = strip_invisible(text).lower()
+    if "%" in text:
+        text = text.replace("%", " phần trăm ")
     # str.split does at C speed what the regular expression does.
     split = text
     if not text.isascii():
