@@ -438,8 +438,8 @@ class SearchIndex:
         likelier, *other = self._vocabulary.languages_of(
             text, "en" if lang.startswith("en") else "vi", self._language_words)
         result = self._search(text, likelier, limit)
-        for lang in other:  # as many words of each: "What is khuyến công?" read both ways
-            result = max(result, self._search(text, lang, limit),
+        for reading in other:  # as many words of each: "What is khuyến công?" read both ways
+            result = max(result, self._search(text, reading, limit),
                          key=lambda found: (found.confident, found.score))
         return result
 
