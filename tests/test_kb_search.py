@@ -1393,3 +1393,13 @@ def test_no_sample_or_asked_question_of_an_entry_is_turned_away():
         if (result := kb.search(question, lang)).outside or result.small_talk
     ]
     assert turned_away == []
+
+
+def test_a_trader_is_told_that_trading_alone_does_not_qualify():
+    """Asked in several blind sets ("cty e chi buon ban thuong mai, k san xuat thi co dc khuyen
+    cong ko"): the eligibility entry now says so, from the decree's "trực tiếp ... sản xuất"."""
+    result = KnowledgeBase.from_directory(REAL_KB).search(
+        "doanh nghiệp chỉ buôn bán có được hưởng khuyến công không")
+    assert result.answer is not None and result.answer.id == "doi-tuong-hien-hanh"
+    assert result.confident
+    assert "không trực tiếp sản xuất" in result.answer.text.vi
