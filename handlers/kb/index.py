@@ -408,8 +408,12 @@ class SearchIndex:
 
     def language_of(self, text: str, lang: str) -> str:
         """The language `text` is written in, `lang` (the chat's) unless its words say so."""
-        return self._vocabulary.language_of(text, "en" if lang.startswith("en") else "vi",
-                                            self._language_words)
+        return self._languages_of(text, lang)[0]
+
+    def _languages_of(self, text: str, lang: str) -> list[str]:
+        """The languages `text` may be written in, likelier first (Vocabulary.languages_of)."""
+        return self._vocabulary.languages_of(text, "en" if lang.startswith("en") else "vi",
+                                             self._language_words)
 
     def small_talk_odds(self, text: str) -> float:
         """How much likelier `text` is small talk than a question, by its words (see
@@ -435,8 +439,7 @@ class SearchIndex:
 
     def search(self, text: str, lang: str = "vi", limit: int = 3) -> SearchResult:
         """The entry that best answers `text`, how sure that is, and up to `limit` runners-up."""
-        likelier, *other = self._vocabulary.languages_of(
-            text, "en" if lang.startswith("en") else "vi", self._language_words)
+        likelier, *other = self._languages_of(text, lang)
         result = self._search(text, likelier, limit)
         for reading in other:  # as many words of each: "What is khuyến công?" read both ways
             result = max(result, self._search(text, reading, limit),
