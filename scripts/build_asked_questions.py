@@ -20,8 +20,9 @@ right answers, 21 more wrong), while the classifier learning them made 15 fewer 
 2,692 (docs/benchmarks.md). qa_blind20 is learnt by neither: heard, it made 5 fewer right
 answers and 2 more wrong ones on the other sets, and one off-topic question answered (7 Dec
 2026), so it stays a blind check, as does qa_blind21. qa_blind22, heard, made 2 fewer right
-answers and 3 fewer wrong ones on the other sets. benchmarks/qa_leave_one_out.py answers each
-set with a knowledge base that did not learn it.
+answers and 3 fewer wrong ones on the other sets; qa_blind23, heard, no more right answers and 2
+more wrong ones, so it stays blind. benchmarks/qa_leave_one_out.py answers each set with a
+knowledge base that did not learn it.
 
     python scripts/build_asked_questions.py            # write the files
     python scripts/build_asked_questions.py --check    # fail if any is not up to date
@@ -58,7 +59,8 @@ SOURCES = {
 HEARD_SOURCES = {
     "qa_blind5": "test", "qa_blind7": "test",
     **{f"qa_blind{number}": None for number in range(8, 20)},
-    # qa_blind20 and qa_blind21 are blind checks, learnt by nothing (qa_leave_one_out.py).
+    # qa_blind20, qa_blind21 and qa_blind23 are blind checks, learnt by nothing
+    # (qa_leave_one_out.py).
     "qa_blind22": None,
 }
 HEADER = """\
