@@ -648,6 +648,12 @@ def test_questions_not_learnt_meet_the_floor():
     # platform the e-commerce entry, as "did you mean" choices.
     ("tuần này hải phòng có mưa không ạ", "other"),
     ("shop tiktok cua em bi khoa 2 tuan roi, lam sao mo lai shop", "other"),
+    # The thirteenth session: filing a trademark abroad is the IP office's (a sixth-set question
+    # was one sample question away from a confident answer with the brand support); the papers
+    # to register a company stay the registration office's.
+    ("muốn đăng ký nhãn hiệu ở Mỹ cho sản phẩm thì làm thế nào", "ip"),
+    ("how do I register a trademark abroad", "ip"),
+    ("what documents do I need to register a company", "business_registration"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -700,6 +706,10 @@ def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area
     ("thủ tục xin hỗ trợ gồm những bước nào", "thu-tuc-cac-buoc"),
     # "%" is read as "phần trăm": "mấy %" asks for the share (it had "mấy" alone).
     ("mô hình trình diễn dc hỗ trợ mấy % vậy ad", "mo-hinh-muc-ho-tro"),
+    # How long until a dossier is approved: the yearly plan (its English sample questions
+    # had no "how long", so the contest's regional round answered).
+    ("how long does approval take?", "thu-tuc-thoi-han-nop"),
+    ("nop ho so xong thi bao lau duoc duyet a", "thu-tuc-thoi-han-nop"),
     ("khuyến công có hỗ trợ bán hàng trên shopee không", "thong-tin-thuong-mai-dien-tu"),
     # What the bot does with personal data (the eleventh blind set: it was turned away as
     # another office's business for "CCCD").
@@ -1108,6 +1118,10 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     # of medium size.
     "xưởng tôi bị phạt vì ô nhiễm, giờ muốn đầu tư xử lý khí thải có được hỗ trợ không",
     "cty e 180 lđ đóng bhxh, làm cơ khí, có tính là dn vừa k",
+    # The papers of the centre's dossier, asked in English (qa_blind21: turned away as a
+    # question on registering a business); brand support, not the IP office's filing.
+    "what documents do I need, is a business licence enough?",
+    "khuyến công có hỗ trợ đăng ký nhãn hiệu không",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
