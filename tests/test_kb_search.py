@@ -654,10 +654,32 @@ def test_questions_not_learnt_meet_the_floor():
     ("muốn đăng ký nhãn hiệu ở Mỹ cho sản phẩm thì làm thế nào", "ip"),
     ("how do I register a trademark abroad", "ip"),
     ("what documents do I need to register a company", "business_registration"),
+    # A probe of near-domain questions (offtopic_probe23.yaml), asked in other words: a
+    # women's-union fund's loan, a tax return with the new 12-digit code, a haulage badge, a
+    # construction permit in English, which brand to buy, pests in the rice.
+    ("vay quỹ hỗ trợ phụ nữ để mua máy may được bao nhiêu", "bank"),
+    ("hkd giờ dùng số cccd thì khai thuế quý ở đâu", "tax"),
+    ("làm phù hiệu xe tải chở hàng cho htx ở đâu", "other"),
+    ("what papers do I need for a construction permit", "land"),
+    ("máy cắt laser loại nào tốt, nên mua hãng nào", "prices"),
+    ("lúa bị rầy nâu thì xin thuốc bảo vệ thực vật ở đâu", "farming"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
     assert (result.answer, result.confident, result.outside) == (None, False, area)
+
+
+def test_near_domain_questions_written_to_share_the_centres_words_are_never_answered():
+    """100 questions for other offices (tax, loans, permits, fire safety, farming...) written to
+    share the centre's words (tests/data/offtopic_probe23.yaml): none gets an answer outright,
+    and most are told who handles them (74 of 100 when written; 63 before that session's
+    scope phrases)."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    probes = yaml.safe_load((EVAL_SETS / "offtopic_probe23.yaml").read_text(encoding="utf-8"))
+    results = {item["q"]: kb.search(item["q"], item["lang"]) for item in probes["questions"]}
+    answered = [question for question, result in results.items() if result.confident]
+    assert answered == []
+    assert sum(result.outside is not None for result in results.values()) >= 70
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -1122,6 +1144,9 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     # question on registering a business); brand support, not the IP office's filing.
     "what documents do I need, is a business licence enough?",
     "khuyến công có hỗ trợ đăng ký nhãn hiệu không",
+    # Internet to sell online, a workshop making harvesters: not a telecom or a farm question.
+    "xưởng có cần lắp internet để bán hàng online không",
+    "xưởng em sản xuất máy gặt đập có được hỗ trợ không",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
