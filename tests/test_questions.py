@@ -111,7 +111,10 @@ async def test_a_bank_loan_in_the_story_of_a_long_message_does_not_turn_it_away(
 
 
 @pytest.mark.parametrize("said", ["xin chào", "alo", "cảm ơn", "ok", "👍", "tạm biệt", "hi",
-                                  "thanks", "ok cam on ad nhe", "Chào bạn!"])
+                                  "thanks", "ok cam on ad nhe", "Chào bạn!",
+                                  # Smileys of letters and a lone "?" (13th session: "not
+                                  # something I can help with", ":D" in English).
+                                  ":D", "ok :p", "?"])
 async def test_small_talk_gets_a_friendly_word_and_the_menu(chat: ConsoleChat, said: str) -> None:
     replies = await chat.say(said)
     assert len(replies) == 1 and len(replies[0].text) < 160

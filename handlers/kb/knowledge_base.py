@@ -14,7 +14,7 @@ from handlers.kb.analysis import Vocabulary
 from handlers.kb.index import CONFIDENT_FROM, SearchIndex, SearchResult
 from handlers.kb.loader import KnowledgeError, load_knowledge
 from handlers.kb.model import Entry, Knowledge, Topic
-from handlers.kb.scope import ScopeRules
+from handlers.kb.scope import ScopeRules, without_smileys
 from handlers.text import words
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ class KnowledgeBase:
         if lang == "vi":
             text = self._content.index.untelexed(text)
         scope = self._scope.classify(text)
+        text = without_smileys(text)  # read by the scope, no words of a question
         if kind := scope.small_talk or self._scope.closing_small_talk(text):
             # A sentence in English ("who are you") in a Vietnamese chat is answered in
             # English, as questions are; "hi", "thanks", "ok", which Vietnamese chats use

@@ -4,6 +4,7 @@ social insurance...), read from the phrases of scope.yaml."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,14 @@ _KINDS = ("bye", "thanks", "wishes", "identity", "complaint", "greeting", "askin
 _LOOSE_KINDS = ("bye", "thanks", "wishes", "greeting", "laugh", "complaint")
 # Labels of anchors, of related phrases and of an area's exceptions.
 _ANCHOR, _RELATED, _UNLESS = "", "related:", "unless:"
+# Smileys typed with letters or digits (":D", ":p", ":3"), which words() would read as words
+# ("xd" is also xây dựng, "8)" the end of "(Điều 8)": not smileys here).
+_EMOTICONS = re.compile(r"(?<!\w)[:;=][-'^]?[()DdPpOo3|*\[\]/\\]+(?!\w)|\^_*\^|<3")
+
+
+def without_smileys(text: str) -> str:
+    """`text` with its smileys of letters (":D", ":p") taken out."""
+    return _EMOTICONS.sub(" ", text)
 LONG_MESSAGE = 25  # words: see classify
 
 
@@ -173,10 +182,14 @@ class ScopeRules:
                    data["unless"], data["related"], data["closing"], data["requests"])
 
     def classify(self, text: str) -> Scope:
-        exact = words(text)
+        exact = words(without_smileys(text))
         folded = [fold(word) for word in exact]
-        if not folded:  # only emoji or punctuation: 👍, "..."
-            return Scope(small_talk="ok") if text.strip() and "?" not in text else QUESTION
+        if not folded:  # only emoji, smileys or punctuation: 👍, ":D", "..."; "?" calls out
+            if not text.strip():
+                return QUESTION
+            if "?" in text:
+                return Scope(small_talk="greeting")
+            return Scope(small_talk="ok")
         if len(folded) <= MAX_SMALL_TALK_WORDS and self._chatter.cover(folded):
             if kinds := self._small_talk.found_in(exact, folded):
                 return Scope(small_talk=_first_kind(kinds, _KINDS, "ok"))  # "ok cảm ơn": thanks
