@@ -416,3 +416,24 @@ async def test_a_phone_user_asking_about_overtime_pay_is_told_who_handles_it(pag
     assert await page.get_by_role("button", name=re.compile("cán bộ")).count() == 0
     await page.screenshot(path="/tmp/webchat-labour.png")
     assert page.errors == []
+
+
+async def test_a_smiley_and_a_question_for_the_bank_on_a_phone(page) -> None:
+    """A smiley typed with letters is small talk (a friendly word and the menu, in Vietnamese),
+    and a loan from a farmers' fund to buy a machine is the bank's business, not an answer
+    about machinery support (the thirteenth session's probe)."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", ":D")
+    await page.press("#input", "Enter")
+    await expect(page.locator(".bot").last).to_contain_text("Vâng ạ")
+    await expect(page.locator(".bot").last.get_by_role(
+        "button", name="Hỏi về chương trình hỗ trợ")).to_be_visible()
+    await page.fill("#input", "vay quỹ hỗ trợ nông dân mua máy được bao nhiêu")
+    await page.press("#input", "Enter")
+    reply = page.locator(".bot").nth(-2)
+    await expect(reply).to_contain_text("ngân hàng")
+    assert await page.get_by_role("button", name=re.compile("cán bộ")).count() == 0
+    await page.screenshot(path="/tmp/webchat-smiley-and-bank.png")
+    assert page.errors == []
