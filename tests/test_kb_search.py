@@ -716,6 +716,9 @@ def test_near_domain_questions_written_to_share_the_centres_words_are_never_answ
     ("em muốn làm mô hình trình diễn kỹ thuật thì cần điều kiện gì",
      "mo-hinh-dieu-kien-cong-nghe-moi"),
     ("khuyến công là gì", "khuyen-cong-la-gi"),
+    # ... with a word about oneself after it (the telling clause used to outscore it).
+    ("khuyến công là gì vậy ad, em mới mở xưởng", "khuyen-cong-la-gi"),
+    ("de an khuyen cong la gi, e moi nghe lan dau", "thu-tuc-de-an-la-gi"),
     # What it supports, asked in every blind set: its stop words dropped, the question is
     # "khuyến công hỗ trợ", and only its kind ("những gì") says a list is wanted.
     ("khuyến công hỗ trợ những gì", "khuyen-cong-noi-dung-ho-tro"),
