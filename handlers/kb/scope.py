@@ -42,12 +42,12 @@ _ANCHOR, _RELATED, _UNLESS = "", "related:", "unless:"
 # Smileys typed with letters or digits (":D", ":p", ":3"), which words() would read as words
 # ("xd" is also xây dựng, "8)" the end of "(Điều 8)": not smileys here).
 _EMOTICONS = re.compile(r"(?<!\w)[:;=][-'^]?[()DdPpOo3|*\[\]/\\]+(?!\w)|\^_*\^|<3")
+LONG_MESSAGE = 25  # words: see classify
 
 
 def without_smileys(text: str) -> str:
     """`text` with its smileys of letters (":D", ":p") taken out."""
     return _EMOTICONS.sub(" ", text)
-LONG_MESSAGE = 25  # words: see classify
 
 
 @dataclass(frozen=True)
