@@ -468,6 +468,8 @@ class SearchIndex:
             for part in parts:
                 share = ASKING_CLAUSE_SHARE if tells and part in asking and (
                     "definition" in _question_types(part)) else CLAUSE_SHARE
+                if share <= _best_score(ranked):
+                    continue  # a score of 1 at this share would not beat it: spare the ranking
                 found = self._ranked([(part, 1.0)], lang, limit)
                 if _best_score(found) * share > _best_score(ranked):
                     ranked = [(number, s * share) for number, s in found]
