@@ -663,6 +663,10 @@ def test_questions_not_learnt_meet_the_floor():
     ("what papers do I need for a construction permit", "land"),
     ("máy cắt laser loại nào tốt, nên mua hãng nào", "prices"),
     ("lúa bị rầy nâu thì xin thuốc bảo vệ thực vật ở đâu", "farming"),
+    # The twenty-fourth blind set: a VAT cut, spraying an orchard, a licence to sell liquor.
+    ("Is the VAT cut to 8% still applied this year?", "tax"),
+    ("vải thiều bị sâu đục cuống thì phun thuốc gì", "farming"),
+    ("thủ tục xin giấy phép sản xuất rượu thủ công để bán", "other"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -901,6 +905,9 @@ def test_a_smiley_is_read_only_where_it_stands_alone():
     # Found missing by the sixth blind set's first measurement (6 Dec 2026).
     ("Hi there, is this a bot?", "identity"), ("thôi chào nhé, mai hỏi tiếp", "bye"),
     ("thoi khong can nua", "ok"),
+    # Found by the twenty-fourth blind set's first measurement (7 Dec 2026): "online" got the
+    # e-commerce entry outright.
+    ("ad đang online ko", "greeting"), ("co ai online khong a", "greeting"),
     # Asking to ask: the question is still to come.
     ("cho em hỏi chút ạ", "asking"), ("cho e hoi voi", "asking"),
     # "good" in "good morning" is no thanks; "chào ... nhé" at the end is goodbye.
@@ -1163,6 +1170,10 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     # Internet to sell online, a workshop making harvesters: not a telecom or a farm question.
     "xưởng có cần lắp internet để bán hàng online không",
     "xưởng em sản xuất máy gặt đập có được hỗ trợ không",
+    # A workshop's spray booth is no orchard's spraying; a distillery's equipment is the
+    # centre's question, its licence is not.
+    "xưởng sơn phun thuốc chống mối cho đồ gỗ có được hỗ trợ máy phun không",
+    "lò nấu rượu thủ công có được hỗ trợ mua nồi chưng cất không",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -1348,6 +1359,7 @@ def test_a_message_that_closes_the_conversation_is_small_talk(said: str, kind: s
     "cảm ơn, em đang cần hỗ trợ máy sấy",  # a need stated, not asked
     "cảm ơn, giúp em với, hồ sơ máy móc gồm gì",
     "nghệ nhân phải bao nhiêu tuổi mới được công nhận",  # an age, not the bot's
+    "bán hàng online không",  # selling online, not whether someone is there
 ])
 def test_thanks_with_a_request_or_a_question_is_not_small_talk(question: str):
     assert KnowledgeBase.from_directory(REAL_KB).search(question).small_talk is None
@@ -1377,7 +1389,8 @@ def test_no_question_of_the_later_sets_is_taken_for_small_talk():
     wanted = {"Tell me a joke about fishermen"}
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
              "qa_blind14", "qa_blind15", "qa_blind16", "qa_blind17",
-             "qa_blind18", "qa_blind19", "qa_blind20", "qa_blind21", "qa_blind22", "qa_blind23")
+             "qa_blind18", "qa_blind19", "qa_blind20", "qa_blind21", "qa_blind22", "qa_blind23",
+             "qa_blind24")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
              if q.group != "small_talk" and not q.no_entry and q.text not in wanted
              and kb.search(q.text, q.lang).small_talk]
