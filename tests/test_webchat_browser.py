@@ -437,3 +437,25 @@ async def test_a_smiley_and_a_question_for_the_bank_on_a_phone(page) -> None:
     assert await page.get_by_role("button", name=re.compile("cán bộ")).count() == 0
     await page.screenshot(path="/tmp/webchat-smiley-and-bank.png")
     assert page.errors == []
+
+
+async def test_a_phone_user_asking_whether_anyone_is_online_is_greeted(page) -> None:
+    """"ad đang online ko" asks whether someone is there (the twenty-fourth blind set: it got
+    the e-commerce entry outright); the phone number asked for next, with "số đt", gets the
+    contact entry."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", "ad đang online ko")
+    await page.press("#input", "Enter")
+    greeting = page.locator(".bot").last
+    await expect(greeting).to_contain_text("Anh/chị cứ gõ câu hỏi")
+    await expect(greeting.get_by_role("button", name="Hỏi về chương trình hỗ trợ")).to_be_visible()
+    assert await page.locator("strong.title").count() == 0
+    await page.fill("#input", "số đt trung tâm khuyến công hp là gì thế")
+    await page.press("#input", "Enter")
+    answer = page.locator(".bot", has=page.locator("strong.title")).last
+    await expect(answer.locator("strong.title")).to_have_text(
+        "Địa chỉ, số điện thoại của Trung tâm")
+    await page.screenshot(path="/tmp/webchat-online-and-phone.png")
+    assert page.errors == []
