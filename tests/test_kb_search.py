@@ -667,6 +667,16 @@ def test_questions_not_learnt_meet_the_floor():
     ("Is the VAT cut to 8% still applied this year?", "tax"),
     ("vải thiều bị sâu đục cuống thì phun thuốc gì", "farming"),
     ("thủ tục xin giấy phép sản xuất rượu thủ công để bán", "other"),
+    # Asked in English and in other words after it: shrimp ponds, a rice field's fertiliser,
+    # an accident at work, the 2022 interest-rate package, a fire check, a discharge permit,
+    # the land-use plan.
+    ("how do i raise shrimp in ponds", "farming"),
+    ("where can i get fertiliser subsidies for my rice field", "farming"),
+    ("my employee had an accident at work, who pays", "labour"),
+    ("is the interest rate support package from 2022 still available", "covid"),
+    ("xưởng bị kiểm tra phòng cháy thì cần giấy tờ gì", "other"),
+    ("xin giấy phép xả thải cho xưởng nước mắm", "other"),
+    ("tra cứu quy hoạch đất chỗ xưởng ở đâu", "land"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -1174,6 +1184,9 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     # centre's question, its licence is not.
     "xưởng sơn phun thuốc chống mối cho đồ gỗ có được hỗ trợ máy phun không",
     "lò nấu rượu thủ công có được hỗ trợ mua nồi chưng cất không",
+    # Plain "sau duc" is also "sau đúc" (after casting); a fruit farm's drying workshop.
+    "san pham sau duc can may lam sach co dc ho tro ko",
+    "we run a fruit farm and want a drying workshop for longan, is the machinery supported?",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
