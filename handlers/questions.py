@@ -97,6 +97,10 @@ OUTSIDE_REPLIES = {
              "Office of Viet Nam, not of the industrial-promotion centre. If you mean the "
              "centre's support for the cost of building and protecting a brand, ask me about "
              "that."),
+    "fire": N_("Fire safety (prevention plans, inspections, extinguishers and alarm systems) is "
+               "not handled by the industrial-promotion centre. Please ask the fire police: "
+               "the fire prevention and rescue police of the city police, or your commune or "
+               "ward police."),
     "other": N_("That is outside what I can help with."),
 }
 REMIT = N_("I answer questions about industrial-promotion (khuyến công) support for "

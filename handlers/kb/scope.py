@@ -156,6 +156,7 @@ class ScopeRules:
         related: Iterable[str] = (),
         closing: Iterable[str] = (),
         requests: Iterable[str] = (),
+        regardless_of_anchors: Iterable[str] = (),
     ) -> None:
         self._small_talk = _Phrases(small_talk.items())
         # The phrases as text, from which a model learns what small talk looks like.
@@ -166,6 +167,7 @@ class ScopeRules:
         self._requests = _Phrases([("request", requests)])
         self._chatter = _Phrases([*small_talk.items(), ("", filler)])
         self._areas = list(outside)  # in the order of the file: the first found wins
+        self._unanchored = [area for area in self._areas if area in set(regardless_of_anchors)]
         self._signals = _Phrases([*outside.items(), (_ANCHOR, anchors), (_RELATED, related),
                                   *((_UNLESS + area, ps) for area, ps in unless.items())])
 
@@ -178,8 +180,11 @@ class ScopeRules:
             for value in values:
                 if not isinstance(value, str):  # YAML reads yes, no, on, off as booleans
                     raise ValueError(f"{path.name}: {value!r} is not text; put it in quotes")
+        if unknown := set(data.get("regardless_of_anchors", ())) - set(data["outside"]):
+            raise ValueError(f"{path.name}: regardless_of_anchors names no area {unknown}")
         return cls(data["small_talk"], data["filler"], data["anchors"], data["outside"],
-                   data["unless"], data["related"], data["closing"], data["requests"])
+                   data["unless"], data["related"], data["closing"], data["requests"],
+                   data.get("regardless_of_anchors", ()))
 
     def classify(self, text: str) -> Scope:
         exact = words(without_smileys(text))
@@ -195,7 +200,9 @@ class ScopeRules:
                 return Scope(small_talk=_first_kind(kinds, _KINDS, "ok"))  # "ok cảm ơn": thanks
         signals = self._signals.found_in(exact, folded)
         if _ANCHOR in signals:
-            return ANCHORED
+            anchored = [area for area in self._unanchored
+                        if area in signals and _UNLESS + area not in signals]
+            return Scope(outside=anchored[0], related=True) if anchored else ANCHORED
         related = _RELATED in signals
         areas = [area for area in self._areas
                  if area in signals and _UNLESS + area not in signals]
