@@ -1192,6 +1192,9 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     # Plain "sau duc" is also "sau đúc" (after casting); a fruit farm's drying workshop.
     "san pham sau duc can may lam sach co dc ho tro ko",
     "we run a fruit farm and want a drying workshop for longan, is the machinery supported?",
+    # A workshop making fire equipment is rural industry, whatever the fire area says.
+    "xưởng em sản xuất bình chữa cháy mini có được hỗ trợ máy không",
+    "we manufacture fire extinguishers, can we get machinery support",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
