@@ -682,6 +682,11 @@ def test_questions_not_learnt_meet_the_floor():
     ("does khuyen cong pay for fire extinguishers", "fire"),
     ("xin giấy phép xả thải cho xưởng nước mắm", "other"),
     ("tra cứu quy hoạch đất chỗ xưởng ở đâu", "land"),
+    # The twenty-fifth blind set: a job fair is no fair of the centre's, and paying social
+    # insurance no support of its, though the question names the centre (both were answered
+    # outright: the fairs held in Hai Phong, the SME size criteria).
+    ("hội chợ việc làm tháng này ở hp tổ chức ở đâu ạ", "labour"),
+    ("trung tâm khuyến công đóng bhxh hộ công nhân xưởng e đc ko", "social_insurance"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -923,6 +928,9 @@ def test_a_smiley_is_read_only_where_it_stands_alone():
     # Found by the twenty-fourth blind set's first measurement (7 Dec 2026): "online" got the
     # e-commerce entry outright.
     ("ad đang online ko", "greeting"), ("co ai online khong a", "greeting"),
+    # The twenty-fifth: "ad đang trực ko ạ" got a "did you mean", "test" "outside what I can
+    # help with".
+    ("ad đang trực ko ạ", "greeting"), ("test", "greeting"),
     # Asking to ask: the question is still to come.
     ("cho em hỏi chút ạ", "asking"), ("cho e hoi voi", "asking"),
     # "good" in "good morning" is no thanks; "chào ... nhé" at the end is goodbye.
@@ -1195,6 +1203,13 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     # A workshop making fire equipment is rural industry, whatever the fire area says.
     "xưởng em sản xuất bình chữa cháy mini có được hỗ trợ máy không",
     "we manufacture fire extinguishers, can we get machinery support",
+    # Social insurance, employment and customs stay outside beside a word of the centre's
+    # (regardless_of_anchors), but not when they ask whether a firm may apply, or about the
+    # centre's classes and fairs abroad.
+    "xưởng em có 50 lao động đóng bhxh, có thuộc đối tượng khuyến công không",
+    "cty 120 người đóng bảo hiểm xã hội thì có được khuyến công hỗ trợ máy không",
+    "dn 250 cong nhan dong bhxh co thuoc doi tuong ko",
+    "khuyến công hỗ trợ đi hội chợ nước ngoài thì thủ tục hải quan hàng mẫu ra sao",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
@@ -1407,11 +1422,12 @@ def test_no_question_of_the_later_sets_is_taken_for_small_talk():
     and those no entry answers) is small talk for them. One request is small talk, as its
     writer wanted ("keeps it very short and redirects to what the bot can help with")."""
     kb = KnowledgeBase.from_directory(REAL_KB)
-    wanted = {"Tell me a joke about fishermen"}
+    wanted = {"Tell me a joke about fishermen",
+              "e bị ny chia tay buồn quá ad ơi 😢"}  # a heartbreak: greeted, not answered
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
              "qa_blind14", "qa_blind15", "qa_blind16", "qa_blind17",
              "qa_blind18", "qa_blind19", "qa_blind20", "qa_blind21", "qa_blind22", "qa_blind23",
-             "qa_blind24")
+             "qa_blind24", "qa_blind25")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
              if q.group != "small_talk" and not q.no_entry and q.text not in wanted
              and kb.search(q.text, q.lang).small_talk]
@@ -1499,7 +1515,7 @@ def test_an_area_kept_regardless_of_anchors_must_be_an_area(tmp_path):
     from handlers.kb.scope import SCOPE_FILE, ScopeRules
 
     text = SCOPE_FILE.read_text(encoding="utf-8").replace(
-        "regardless_of_anchors: [fire]", "regardless_of_anchors: [fires]")
+        "regardless_of_anchors: [fire,", "regardless_of_anchors: [fires,")
     (tmp_path / "scope.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="fires"):
         ScopeRules.from_file(tmp_path / "scope.yaml")
