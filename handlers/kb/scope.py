@@ -167,7 +167,9 @@ class ScopeRules:
         self._requests = _Phrases([("request", requests)])
         self._chatter = _Phrases([*small_talk.items(), ("", filler)])
         self._areas = list(outside)  # in the order of the file: the first found wins
-        self._unanchored = [area for area in self._areas if area in set(regardless_of_anchors)]
+        # Areas whose questions a word of the centre's does not keep (see scope.yaml).
+        kept_outside = set(regardless_of_anchors)
+        self._beyond_anchors = [area for area in self._areas if area in kept_outside]
         self._signals = _Phrases([*outside.items(), (_ANCHOR, anchors), (_RELATED, related),
                                   *((_UNLESS + area, ps) for area, ps in unless.items())])
 
@@ -200,9 +202,9 @@ class ScopeRules:
                 return Scope(small_talk=_first_kind(kinds, _KINDS, "ok"))  # "ok cảm ơn": thanks
         signals = self._signals.found_in(exact, folded)
         if _ANCHOR in signals:
-            anchored = [area for area in self._unanchored
-                        if area in signals and _UNLESS + area not in signals]
-            return Scope(outside=anchored[0], related=True) if anchored else ANCHORED
+            outside = [area for area in self._beyond_anchors
+                       if area in signals and _UNLESS + area not in signals]
+            return Scope(outside=outside[0], related=True) if outside else ANCHORED
         related = _RELATED in signals
         areas = [area for area in self._areas
                  if area in signals and _UNLESS + area not in signals]
