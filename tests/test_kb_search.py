@@ -1210,6 +1210,9 @@ def test_the_language_a_question_is_typed_in(text: str, chat: str, typed_in: str
     "cty 120 người đóng bảo hiểm xã hội thì có được khuyến công hỗ trợ máy không",
     "dn 250 cong nhan dong bhxh co thuoc doi tuong ko",
     "khuyến công hỗ trợ đi hội chợ nước ngoài thì thủ tục hải quan hàng mẫu ra sao",
+    # Nor when the area is only told in the story of a long message, as without an anchor.
+    "xưởng em 40 công nhân đều đóng bhxh đầy đủ, làm đồ gỗ ở xã An Lão, năm nay muốn mua thêm "
+    "máy chà nhám. Cho em hỏi thủ tục xin khuyến công thế nào ạ?",
 ])
 def test_a_question_of_the_centre_naming_another_area_is_not_turned_away(question: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)

@@ -67,7 +67,6 @@ class Scope:
 
 
 QUESTION = Scope()
-ANCHORED = Scope(related=True)
 
 
 class _Phrases:
@@ -201,12 +200,9 @@ class ScopeRules:
             if kinds := self._small_talk.found_in(exact, folded):
                 return Scope(small_talk=_first_kind(kinds, _KINDS, "ok"))  # "ok cảm ơn": thanks
         signals = self._signals.found_in(exact, folded)
-        if _ANCHOR in signals:
-            outside = [area for area in self._beyond_anchors
-                       if area in signals and _UNLESS + area not in signals]
-            return Scope(outside=outside[0], related=True) if outside else ANCHORED
-        related = _RELATED in signals
-        areas = [area for area in self._areas
+        anchored = _ANCHOR in signals  # only areas beyond anchors can then be outside
+        related = anchored or _RELATED in signals
+        areas = [area for area in (self._beyond_anchors if anchored else self._areas)
                  if area in signals and _UNLESS + area not in signals]
         if not areas:
             return Scope(related=related)
