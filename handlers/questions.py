@@ -84,9 +84,10 @@ OUTSIDE_REPLIES = {
                   "about it."),
     "prices": N_("Market prices (gold, fuel, materials, exchange rates) are not something the "
                  "industrial-promotion centre follows, so I cannot answer that."),
-    "labour": N_("Employment matters (labour contracts, wages and overtime, probation, "
-                 "accidents at work) are not handled by the industrial-promotion centre. Please "
-                 "ask the city's labour authority or the People's Committee of your commune or "
+    "labour": N_("Employment matters (finding a job, labour contracts, wages and overtime, "
+                 "probation, accidents at work) are not handled by the industrial-promotion "
+                 "centre. For a job, please ask the city's employment service centre; for the "
+                 "rest, the city's labour authority or the People's Committee of your commune or "
                  "ward. If you mean training for your workers, ask me about that."),
     "customs": N_("Customs procedures (declarations, HS codes, import and export duties, "
                   "certificates of origin) are not handled by the industrial-promotion centre. "

@@ -51,6 +51,8 @@ async def test_answer_has_a_bold_title_and_short_clickable_sources(chat: Console
     ("hỗ trợ covid cho hộ kinh doanh năm 2021", "Covid-19"),
     ("giá vàng hôm nay", "giá cả thị trường"),
     ("công nhân làm thêm giờ chủ nhật thì trả lương thế nào", "cơ quan quản lý lao động"),
+    ("bên khuyến công có giới thiệu việc làm ko, e đang cần tìm việc thợ hàn",
+     "Trung tâm Dịch vụ việc làm"),
     ("thủ tục hải quan xuất khẩu gốm sang Nhật cần giấy tờ gì", "cơ quan hải quan"),
     ("đăng ký nhãn hiệu ở cục sở hữu trí tuệ mất bao lâu", "Cục Sở hữu trí tuệ"),
 ])

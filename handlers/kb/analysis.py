@@ -42,6 +42,8 @@ _ASCII_PUNCTUATION = bytes.maketrans(
           else c if chr(c).isalnum() else ord(" ") for c in range(128)),
 )
 _PIECE = re.compile(r"[^\W_]+|[\n.,;:!?()\[\]{}\"“”…]|(?<=\s)[-–—](?=\s)")
+# A name joined by "&" ("F&G", "R&D") is one word: split, its letters alone say nothing.
+_AMPERSAND_NAME = re.compile(r"\b([^\W_]{1,3})&([^\W_]{1,3})\b")
 
 
 class Token(NamedTuple):
@@ -78,6 +80,8 @@ def words_of(text: str) -> Words:
     """The lower-case words of `text`, with a MARK at the end of each clause; "%" is read as
     the words "phần trăm" ("hỗ trợ mấy %" asks for a share)."""
     text = strip_invisible(text).lower()
+    if "&" in text:
+        text = _AMPERSAND_NAME.sub(r"\1\2", text)
     if "%" in text:
         text = text.replace("%", " phần trăm ")
     # str.split does at C speed what the regular expression does.
