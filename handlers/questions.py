@@ -95,13 +95,18 @@ OUTSIDE_REPLIES = {
                   "support for trade fairs and promotion abroad, ask me about that."),
     "ip": N_("Filing a trademark, an industrial design or a patent (the application, its fees "
              "and time, disputes over copies) is the business of the Intellectual Property "
-             "Office of Viet Nam, not of the industrial-promotion centre. If you mean the "
-             "centre's support for the cost of building and protecting a brand, ask me about "
-             "that."),
+             "Office of Viet Nam, not of the industrial-promotion centre; counterfeit goods on "
+             "sale are reported to the market surveillance force. If you mean the centre's "
+             "support for the cost of building and protecting a brand, ask me about that."),
     "fire": N_("Fire safety (prevention plans, inspections, extinguishers and alarm systems) is "
                "not handled by the industrial-promotion centre. Please ask the fire police: "
                "the fire prevention and rescue police of the city police, or your commune or "
                "ward police."),
+    "education": N_("Schools (places, enrolment, tuition fees, exams and scholarships) are "
+                    "not handled by the industrial-promotion centre. Please ask the school, or "
+                    "the People's Committee of your commune or ward (the city's Department of "
+                    "Education and Training for upper-secondary schools). If you mean "
+                    "vocational training for your workers, ask me about that."),
     "other": N_("That is outside what I can help with."),
 }
 REMIT = N_("I answer questions about industrial-promotion (khuyến công) support for "

@@ -547,7 +547,7 @@ def test_questions_not_learnt_meet_the_floor():
     # a university's fees and a visa, though the fees of the centre's classes and the visa of
     # its study trips are its questions.
     ("ở Hải Phòng tìm việc làm ở đâu", "labour"),
-    ("học phí đại học bách khoa bao nhiêu", "other"),
+    ("học phí đại học bách khoa bao nhiêu", "education"),
     ("làm visa đi Hàn mất bao lâu", "other"),
     # With diacritics, or longer, these stay the bank's and the business registry's.
     ("gói vay ưu đãi của ngân hàng chính sách", "bank"),
@@ -573,7 +573,7 @@ def test_questions_not_learnt_meet_the_floor():
     ("toi nay hai phong da voi ha noi may gio", "other"),
     ("tối nay Việt Nam đá với Thái Lan mấy giờ", "other"),
     ("hp hom nay cau binh co ket xe k", "other"),
-    ("Tra cứu điểm thi tốt nghiệp THPT ở đâu vậy?", "other"),
+    ("Tra cứu điểm thi tốt nghiệp THPT ở đâu vậy?", "education"),
     ("xem giup minh tu vi tuoi dan nam 2027", "other"),
     ("May moc mua ve thi trich khau hao bao nhieu nam theo quy dinh ke toan", "other"),
     ("Xin giấy chứng nhận xuất xứ C/O mẫu E để xuất hàng sang Trung Quốc thì làm ở đâu?",
@@ -692,10 +692,31 @@ def test_questions_not_learnt_meet_the_floor():
     ("ad ơi bên khuyến công có giới thiệu việc làm ko, e đang cần tìm việc thợ hàn", "labour"),
     ("dan lon nha e bi dich ta chau phi chet het, co ho tro gi k", "farming"),
     ("đi từ hải dương về hải phòng đường nào đỡ tắc nhỉ", "other"),
+    # A probe of questions naming the centre (offtopic_probe26): a school place was answered
+    # outright with vocational training, a counterfeit brand with brand building.
+    ("con e chưa có chỗ học lớp 1 trường công, khuyến công có xin giúp đc ko 😂", "education"),
+    ("con e đỗ ĐH Hàng hải, trung tâm khuyến công có hỗ trợ học phí đại học ko ạ", "education"),
+    ("bi cty khac lam gia thuong hieu nuoc mam cua e, bao ai xu ly", "ip"),
+    # Another office's business named beside the centre's words, with nothing the search
+    # could offer: told who handles it, not "no information" with a hand-over to staff.
+    ("khuyến công có cấp giấy phép xây dựng nhà xưởng k ạ", "land"),
+    ("khuyến công có xuất hoá đơn điện tử giúp mình k, hđ của e đang bị lỗi", "tax"),
 ])
 def test_a_question_the_centre_does_not_handle_is_recognised(question: str, area: str):
     result = KnowledgeBase.from_directory(REAL_KB).search(question)
     assert (result.answer, result.confident, result.outside) == (None, False, area)
+
+
+def test_near_domain_questions_naming_the_centre_are_never_answered():
+    """100 questions for other offices, 65 of them naming the centre or asking what khuyến
+    công does for them (tests/data/offtopic_probe26.yaml, written blind): none gets an answer
+    outright (2 did when written: a school place and a counterfeit brand), and about half are
+    told who handles them (38 when written, 48 after)."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    probes = yaml.safe_load((EVAL_SETS / "offtopic_probe26.yaml").read_text(encoding="utf-8"))
+    results = {item["q"]: kb.search(item["q"], item["lang"]) for item in probes["questions"]}
+    assert [question for question, result in results.items() if result.confident] == []
+    assert sum(result.outside is not None for result in results.values()) >= 45
 
 
 def test_near_domain_questions_written_to_share_the_centres_words_are_never_answered():
@@ -764,6 +785,8 @@ def test_near_domain_questions_written_to_share_the_centres_words_are_never_answ
     ("F&G được hỗ trợ cái gì vậy ạ", "may-moc-vi-du-hai-phong"),
     # The centre's own classes stay its business beside a job search.
     ("lao động nông thôn tìm việc, khuyến công có mở lớp dạy nghề ko", "dao-tao-nghe"),
+    ("lớp dạy nghề khuyến công tuyển sinh khi nào", "dao-tao-nghe"),
+    ("khuyến công có hỗ trợ học phí lớp khởi sự doanh nghiệp ko", "dao-tao-khoi-su-doanh-nghiep"),
     # How long until a dossier is approved: the yearly plan (its English sample questions
     # had no "how long", so the contest's regional round answered).
     ("how long does approval take?", "thu-tuc-thoi-han-nop"),
@@ -1439,7 +1462,7 @@ def test_no_question_of_the_later_sets_is_taken_for_small_talk():
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
              "qa_blind14", "qa_blind15", "qa_blind16", "qa_blind17",
              "qa_blind18", "qa_blind19", "qa_blind20", "qa_blind21", "qa_blind22", "qa_blind23",
-             "qa_blind24", "qa_blind25")
+             "qa_blind24", "qa_blind25", "qa_blind26", "qa_blind27")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
              if q.group != "small_talk" and not q.no_entry and q.text not in wanted
              and kb.search(q.text, q.lang).small_talk]

@@ -53,6 +53,9 @@ async def test_answer_has_a_bold_title_and_short_clickable_sources(chat: Console
     ("công nhân làm thêm giờ chủ nhật thì trả lương thế nào", "cơ quan quản lý lao động"),
     ("bên khuyến công có giới thiệu việc làm ko, e đang cần tìm việc thợ hàn",
      "Trung tâm Dịch vụ việc làm"),
+    ("con e chưa có chỗ học lớp 1 trường công, khuyến công có xin giúp đc ko",
+     "UBND xã, phường nơi mình ở"),
+    ("thấy hàng giả nhãn hiệu bày bán ở chợ thì tố giác cho cơ quan nào", "Quản lý thị trường"),
     ("thủ tục hải quan xuất khẩu gốm sang Nhật cần giấy tờ gì", "cơ quan hải quan"),
     ("đăng ký nhãn hiệu ở cục sở hữu trí tuệ mất bao lâu", "Cục Sở hữu trí tuệ"),
 ])

@@ -125,11 +125,12 @@ class KnowledgeBase:
             # question ("dạ vâng e nắm đc rồi ạ"), though no phrase of scope.yaml holds it.
             return SearchResult(None, False, result.score, [],
                                 small_talk=self._scope.kind_of(text), lang=result.lang)
-        if result.answer is None and not scope.related:
-            # Nothing to answer with and nothing of the centre's business in it: staff could
-            # not answer it either, so it is not offered to them.
-            return SearchResult(None, False, result.score, [], outside="other",
-                                lang=result.lang)
+        if result.answer is None and (scope.named or not scope.related):
+            # Nothing to answer with and nothing of the centre's business in it, or another
+            # office's business named beside its words ("khuyến công có cho vay tiêu dùng
+            # không"): staff could not answer it either, so it is not offered to them.
+            return SearchResult(None, False, result.score, [],
+                                outside=scope.named or "other", lang=result.lang)
         return result
 
     def get(self, entry_id: str) -> Entry | None:

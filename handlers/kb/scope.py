@@ -43,6 +43,7 @@ _ANCHOR, _RELATED, _UNLESS = "", "related:", "unless:"
 # ("xd" is also xây dựng, "8)" the end of "(Điều 8)": not smileys here).
 _EMOTICONS = re.compile(r"(?<!\w)[:;=][-'^]?[()DdPpOo3|*\[\]/\\]+(?!\w)|\^_*\^|<3")
 LONG_MESSAGE = 25  # words: see classify
+OTHER = "other"  # the area of what no other office's area names
 
 
 def without_smileys(text: str) -> str:
@@ -64,6 +65,10 @@ class Scope:
     # xưởng mới, vậy chuyển xưởng thì được hỗ trợ gì"), not in what it asks: the search's
     # answer, if any, goes first.
     told: bool = False
+    # Another office's area a question names beside a word of the centre's, which keeps it
+    # for the search ("khuyến công có cho vay tiêu dùng không"): told instead of "no
+    # information" when the search has nothing to offer.
+    named: str | None = None
 
 
 QUESTION = Scope()
@@ -205,7 +210,11 @@ class ScopeRules:
         areas = [area for area in (self._beyond_anchors if anchored else self._areas)
                  if area in signals and _UNLESS + area not in signals]
         if not areas:
-            return Scope(related=related)
+            # Not "other": asked of the centre, a barcode may yet be its business, for staff
+            # to say ("khuyến công có hỗ trợ làm mã vạch không").
+            named = [area for area in self._areas if area in signals and area != OTHER
+                     and _UNLESS + area not in signals and not self._told(text, area)]
+            return Scope(related=related, named=named[0] if named else None)
         # An area the asking clauses name comes before one only told in the story ("khách đòi
         # hóa đơn ... thủ tục đăng ký doanh nghiệp nộp ở đâu" asks about registering).
         asked = next((area for area in areas if not self._told(text, area)), None)
