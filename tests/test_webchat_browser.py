@@ -418,6 +418,27 @@ async def test_a_phone_user_asking_about_overtime_pay_is_told_who_handles_it(pag
     assert page.errors == []
 
 
+async def test_a_school_place_and_a_job_asked_of_the_centre_on_a_phone(page) -> None:
+    """Questions naming the centre for other offices (offtopic_probe26 and qa_blind26): a
+    school place had got vocational training outright; a job search a "did you mean". Each is
+    told who handles it, with no hand-over to staff, and the menu."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input",
+                    "con e chưa có chỗ học lớp 1 trường công, khuyến công có xin giúp đc ko")
+    await page.press("#input", "Enter")
+    await expect(page.locator(".bot").nth(-2)).to_contain_text("nhà trường hoặc UBND xã")
+    await page.fill("#input", "ad ơi bên khuyến công có giới thiệu việc làm ko, e đang tìm việc")
+    await page.press("#input", "Enter")
+    reply, menu = page.locator(".bot").nth(-2), page.locator(".bot").last
+    await expect(reply).to_contain_text("Trung tâm Dịch vụ việc làm")
+    await expect(menu.get_by_role("button", name="Hỏi về chương trình hỗ trợ")).to_be_visible()
+    assert await page.get_by_role("button", name=re.compile("cán bộ")).count() == 0
+    await page.screenshot(path="/tmp/webchat-school-and-job.png")
+    assert page.errors == []
+
+
 async def test_a_smiley_and_a_question_for_the_bank_on_a_phone(page) -> None:
     """A smiley typed with letters is small talk (a friendly word and the menu, in Vietnamese),
     and a loan from a farmers' fund to buy a machine is the bank's business, not an answer
