@@ -256,6 +256,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
                              for e, s in result.alternatives],
             "small_talk": result.small_talk,
             "outside": result.outside,
+            "named_outside": result.named_outside,
             "lang": lang,
             "reply": reply,
         }, ensure_ascii=False))  # Vietnamese as text, not \u escapes

@@ -117,6 +117,9 @@ REMIT = N_("I answer questions about industrial-promotion (khuyến công) suppo
 NO_ANSWER = N_("Sorry, I have no information to answer that. I can pass your question to the "
                "centre's staff, who will answer you here.")
 DID_YOU_MEAN = N_("Did you mean one of these?")
+# After saying who handles another office's business the question names.
+DID_YOU_MEAN_SUPPORT = N_("If you are asking about the centre's support, did you mean one of "
+                          "these?")
 
 
 # A runner-up scoring this close to the answer given is often the other half of a message
@@ -156,8 +159,10 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
                      Choice(ctx._("Main menu"), "menu")),
         )]
     if not result.confident:
-        return [Reply(
-            ctx._(DID_YOU_MEAN),
+        told = [Reply(ctx._(OUTSIDE_REPLIES[result.named_outside]))] if (
+            result.named_outside) else []
+        return [*told, Reply(
+            ctx._(DID_YOU_MEAN_SUPPORT if told else DID_YOU_MEAN),
             choices=(*(Choice(_title(e, lang), f"kb:{e.id}") for e in _candidates(result)),
                      Choice(ctx._("None of these: ask staff"), "qa:staff"),
                      *([switch] if switch else [])),
@@ -184,7 +189,9 @@ def reply_as_text(result: SearchResult, i18n: Translator, lang: str) -> str:
     if result.answer is None:
         return gettext(NO_ANSWER)
     if not result.confident:
-        return "\n".join([gettext(DID_YOU_MEAN),
+        told = [gettext(OUTSIDE_REPLIES[result.named_outside]), ""] if (
+            result.named_outside) else []
+        return "\n".join([*told, gettext(DID_YOU_MEAN_SUPPORT if told else DID_YOU_MEAN),
                           *(f"- {_title(entry, lang)}" for entry in _candidates(result))])
     entry = result.answer
     sources = "\n".join(f"- {c.label}" + (f" <{c.url}>" if c.url else "")

@@ -66,7 +66,8 @@ def evaluate(
     confidently_wrong: share of in-scope questions answered confidently with another entry;
     an entry named in a question's `also` counts as the expected one. out_of_scope_redirected
     and out_of_scope_small_talk: shares of out-of-scope questions recognised as outside the
-    centre's remit, or as small talk. Questions marked no_entry (no entry answers them yet)
+    centre's remit, or as small talk; out_of_scope_told_with_choices: of those told who handles
+    them before "did you mean" choices. Questions marked no_entry (no entry answers them yet)
     are not searched nor counted anywhere; their number is no_entry_skipped. by_group has only
     the questions that name a group.
     """
@@ -112,6 +113,9 @@ def _figures(results: list[tuple[EvalQuestion, SearchResult]]) -> dict[str, Any]
         # Told what the centre does not handle (and who does), or greeted back.
         "out_of_scope_redirected": _share(r.outside is not None for r in out_of_scope),
         "out_of_scope_small_talk": _share(r.small_talk is not None for r in out_of_scope),
+        # Told who handles it before "did you mean" choices (a word of the centre's kept them).
+        "out_of_scope_told_with_choices": _share(r.named_outside is not None
+                                                 for r in out_of_scope),
         "in_scope_answered": _share(r.answer is not None for _, r in in_scope),
         "confident_right": _share(_right(q, r) for q, r in confident),
         "confident_share": _share(r.confident for _, r in in_scope),

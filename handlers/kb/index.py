@@ -225,6 +225,9 @@ class SearchResult:
     alternatives: list[tuple[Entry, float]]  # the next best entries with their scores
     small_talk: str | None = None  # "alo", "cảm ơn"...: its kind (see scope.py), no answer
     outside: str | None = None  # a question the centre does not handle: its area, no answer
+    # Another office's area a question not confidently answered names beside the centre's
+    # words (see Scope.named): told before the "did you mean" choices.
+    named_outside: str | None = None
     lang: str = ""  # the language the question is written in, when it was searched
 
 

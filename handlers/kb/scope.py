@@ -66,8 +66,8 @@ class Scope:
     # answer, if any, goes first.
     told: bool = False
     # Another office's area a question names beside a word of the centre's, which keeps it
-    # for the search ("khuyến công có cho vay tiêu dùng không"): told instead of "no
-    # information" when the search has nothing to offer.
+    # for the search ("khuyến công có giúp giảm thuế khoán không"): told before the search's
+    # "did you mean" choices, or instead of "no information" when it has none to offer.
     named: str | None = None
 
 
