@@ -439,6 +439,22 @@ async def test_a_school_place_and_a_job_asked_of_the_centre_on_a_phone(page) -> 
     assert page.errors == []
 
 
+async def test_a_tax_question_naming_the_centre_on_a_phone(page) -> None:
+    """Kept for the search by a word of the centre's, an unsure tax question is told who
+    handles taxes first, then offered the choices for the centre's support."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", "trung tâm khuyến công có tính thuế khoán cho hộ kd không ạ")
+    await page.press("#input", "Enter")
+    told, choices = page.locator(".bot").nth(-2), page.locator(".bot").last
+    await expect(told).to_contain_text("cơ quan thuế")
+    await expect(choices).to_contain_text("Nếu anh/chị hỏi về hỗ trợ của Trung tâm")
+    await expect(choices.get_by_role("button", name="Không phải, hỏi cán bộ")).to_be_visible()
+    await page.screenshot(path="/tmp/webchat-tax-with-choices.png")
+    assert page.errors == []
+
+
 async def test_a_smiley_and_a_question_for_the_bank_on_a_phone(page) -> None:
     """A smiley typed with letters is small talk (a friendly word and the menu, in Vietnamese),
     and a loan from a farmers' fund to buy a machine is the bank's business, not an answer
