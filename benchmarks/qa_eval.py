@@ -31,8 +31,8 @@ from handlers.kb.evaluation import evaluate, load_eval_set  # noqa: E402
 # qa_blind3, is measured with --eval only. The sets are also learnt from: those up to qa_blind7 (its
 # and qa_blind5's first halves) as asked questions, the later ones (qa_blind8 to qa_blind19,
 # qa_blind22) as heard questions, which only the classifier learns
-# (handlers/kb/data/asked.yaml, heard.yaml); qa_blind20, qa_blind21, qa_blind23,
-# qa_blind24 and qa_blind25 by nothing. The figures of a learnt set measure recall;
+# (handlers/kb/data/asked.yaml, heard.yaml); qa_blind20, qa_blind21 and qa_blind23 to
+# qa_blind27 by nothing. The figures of a learnt set measure recall;
 # benchmarks/qa_leave_one_out.py answers each set with a knowledge base that did not learn it.
 # `--eval tests/data/qa_blind20.yaml` measures a set, `--half test` the odd positions of each
 # (the second halves of qa_blind5 and qa_blind7).
