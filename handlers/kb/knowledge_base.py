@@ -128,8 +128,9 @@ class KnowledgeBase:
                                 small_talk=self._scope.kind_of(text), lang=result.lang)
         if result.answer is None and (scope.named or not scope.related):
             # Nothing to answer with and nothing of the centre's business in it, or another
-            # office's business named beside its words ("khuyến công có cho vay tiêu dùng
-            # không"): staff could not answer it either, so it is not offered to them.
+            # office's business named beside its words ("khuyến công có cấp giấy phép xây
+            # dựng nhà xưởng không"): staff could not answer it either, so it is not offered
+            # to them.
             return SearchResult(None, False, result.score, [],
                                 outside=scope.named or "other", lang=result.lang)
         if scope.named and not result.confident:
