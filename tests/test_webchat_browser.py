@@ -407,15 +407,23 @@ async def test_a_phone_user_asking_about_overtime_pay_is_told_who_handles_it(pag
     from playwright.async_api import expect
 
     await expect(page.locator(".bot").first).to_contain_text("Xin chào")
-    await page.fill("#input", "cong nhan lam them gio chu nhat thi tra luong the nao")
-    await page.press("#input", "Enter")
-    # The reply, then the remit with the menu under it.
-    reply, menu = page.locator(".bot").nth(-2), page.locator(".bot").last
-    await expect(reply).to_contain_text("cơ quan quản lý lao động")
-    await expect(menu.get_by_role("button", name="Hỏi về chương trình hỗ trợ")).to_be_visible()
-    assert await page.get_by_role("button", name=re.compile("cán bộ")).count() == 0
+    await _told_who_handles_it(page, "cong nhan lam them gio chu nhat thi tra luong the nao",
+                               "cơ quan quản lý lao động")
     await page.screenshot(path="/tmp/webchat-labour.png")
     assert page.errors == []
+
+
+async def _told_who_handles_it(page, question: str, who: str) -> None:
+    """Asks `question`: the reply names `who` handles it, the remit with the menu follows, and
+    no button offers staff."""
+    from playwright.async_api import expect
+
+    await page.fill("#input", question)
+    await page.press("#input", "Enter")
+    reply, menu = page.locator(".bot").nth(-2), page.locator(".bot").last
+    await expect(reply).to_contain_text(who)
+    await expect(menu.get_by_role("button", name="Hỏi về chương trình hỗ trợ")).to_be_visible()
+    assert await page.get_by_role("button", name=re.compile("cán bộ")).count() == 0
 
 
 async def test_a_school_place_and_a_job_asked_of_the_centre_on_a_phone(page) -> None:
@@ -425,16 +433,12 @@ async def test_a_school_place_and_a_job_asked_of_the_centre_on_a_phone(page) -> 
     from playwright.async_api import expect
 
     await expect(page.locator(".bot").first).to_contain_text("Xin chào")
-    await page.fill("#input",
-                    "con e chưa có chỗ học lớp 1 trường công, khuyến công có xin giúp đc ko")
-    await page.press("#input", "Enter")
-    await expect(page.locator(".bot").nth(-2)).to_contain_text("nhà trường hoặc UBND xã")
-    await page.fill("#input", "ad ơi bên khuyến công có giới thiệu việc làm ko, e đang tìm việc")
-    await page.press("#input", "Enter")
-    reply, menu = page.locator(".bot").nth(-2), page.locator(".bot").last
-    await expect(reply).to_contain_text("Trung tâm Dịch vụ việc làm")
-    await expect(menu.get_by_role("button", name="Hỏi về chương trình hỗ trợ")).to_be_visible()
-    assert await page.get_by_role("button", name=re.compile("cán bộ")).count() == 0
+    await _told_who_handles_it(
+        page, "con e chưa có chỗ học lớp 1 trường công, khuyến công có xin giúp đc ko",
+        "nhà trường hoặc UBND xã")
+    await _told_who_handles_it(
+        page, "ad ơi bên khuyến công có giới thiệu việc làm ko, e đang tìm việc",
+        "Trung tâm Dịch vụ việc làm")
     await page.screenshot(path="/tmp/webchat-school-and-job.png")
     assert page.errors == []
 
