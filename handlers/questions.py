@@ -159,10 +159,9 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
                      Choice(ctx._("Main menu"), "menu")),
         )]
     if not result.confident:
-        told = [Reply(ctx._(OUTSIDE_REPLIES[result.named_outside]))] if (
-            result.named_outside) else []
-        return [*told, Reply(
-            ctx._(DID_YOU_MEAN_SUPPORT if told else DID_YOU_MEAN),
+        *told, heading = _unsure_texts(result)
+        return [*(Reply(ctx._(text)) for text in told), Reply(
+            ctx._(heading),
             choices=(*(Choice(_title(e, lang), f"kb:{e.id}") for e in _candidates(result)),
                      Choice(ctx._("None of these: ask staff"), "qa:staff"),
                      *([switch] if switch else [])),
@@ -189,14 +188,21 @@ def reply_as_text(result: SearchResult, i18n: Translator, lang: str) -> str:
     if result.answer is None:
         return gettext(NO_ANSWER)
     if not result.confident:
-        told = [gettext(OUTSIDE_REPLIES[result.named_outside]), ""] if (
-            result.named_outside) else []
-        return "\n".join([*told, gettext(DID_YOU_MEAN_SUPPORT if told else DID_YOU_MEAN),
+        *told, heading = _unsure_texts(result)
+        return "\n".join([*(f"{gettext(text)}\n" for text in told), gettext(heading),
                           *(f"- {_title(entry, lang)}" for entry in _candidates(result))])
     entry = result.answer
     sources = "\n".join(f"- {c.label}" + (f" <{c.url}>" if c.url else "")
                         for c in entry.citations)
     return f"{entry_text(entry, i18n, lang)}\n\n{sources}"
+
+
+def _unsure_texts(result: SearchResult) -> tuple[str, ...]:
+    """What an unsure answer says before its choices, the heading of the choices last: who
+    handles another office's business the question names, if any."""
+    if result.named_outside:
+        return OUTSIDE_REPLIES[result.named_outside], DID_YOU_MEAN_SUPPORT
+    return (DID_YOU_MEAN,)
 
 
 def _candidates(result: SearchResult) -> list[Entry]:

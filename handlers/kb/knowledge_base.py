@@ -15,7 +15,7 @@ from handlers.kb.analysis import Vocabulary
 from handlers.kb.index import CONFIDENT_FROM, SearchIndex, SearchResult
 from handlers.kb.loader import KnowledgeError, load_knowledge
 from handlers.kb.model import Entry, Knowledge, Topic
-from handlers.kb.scope import ScopeRules, without_smileys
+from handlers.kb.scope import OTHER, ScopeRules, without_smileys
 from handlers.text import words
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class KnowledgeBase:
             # dựng nhà xưởng không"): staff could not answer it either, so it is not offered
             # to them.
             return SearchResult(None, False, result.score, [],
-                                outside=scope.named or "other", lang=result.lang)
+                                outside=scope.named or OTHER, lang=result.lang)
         if scope.named and not result.confident:
             # The choices stay (a tax word may come with a question on the centre's support);
             # who handles the other office's business is said first.

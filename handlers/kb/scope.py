@@ -172,8 +172,7 @@ class ScopeRules:
         self._chatter = _Phrases([*small_talk.items(), ("", filler)])
         self._areas = list(outside)  # in the order of the file: the first found wins
         # Areas whose questions a word of the centre's does not keep (see scope.yaml).
-        kept_outside = set(regardless_of_anchors)
-        self._beyond_anchors = [area for area in self._areas if area in kept_outside]
+        self._beyond_anchors = frozenset(regardless_of_anchors)
         self._signals = _Phrases([*outside.items(), (_ANCHOR, anchors), (_RELATED, related),
                                   *((_UNLESS + area, ps) for area, ps in unless.items())])
 
@@ -207,13 +206,12 @@ class ScopeRules:
         signals = self._signals.found_in(exact, folded)
         anchored = _ANCHOR in signals  # only areas beyond anchors can then be outside
         related = anchored or _RELATED in signals
-        areas = [area for area in (self._beyond_anchors if anchored else self._areas)
-                 if area in signals and _UNLESS + area not in signals]
+        found = [area for area in self._areas if area in signals and _UNLESS + area not in signals]
+        areas = [area for area in found if not anchored or area in self._beyond_anchors]
         if not areas:
-            # Not "other": asked of the centre, a barcode may yet be its business, for staff
-            # to say ("khuyến công có hỗ trợ làm mã vạch không").
-            named = [area for area in self._areas if area in signals and area != OTHER
-                     and _UNLESS + area not in signals and not self._told(text, area)]
+            # Kept by an anchor, another office's area is still named; not "other": asked of
+            # the centre, a barcode may yet be its business, for staff to say.
+            named = [area for area in found if area != OTHER and not self._told(text, area)]
             return Scope(related=related, named=named[0] if named else None)
         # An area the asking clauses name comes before one only told in the story ("khách đòi
         # hóa đơn ... thủ tục đăng ký doanh nghiệp nộp ở đâu" asks about registering).
