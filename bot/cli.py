@@ -257,6 +257,8 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
             "small_talk": result.small_talk,
             "outside": result.outside,
             "named_outside": result.named_outside,
+            # The odds the calibrated model gave an answer the confidence rules left unsure.
+            "calibrated_odds": result.features and round(result.features.odds(), 3),
             "lang": lang,
             "reply": reply,
         }, ensure_ascii=False))  # Vietnamese as text, not \u escapes

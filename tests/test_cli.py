@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
+from handlers.kb.index import CALIBRATED_FROM
 
 
 def khuyencong(*args: str, stdin: str = "", env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -101,7 +102,7 @@ def test_ask_prints_did_you_mean_choices_when_unsure_and_the_answer_when_sure(
     sqlite_url: str, locales_dir: Path
 ) -> None:
     unsure = json.loads(ask_json("hỗ trợ bao nhiêu", sqlite_url, locales_dir))
-    assert not unsure["confident"]
+    assert not unsure["confident"] and 0 < unsure["calibrated_odds"] < CALIBRATED_FROM
     lines = unsure["reply"].splitlines()
     assert lines[0] == "Có phải anh/chị muốn hỏi một trong những nội dung sau?"
     titles = [unsure["answer"]["title"], *(a["title"] for a in unsure["alternatives"])][:4]

@@ -1305,6 +1305,7 @@ def test_a_long_story_scoring_low_is_answered_when_the_classifier_is_sure(
     shutil.copytree(FIXTURE, target)
     (target / "asked.yaml").write_text(SURE_STORIES, encoding="utf-8")
     monkeypatch.setattr("handlers.kb.index.SURE_LEAD", sure_lead)
+    monkeypatch.setattr("handlers.kb.index.CALIBRATED_FROM", 2.0)  # the rule alone
     result = KnowledgeBase.from_directory(target).search(
         "Nhà tôi làm mây tre đan, bà con trong xóm cùng làm, năm nay muốn mang hàng đi bày bán ở "
         "hội chợ thủ công mỹ nghệ ngoài Hà Nội cho khách nước ngoài xem, năm ngoái đi một lần "
@@ -1371,6 +1372,37 @@ def test_a_short_question_scoring_low_is_answered_when_the_classifier_is_sure(
 
     assert result.confident == (answered is not None)
     assert result.answer == entries[picks if answered is None else answered]
+
+
+def test_an_answer_the_rules_leave_unsure_is_given_when_its_calibrated_odds_are_high(
+        monkeypatch: pytest.MonkeyPatch):
+    """No rule answers "máy ép nhựa được hỗ trợ bao nhiêu" outright; the calibrated model does
+    when its odds reach CALIBRATED_FROM, and its odds fall when the classifier reads the
+    question as one outside the centre's remit."""
+    kb = KnowledgeBase.from_directory(REAL_KB)
+    question = "máy ép nhựa được hỗ trợ bao nhiêu"
+    monkeypatch.setattr("handlers.kb.index.CALIBRATED_FROM", 2.0)  # never
+    unsure = kb.search(question)
+    assert not unsure.confident and unsure.features is not None
+    assert unsure.features.score == pytest.approx(unsure.score, abs=1e-4)
+    odds = unsure.features.odds()
+
+    monkeypatch.setattr("handlers.kb.index.CALIBRATED_FROM", odds - 0.01)
+    answered = kb.search(question)
+    assert answered.confident and answered.answer == unsure.answer
+    monkeypatch.setattr("handlers.kb.index.CALIBRATED_FROM", odds + 0.01)
+    assert not kb.search(question).confident
+
+    monkeypatch.setattr("handlers.kb.index.CALIBRATED_FROM", odds - 0.01)
+    monkeypatch.setattr(QuestionClassifier, "choice", lambda self, words, lang="vi": (None, 10.0))
+    read_as_outside = kb.search(question)
+    assert read_as_outside.features.classifier_outside
+    assert read_as_outside.features.odds() < odds and not read_as_outside.confident
+
+
+def test_a_confident_answer_carries_no_calibration_features():
+    result = KnowledgeBase.from_directory(REAL_KB).search("mua máy được hỗ trợ bao nhiêu tiền")
+    assert result.confident and result.features is None
 
 
 @pytest.mark.parametrize("probe", ["scope_probe", "scope_probe2"])
@@ -1462,7 +1494,7 @@ def test_no_question_of_the_later_sets_is_taken_for_small_talk():
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
              "qa_blind14", "qa_blind15", "qa_blind16", "qa_blind17",
              "qa_blind18", "qa_blind19", "qa_blind20", "qa_blind21", "qa_blind22", "qa_blind23",
-             "qa_blind24", "qa_blind25", "qa_blind26", "qa_blind27")
+             "qa_blind24", "qa_blind25", "qa_blind26", "qa_blind27", "qa_blind28")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
              if q.group != "small_talk" and not q.no_entry and q.text not in wanted
              and kb.search(q.text, q.lang).small_talk]

@@ -176,6 +176,18 @@ ALTERNATIVE_FROM = 0.2  # runners-up offered as "did you mean" choices
 REORDER_WITHIN = 2
 REORDER_GAP = 0.15
 REORDER_LEAD = 5.0
+# The rules above look at one thing at a time. An answer they leave unsure is still given
+# outright when a logistic model of what they look at (ConfidenceFeatures) puts the odds of it
+# being right at CALIBRATED_FROM or more. Its weights were fitted by
+# benchmarks/qa_confidence.py on the unsure answers of every labelled set, each set answered
+# by a knowledge base that did not learn it, off-topic questions weighing OFF_TOPIC_WEIGHT
+# times. Fitted on all but one set at a time and measured on that one (860 unsure answers of
+# 5,074 questions, 7 Dec 2026): from 0.8, 69 more right answers, 14 more wrong and no off-topic
+# one; from 0.85, 44 and 8; from 0.7, 148 and 39. See docs/benchmarks.md.
+CALIBRATION = {"bias": -2.178, "score": 3.592, "lead": 1.721, "agreed_by": 0.393,
+               "disputed_by": -0.313, "classifier_outside": -2.851, "same_topic": -0.312,
+               "long": 1.158}
+CALIBRATED_FROM = 0.8
 
 # What a question asks for, by its question words (folded): an entry whose title and sample
 # questions ask for the same is preferred ("mô hình trình diễn hỗ trợ tối đa bao nhiêu" wants
@@ -229,6 +241,32 @@ class SearchResult:
     # words (see Scope.named): told before the "did you mean" choices.
     named_outside: str | None = None
     lang: str = ""  # the language the question is written in, when it was searched
+    # What the confidence rules looked at when they left the answer unsure (whether or not
+    # the calibrated model then gave it outright).
+    features: ConfidenceFeatures | None = None
+
+
+@dataclass(frozen=True)
+class ConfidenceFeatures:
+    """What the confidence rules look at, for an answer they leave unsure."""
+
+    score: float  # of the best entry
+    lead: float  # over the runner-up
+    agreed_by: float  # the classifier's lead (per 10), when it picks the same entry; else 0
+    disputed_by: float  # its lead (per 10) when it picks another entry; else 0
+    classifier_outside: bool  # it reads the question as one outside the centre's remit
+    same_topic: bool  # the best entry and the runner-up are of one topic
+    long: bool  # LONG_CONFIDENT_WORDS words or more
+
+    def odds(self, weights: dict[str, float] = CALIBRATION) -> float:
+        """The model's probability that the answer is right."""
+        logit = weights["bias"] + sum(weights[name] * float(getattr(self, name))
+                                      for name in CONFIDENCE_FEATURES)
+        return 1.0 / (1.0 + math.exp(-logit))
+
+
+CONFIDENCE_FEATURES = tuple(ConfidenceFeatures.__dataclass_fields__)
+CLASSIFIER_LEAD_CAP = 60.0  # a lead beyond it says no more
 
 
 class _Phrasing:
@@ -508,13 +546,23 @@ class SearchIndex:
             ranked = sorted(ranked, key=lambda item: item[0] != choice)
             best, score = ranked[0]
             confident = length < LONG_CONFIDENT_WORDS and lead >= SHORT_SURE_LEAD
+        features = None
+        if not confident:
+            second, second_score = ranked[1] if len(ranked) > 1 else (best, 0.0)
+            capped = min(lead, CLASSIFIER_LEAD_CAP) / 10
+            features = ConfidenceFeatures(
+                score, score - second_score, capped if choice == best else 0.0,
+                capped if choice != best else 0.0, choice is None,
+                second != best and self.entries[best].topic == self.entries[second].topic,
+                length >= LONG_CONFIDENT_WORDS)
+            confident = features.odds() >= CALIBRATED_FROM
         alternatives = [
             (self.entries[number], round(s, 4))
             for number, s in ranked[1 : limit + 1]
             if s >= ALTERNATIVE_FROM
         ]
         return SearchResult(self.entries[best], confident, round(score, 4), alternatives,
-                            lang=lang)
+                            lang=lang, features=features)
 
     def _ranked(self, parts: list[tuple[Words, float]], lang: str,
                 limit: int) -> list[tuple[int, float]]:
