@@ -32,7 +32,7 @@ from handlers.kb.evaluation import evaluate, load_eval_set  # noqa: E402
 # and qa_blind5's first halves) as asked questions, the later ones (qa_blind8 to qa_blind19,
 # qa_blind22) as heard questions, which only the classifier learns
 # (handlers/kb/data/asked.yaml, heard.yaml); qa_blind20, qa_blind21 and qa_blind23 to
-# qa_blind28 by nothing. The figures of a learnt set measure recall;
+# qa_blind29 by nothing. The figures of a learnt set measure recall;
 # benchmarks/qa_leave_one_out.py answers each set with a knowledge base that did not learn it.
 # `--eval tests/data/qa_blind20.yaml` measures a set, `--half test` the odd positions of each
 # (the second halves of qa_blind5 and qa_blind7).

@@ -24,8 +24,8 @@ fewer right answers and 3 fewer wrong ones on the other sets; qa_blind23, heard,
 answers and 2 more wrong ones, so it stays blind; qa_blind24, heard, 6 more right answers and 1
 more wrong one of 3,478, but a near-domain probe question (a fish farm's breeds, asked of the
 centre) answered outright, so it stays blind too, as do qa_blind25 (heard: 1 fewer right
-answer) and qa_blind26 (heard: 6 fewer right answers and 1 more wrong one); qa_blind27 and
-qa_blind28 measure the changes made after they were written. benchmarks/qa_leave_one_out.py
+answer) and qa_blind26 (heard: 6 fewer right answers and 1 more wrong one); qa_blind27 to
+qa_blind29 measure the changes made after they were written. benchmarks/qa_leave_one_out.py
 answers each set with a knowledge base that did not learn it.
 
     python scripts/build_asked_questions.py            # write the files
@@ -63,7 +63,7 @@ SOURCES = {
 HEARD_SOURCES = {
     "qa_blind5": "test", "qa_blind7": "test",
     **{f"qa_blind{number}": None for number in range(8, 20)},
-    # qa_blind20, qa_blind21 and qa_blind23 to qa_blind28 are blind checks, learnt by nothing
+    # qa_blind20, qa_blind21 and qa_blind23 to qa_blind29 are blind checks, learnt by nothing
     # (qa_leave_one_out.py).
     "qa_blind22": None,
 }

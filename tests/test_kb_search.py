@@ -1494,7 +1494,8 @@ def test_no_question_of_the_later_sets_is_taken_for_small_talk():
     names = ("qa_blind8", "qa_blind9", "qa_blind10", "qa_blind11", "qa_blind12", "qa_blind13",
              "qa_blind14", "qa_blind15", "qa_blind16", "qa_blind17",
              "qa_blind18", "qa_blind19", "qa_blind20", "qa_blind21", "qa_blind22", "qa_blind23",
-             "qa_blind24", "qa_blind25", "qa_blind26", "qa_blind27", "qa_blind28")
+             "qa_blind24", "qa_blind25", "qa_blind26", "qa_blind27", "qa_blind28",
+             "qa_blind29")
     taken = [q.text for name in names for q in load_eval_set(EVAL_SETS / f"{name}.yaml")
              if q.group != "small_talk" and not q.no_entry and q.text not in wanted
              and kb.search(q.text, q.lang).small_talk]
