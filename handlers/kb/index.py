@@ -254,14 +254,14 @@ class ConfidenceFeatures:
     lead: float  # over the runner-up
     agreed_by: float  # the classifier's lead (per 10), when it picks the same entry; else 0
     disputed_by: float  # its lead (per 10) when it picks another entry; else 0
-    classifier_outside: bool  # it reads the question as one outside the centre's remit
+    classifier_outside: bool  # it picks the class of off-topic questions, or knows no word
     same_topic: bool  # the best entry and the runner-up are of one topic
     long: bool  # LONG_CONFIDENT_WORDS words or more
 
-    def odds(self, weights: dict[str, float] = CALIBRATION) -> float:
+    def odds(self) -> float:
         """The model's probability that the answer is right."""
-        logit = weights["bias"] + sum(weights[name] * float(getattr(self, name))
-                                      for name in CONFIDENCE_FEATURES)
+        logit = CALIBRATION["bias"] + sum(CALIBRATION[name] * float(getattr(self, name))
+                                          for name in CONFIDENCE_FEATURES)
         return 1.0 / (1.0 + math.exp(-logit))
 
 
