@@ -215,6 +215,23 @@ async def test_another_offices_business_asked_of_the_centre_is_told_before_the_c
     assert len(choices.choices) >= 3
 
 
+@pytest.mark.parametrize(("question", "answered"), [
+    # qa_blind29: short, scoring low, answered only because the classifier was sure of it.
+    ("Trung tâm khuyến công có làm hộ thủ tục vay vốn ngân hàng ưu đãi không ạ?", False),
+    # Scoring well: the answer stands, a loan named beside it or not.
+    ("khuyến công là chương trình gì thế ad, có phải kiểu cho vay vốn ưu đãi ko ạ", True),
+])
+async def test_a_question_naming_a_bank_loan_is_answered_only_on_its_score(
+        chat: ConsoleChat, question: str, answered: bool) -> None:
+    replies = await chat.say(question)
+    if answered:
+        assert "Nguồn:" in texts(replies) and "hỏi ngân hàng" not in texts(replies)
+    else:
+        told, choices = replies
+        assert "hỏi ngân hàng" in told.text
+        assert choices.text.startswith("Nếu anh/chị hỏi về hỗ trợ của Trung tâm")
+
+
 async def test_another_offices_business_with_nothing_to_offer_is_not_sent_to_staff(
         chat: ConsoleChat, core: Core) -> None:
     replies = await chat.say("khuyến công có cấp giấy phép xây dựng nhà xưởng k ạ")

@@ -151,6 +151,31 @@ async def test_both_halves_of_a_two_part_question_are_one_tap_away(page) -> None
         "Hộ kinh doanh có được hỗ trợ máy móc không?")
 
 
+async def test_a_long_message_the_calibrated_odds_answer_reads_as_an_answer(page) -> None:
+    """qa_blind29: no confidence rule answers this story outright (the classifier's pick
+    scores a little under the best); the calibrated odds do, so it gets the answer, its title
+    at the top, and not "did you mean"."""
+    from playwright.async_api import expect
+
+    from bot.settings import PROJECT_ROOT
+    from handlers.kb import KnowledgeBase
+    from handlers.kb.index import CALIBRATED_FROM
+
+    question = ("Nhà tôi có xưởng đúc đồng ở Mỹ Đồng. Nghe nói trước đây có công ty gần đây được "
+                "hỗ trợ làm dây chuyền làm khuôn tự động. Tôi cũng muốn làm y như vậy, nhưng đã "
+                "có người làm rồi thì còn được tính là mô hình trình diễn nữa không?")
+    found = KnowledgeBase.from_directory(
+        PROJECT_ROOT / "handlers" / "kb" / "data").search(question)
+    assert found.features is not None and found.features.odds() >= CALIBRATED_FROM
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", question)
+    await page.press("#input", "Enter")
+    await expect(page.locator("strong.title").last).to_have_text(
+        "Điều kiện để làm mô hình trình diễn")
+    await expect(page.locator(".bot", has_text="Có phải anh/chị muốn hỏi")).to_have_count(0)
+    await page.screenshot(path="/tmp/webchat-calibrated-answer.png")
+
+
 async def test_what_khuyen_cong_supports_and_an_english_question_on_a_phone(page) -> None:
     """qa_blind22: "khuyến công hỗ trợ những gì" had no entry of its own, and "What is khuyến
     công?" in a Vietnamese chat, as many English words as Vietnamese ones, got no answer."""

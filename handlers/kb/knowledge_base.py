@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.kb.analysis import Vocabulary
-from handlers.kb.index import CONFIDENT_FROM, SearchIndex, SearchResult
+from handlers.kb.index import (
+    CONFIDENT_AGREED,
+    CONFIDENT_FROM,
+    LONG_CONFIDENT_WORDS,
+    SearchIndex,
+    SearchResult,
+)
 from handlers.kb.loader import KnowledgeError, load_knowledge
 from handlers.kb.model import Entry, Knowledge, Topic
 from handlers.kb.scope import OTHER, ScopeRules, without_smileys
@@ -133,11 +139,20 @@ class KnowledgeBase:
             # to them.
             return SearchResult(None, False, result.score, [],
                                 outside=scope.named or OTHER, lang=result.lang)
-        if scope.named and not result.confident:
+        if scope.named and not (result.confident and self._on_its_score(result, text)):
             # The choices stay (a tax word may come with a question on the centre's support);
             # who handles the other office's business is said first.
-            return dataclasses.replace(result, named_outside=scope.named)
+            return dataclasses.replace(result, confident=False, named_outside=scope.named)
         return result
+
+    @staticmethod
+    def _on_its_score(result: SearchResult, text: str) -> bool:
+        """Whether a confident answer stands on its score, not on the classifier's word alone:
+        a short question scoring under CONFIDENT_AGREED is answered only when the classifier
+        is sure of it (or by the calibrated odds), and the classifier may be sure of words
+        that are another office's business ("trung tâm khuyến công có làm hộ thủ tục vay vốn
+        ngân hàng không", qa_blind29)."""
+        return result.score >= CONFIDENT_AGREED or len(words(text)) >= LONG_CONFIDENT_WORDS
 
     def get(self, entry_id: str) -> Entry | None:
         return self._content.by_id.get(entry_id)
