@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from qa_leave_one_out import BLIND, HEARD, LEFT_OUT, questions, without
 
+from handlers.kb.evaluation import answered_right
 from handlers.kb.index import CONFIDENCE_FEATURES
 
 OFF_TOPIC_WEIGHT = 5.0
@@ -43,8 +44,7 @@ def unsure_answers(name: str) -> list[tuple[list[float], bool, bool]]:
             result = kb.search(question.text, question.lang)
             if result.features is None or result.outside or result.small_talk:
                 continue
-            right = question.expect is not None and (
-                result.answer.id == question.expect or result.answer.id in question.also)
+            right = question.expect is not None and answered_right(question, result)
             found.append(([1.0, *(float(getattr(result.features, name))
                                   for name in CONFIDENCE_FEATURES)],
                           right, question.expect is None))

@@ -73,7 +73,7 @@ def evaluate(
     """
     questions = list(questions)
     results = [(q, kb.search(q.text, q.lang)) for q in questions if not q.no_entry]
-    misses = [Miss(q, r) for q, r in results if not _right(q, r)]
+    misses = [Miss(q, r) for q, r in results if not answered_right(q, r)]
     figures = _figures(results)
     figures["no_entry_skipped"] = sum(q.no_entry for q in questions)
     figures["by_lang"] = {
@@ -92,7 +92,9 @@ def _top_ids(result: SearchResult, count: int) -> list[str]:
     return [entry.id for entry in entries[:count]]
 
 
-def _right(question: EvalQuestion, result: SearchResult) -> bool:
+def answered_right(question: EvalQuestion, result: SearchResult) -> bool:
+    """Whether `result` answers with the expected entry or one of its `also` (for an
+    out-of-scope question: whether it has no answer)."""
     got = result.answer.id if result.answer else None
     return got == question.expect or (got is not None and got in question.also)
 
@@ -103,9 +105,9 @@ def _figures(results: list[tuple[EvalQuestion, SearchResult]]) -> dict[str, Any]
     confident = [(q, r) for q, r in results if r.confident]
     return {
         "questions": len(results),
-        "direct": _share(r.confident and _right(q, r) for q, r in in_scope),
-        "confidently_wrong": _share(r.confident and not _right(q, r) for q, r in in_scope),
-        "top1": _share(_right(q, r) for q, r in in_scope),
+        "direct": _share(r.confident and answered_right(q, r) for q, r in in_scope),
+        "confidently_wrong": _share(r.confident and not answered_right(q, r) for q, r in in_scope),
+        "top1": _share(answered_right(q, r) for q, r in in_scope),
         "top3": _share(bool({q.expect, *q.also} & set(_top_ids(r, 3))) for q, r in in_scope),
         "out_of_scope_refused": _share(r.answer is None for r in out_of_scope),
         # The others get "did you mean" choices with "ask staff"; these get a plain answer.
@@ -117,7 +119,7 @@ def _figures(results: list[tuple[EvalQuestion, SearchResult]]) -> dict[str, Any]
         "out_of_scope_told_with_choices": _share(r.named_outside is not None
                                                  for r in out_of_scope),
         "in_scope_answered": _share(r.answer is not None for _, r in in_scope),
-        "confident_right": _share(_right(q, r) for q, r in confident),
+        "confident_right": _share(answered_right(q, r) for q, r in confident),
         "confident_share": _share(r.confident for _, r in in_scope),
     }
 
