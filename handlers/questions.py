@@ -93,6 +93,11 @@ OUTSIDE_REPLIES = {
                   "certificates of origin) are not handled by the industrial-promotion centre. "
                   "Please ask the customs office where you declare your goods. If you mean "
                   "support for trade fairs and promotion abroad, ask me about that."),
+    "immigration": N_("Passports and visas are not handled by the industrial-promotion "
+                      "centre. A passport is issued by the immigration office of the city "
+                      "police; a visa to another country by that country's embassy or "
+                      "consulate. If you mean support for trade fairs and study trips abroad, "
+                      "ask me about that."),
     "ip": N_("Filing a trademark, an industrial design or a patent (the application, its fees "
              "and time, disputes over copies) is the business of the Intellectual Property "
              "Office of Viet Nam, not of the industrial-promotion centre; counterfeit goods on "

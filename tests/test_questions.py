@@ -58,6 +58,8 @@ async def test_answer_has_a_bold_title_and_short_clickable_sources(chat: Console
     ("thấy hàng giả nhãn hiệu bày bán ở chợ thì tố giác cho cơ quan nào", "Quản lý thị trường"),
     ("thủ tục hải quan xuất khẩu gốm sang Nhật cần giấy tờ gì", "cơ quan hải quan"),
     ("đăng ký nhãn hiệu ở cục sở hữu trí tuệ mất bao lâu", "Cục Sở hữu trí tuệ"),
+    ("xin visa đi Nhật mất bao lâu", "đại sứ quán"),
+    ("làm hộ chiếu ở đâu", "Phòng Quản lý xuất nhập cảnh"),
 ])
 async def test_a_question_the_centre_does_not_handle_says_who_does(
         chat: ConsoleChat, core: Core, question: str, who: str) -> None:

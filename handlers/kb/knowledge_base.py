@@ -139,7 +139,8 @@ class KnowledgeBase:
             # to them.
             return SearchResult(None, False, result.score, [],
                                 outside=scope.named or OTHER, lang=result.lang)
-        if scope.named and not (result.confident and self._on_its_score(result, text)):
+        if scope.named and (scope.told_first or not (
+                result.confident and self._on_its_score(result, text))):
             # The choices stay (a tax word may come with a question on the centre's support);
             # who handles the other office's business is said first.
             return dataclasses.replace(result, confident=False, named_outside=scope.named)

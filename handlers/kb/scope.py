@@ -69,6 +69,9 @@ class Scope:
     # for the search ("khuyến công có giúp giảm thuế khoán không"): told before the search's
     # "did you mean" choices, or instead of "no information" when it has none to offer.
     named: str | None = None
+    # The named area is one no entry of the centre's speaks to (scope.yaml's
+    # told_before_any_answer): even a confident answer beside it is only offered as a choice.
+    told_first: bool = False
 
 
 QUESTION = Scope()
@@ -161,6 +164,7 @@ class ScopeRules:
         closing: Iterable[str] = (),
         requests: Iterable[str] = (),
         regardless_of_anchors: Iterable[str] = (),
+        told_before_any_answer: Iterable[str] = (),
     ) -> None:
         self._small_talk = _Phrases(small_talk.items())
         # The phrases as text, from which a model learns what small talk looks like.
@@ -173,6 +177,7 @@ class ScopeRules:
         self._areas = list(outside)  # in the order of the file: the first found wins
         # Areas whose questions a word of the centre's does not keep (see scope.yaml).
         self._beyond_anchors = frozenset(regardless_of_anchors)
+        self._told_first = frozenset(told_before_any_answer)
         self._signals = _Phrases([*outside.items(), (_ANCHOR, anchors), (_RELATED, related),
                                   *((_UNLESS + area, ps) for area, ps in unless.items())])
 
@@ -185,11 +190,12 @@ class ScopeRules:
             for value in values:
                 if not isinstance(value, str):  # YAML reads yes, no, on, off as booleans
                     raise ValueError(f"{path.name}: {value!r} is not text; put it in quotes")
-        if unknown := set(data.get("regardless_of_anchors", ())) - set(data["outside"]):
-            raise ValueError(f"{path.name}: regardless_of_anchors names no area {unknown}")
+        for key in ("regardless_of_anchors", "told_before_any_answer"):
+            if unknown := set(data.get(key, ())) - set(data["outside"]):
+                raise ValueError(f"{path.name}: {key} names no area {unknown}")
         return cls(data["small_talk"], data["filler"], data["anchors"], data["outside"],
                    data["unless"], data["related"], data["closing"], data["requests"],
-                   data.get("regardless_of_anchors", ()))
+                   data.get("regardless_of_anchors", ()), data.get("told_before_any_answer", ()))
 
     def classify(self, text: str) -> Scope:
         exact = words(without_smileys(text))
@@ -212,7 +218,8 @@ class ScopeRules:
             # Kept by an anchor, another office's area is still named; not "other": asked of
             # the centre, a barcode may yet be its business, for staff to say.
             named = [area for area in found if area != OTHER and not self._told(text, area)]
-            return Scope(related=related, named=named[0] if named else None)
+            return Scope(related=related, named=named[0] if named else None,
+                         told_first=bool(named) and named[0] in self._told_first)
         # An area the asking clauses name comes before one only told in the story ("khách đòi
         # hóa đơn ... thủ tục đăng ký doanh nghiệp nộp ở đâu" asks about registering).
         asked = next((area for area in areas if not self._told(text, area)), None)
