@@ -109,6 +109,10 @@ class Settings:
             raise ValueError("message rates and the broadcast lease must be positive")
         if bool(self.zalo_oa_app_id) != bool(self.zalo_oa_secret_key):
             raise ValueError("ZALO_OA_APP_ID and ZALO_OA_SECRET_KEY go together")
+        # A web visitor is only a cookie, which anyone may copy and no one can revoke.
+        if any(item.startswith("web:") for item in self.admin_ids):
+            raise ValueError("ADMIN_IDS cannot name a web chat visitor (web:...): the web "
+                             "chat never has staff rights; name a Telegram or Zalo id")
 
     @property
     def broadcast_channels(self) -> tuple[str, ...]:

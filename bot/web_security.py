@@ -89,8 +89,10 @@ def _same_origin(request: web.Request) -> bool:
         if origin.lower() == ours.lower():
             return True
         if origin.lower().split("://", 1)[-1] == request.host.lower():
+            scheme = origin.split("://", 1)[0].lower()  # only that: the header is anyone's text
             logger.warning("refused a %s origin on an %s request: behind an HTTPS proxy, "
-                           "set TRUSTED_PROXIES", origin.split(":", 1)[0], request.scheme)
+                           "set TRUSTED_PROXIES",
+                           scheme if scheme in ("http", "https") else "non-http", request.scheme)
         return False
     # Browsers send Origin on cross-origin POSTs; a browser that sent only Sec-Fetch-Site
     # tells us where the request came from. No header at all is curl or a script, which

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -98,13 +99,19 @@ async def test_same_origin_posts_are_accepted(make_client, headers: dict) -> Non
         assert response.status == 200
 
 
-async def test_an_https_origin_needs_the_proxy_to_be_trusted(make_client) -> None:
+async def test_an_https_origin_needs_the_proxy_to_be_trusted(make_client, caplog) -> None:
     """Behind a TLS proxy the page's origin is https://…, the request itself plain http."""
     host = "chat.example.vn"
     headers = {"Origin": f"https://{host}", "Host": host, "X-Forwarded-Proto": "https"}
     untrusted = await make_client()
     response = await untrusted.post("/api/messages", json={"text": "/start"}, headers=headers)
     assert response.status == 403
+    # What is logged of the refused Origin is its scheme only: the header is anyone's text.
+    forged = {**headers, "Origin": f"https 2026-12-07 ERROR bot.app FAKE ://{host}"}
+    with caplog.at_level(logging.WARNING):
+        assert (await untrusted.post("/api/messages", json={"text": "/start"},
+                                     headers=forged)).status == 403
+    assert "refused a non-http origin" in caplog.text and "FAKE" not in caplog.text
     trusted = await make_client(trusted_proxies=parse_networks("127.0.0.1"))
     response = await trusted.post("/api/messages", json={"text": "/start"}, headers=headers)
     assert response.status == 200
@@ -202,6 +209,14 @@ def test_settings_read_limits_and_trusted_proxies() -> None:
     assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.1/32", "192.168.0.0/24"]
     with pytest.raises(ValueError):
         parse_networks("not-an-address")
+
+
+def test_a_web_visitor_cannot_be_made_an_admin() -> None:
+    """A web visitor is a cookie anyone may copy: ADMIN_IDS naming one is refused at start."""
+    assert Settings.from_env({"ADMIN_IDS": "telegram:1, zalo_oa:2"}).admin_ids == {
+        "telegram:1", "zalo_oa:2"}
+    with pytest.raises(ValueError, match="web chat"):
+        Settings.from_env({"ADMIN_IDS": "telegram:1,web:e5a81e1e892cae54a6c8a6ac"})
 
 
 # --- headers ----------------------------------------------------------------------------

@@ -85,6 +85,16 @@ async def test_a_body_changed_after_signing_is_refused(zoa: FakeZaloOA, zalo_oa:
     assert await zoa.post(event, signature=signed, raw=body) == 200
 
 
+async def test_a_body_nested_thousands_deep_is_refused_as_no_event(zoa: FakeZaloOA,
+                                                                   zalo_oa: Core) -> None:
+    """Read before its signature can be checked (the signature covers its timestamp): a 400,
+    not a 500 with a traceback in the log (found by an outside probe)."""
+    event = zoa.event("user_send_text", BINH, text="/menu")
+    nested = b'{"a": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert await zoa.post(event, signature="mac=" + "0" * 64, raw=nested) == 400
+    assert await count(zalo_oa, User) == 0
+
+
 async def test_a_stale_event_is_refused_as_a_replay(zoa: FakeZaloOA, zalo_oa: Core) -> None:
     zoa._clock = lambda: time.time() - 600  # signed ten minutes ago
     assert await zoa.user_sends(BINH, "/menu") == 403

@@ -192,7 +192,7 @@ class TelegramChannel:
     async def _read_update(self, request: web.Request) -> Update | None:
         try:
             data = json.loads((await request.read()).decode("utf-8"))
-        except ValueError:  # not UTF-8, or not JSON
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested thousands deep
             return None
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return None

@@ -39,6 +39,7 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 MAX_BODY_BYTES = 16 * 1024
 MAX_CLIENT_ID_CHARS = 64
 MAX_ACK_IDS = 100
+MAX_MESSAGE_ID = 2**63 - 1  # the largest a database's BIGINT holds
 # Strings of the page itself; the conversation's own text comes from the dispatcher.
 PAGE_STRINGS = {
     "title": N_("Hai Phong industrial promotion — chat"),
@@ -220,8 +221,8 @@ class WebChat:
         try:
             ids = (await _json_object(request)).get("ids")
             if (not isinstance(ids, list) or len(ids) > MAX_ACK_IDS
-                    or not all(type(i) is int for i in ids)):
-                raise BadRequest(f"ids must be a list of at most {MAX_ACK_IDS} integers")
+                    or not all(type(i) is int and 0 < i <= MAX_MESSAGE_ID for i in ids)):
+                raise BadRequest(f"ids must be a list of at most {MAX_ACK_IDS} message ids")
         except BadRequest as error:
             return web.json_response({"error": str(error)}, status=error.status)
         visitor = await self._cookie.read(request)
@@ -255,7 +256,7 @@ async def _json_object(request: web.Request) -> dict:
         raise TooLarge("request too large")
     try:
         body = json.loads(raw)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested thousands deep
         raise BadRequest("invalid JSON") from error
     if not isinstance(body, dict):
         raise BadRequest("expected a JSON object")

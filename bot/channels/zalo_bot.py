@@ -303,7 +303,7 @@ async def _read_event(request: web.Request) -> dict[str, Any] | None:
     OpenClaw reports it arriving bare, so both are read."""
     try:
         data = json.loads((await request.read()).decode("utf-8"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
         return None
     if isinstance(data, dict) and data.get("ok") is True and isinstance(data.get("result"),
                                                                         dict):

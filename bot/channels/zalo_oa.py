@@ -279,7 +279,7 @@ class ZaloOAChannel:
     def _verify(self, raw: bytes, header: str | None) -> _Verified | web.Response:
         try:
             event = json.loads(raw.decode("utf-8"))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             event = None
         if not isinstance(event, dict) or not isinstance(event.get("event_name"), str):
             logger.warning("zalo oa webhook: not an event, refused")
