@@ -33,12 +33,13 @@ SURVEY = [
     ("note", "gioi_thieu",
      "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp Hải Phòng tìm hiểu nhu cầu hỗ trợ "
      "của các cơ sở công nghiệp nông thôn để lập kế hoạch khuyến công năm 2027. Phiếu có "
-     "khoảng 15 câu, mất chừng 5 phút.",
+     "từ 15 đến 19 câu tùy câu trả lời, mất chừng 5 phút.",
      "The Hai Phong Industrial Promotion and Industrial Development Consultancy Centre is "
      "asking rural-industry establishments what support they need, to plan the 2027 "
-     "industrial-promotion programme. About 15 questions, some 5 minutes."),
+     "industrial-promotion programme. 15 to 19 questions depending on your answers, some 5 "
+     "minutes."),
     ("begin_group", "co_so", "Thông tin cơ sở", "Your establishment"),
-    ("text", "ten_co_so", "Tên cơ sở sản xuất của bạn là gì?",
+    ("text", "ten_co_so", "Tên cơ sở sản xuất của anh/chị là gì?",
      "What is the name of your establishment?", {"required": "yes"}),
     ("text", "ma_so_thue", "Mã số thuế của cơ sở", "Tax code of the establishment", {
         "hint_vi": "Doanh nghiệp, hợp tác xã: 10 chữ số (chi nhánh: 10 chữ số, gạch ngang, "
@@ -48,7 +49,7 @@ SURVEY = [
                    "3 digits). Household businesses: the representative's 12-digit personal "
                    "id. You may skip this.",
         "appearance": "tax_code"}),
-    ("select_one loai_hinh", "loai_hinh", "Cơ sở của bạn thuộc loại hình nào?",
+    ("select_one loai_hinh", "loai_hinh", "Cơ sở của anh/chị thuộc loại hình nào?",
      "What kind of establishment is it?", {"required": "yes"}),
     ("text", "xa_phuong", "Cơ sở sản xuất ở xã, phường hay đặc khu nào của Hải Phòng?",
      "In which commune, ward or special zone of Hai Phong do you produce?", {
@@ -120,7 +121,8 @@ SURVEY = [
      "Anything else you would like to tell the centre?"),
     ("end_group", "", "", ""),
     ("note", "cam_on",
-     "Cảm ơn bạn đã trả lời. Trung tâm sẽ liên hệ khi lập đề án phù hợp với nhu cầu của cơ sở.",
+     "Cảm ơn anh/chị đã trả lời. Trung tâm sẽ liên hệ khi lập đề án phù hợp với nhu cầu của "
+     "cơ sở.",
      "Thank you. The centre will contact you when it plans a scheme that fits your needs."),
 ]
 
@@ -177,7 +179,7 @@ CHOICES = [
 
 SETTINGS = {
     "form_id": "nhu_cau_2027",
-    "version": "2027.1",
+    "version": "2027.2",
     f"form_title::{VI}": "Khảo sát nhu cầu hỗ trợ khuyến công năm 2027",
     f"form_title::{EN}": "2027 survey of industrial-promotion support needs",
     "default_language": VI,

@@ -31,7 +31,9 @@ FORM = Form(code="thu", version="1", title=vi("Khảo sát thử"), questions=(
              constraint=". <= today()",
              constraint_message=vi("Ngày đó chưa tới.")),
     Question("ok", QuestionType.ACKNOWLEDGE, vi("Bạn xác nhận thông tin trên là đúng?")),
+    Question("thanks", QuestionType.NOTE, vi("Trung tâm sẽ liên hệ lại với anh/chị.")),
 ))
+CLOSING = "Trung tâm sẽ liên hệ lại với anh/chị."
 
 
 async def test_the_less_common_paths(chat: ConsoleChat, core) -> None:
@@ -57,7 +59,11 @@ async def test_the_less_common_paths(chat: ConsoleChat, core) -> None:
     assert "xác nhận" in texts(replies)
     replies = await chat.press("Đồng ý")
     assert "15/3/2020" in texts(replies)  # the review shows the date in Vietnamese (Babel)
-    await chat.press("Gửi")
+    # The closing note is said once the answers are sent, not above the summary as if they
+    # had been (a new user on a phone stopped there, 7 Dec 2026).
+    assert CLOSING not in texts(replies)
+    replies = await chat.press("Gửi")
+    assert texts(replies).index(CLOSING) < texts(replies).index("đã được gửi")
     (response,) = await responses(core)
     assert response.progress["a"] == {
         "kind": "food", "item": "fish", "channels": ["shop", "online"], "count": 2,

@@ -64,9 +64,9 @@ async def run_cli(*args: str) -> int:
 async def test_import_the_shipped_survey_then_again(cli_db: str,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert await run_cli("surveys", "import", str(SHIPPED)) == 0
-    assert capsys.readouterr().out == "imported nhu_cau_2027 version 2027.1 (1 version), closed\n"
+    assert capsys.readouterr().out == "imported nhu_cau_2027 version 2027.2 (1 version), closed\n"
     (survey,), audit = await stored(cli_db)
-    assert (survey.code, survey.version, survey.status) == ("nhu_cau_2027", "2027.1", "closed")
+    assert (survey.code, survey.version, survey.status) == ("nhu_cau_2027", "2027.2", "closed")
     assert survey.title == {"vi": "Khảo sát nhu cầu hỗ trợ khuyến công năm 2027",
                             "en": "2027 survey of industrial-promotion support needs"}
     assert survey.imported_by == "cli:operator1"
@@ -133,7 +133,7 @@ async def test_open_close_and_list(cli_db: str, tmp_path: Path,
         "submitted  in progress",
         "nho           Khảo sát nhỏ                                  1        open    "
         "        0            0",
-        "nhu_cau_2027  Khảo sát nhu cầu hỗ trợ khuyến công năm 2027  2027.1   closed  "
+        "nhu_cau_2027  Khảo sát nhu cầu hỗ trợ khuyến công năm 2027  2027.2   closed  "
         "        0            0",
     ]
     assert await run_cli("surveys", "close", "nho") == 0

@@ -347,7 +347,7 @@ def test_the_shipped_demand_survey_loads() -> None:
 def test_surveys_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["surveys", "check", str(SHIPPED)]) == 0
     assert capsys.readouterr().out == (
-        "ok: nhu_cau_2027 version 2027.1, 19 questions, languages vi, en\n")
+        "ok: nhu_cau_2027 version 2027.2, 19 questions, languages vi, en\n")
     bad = workbook(tmp_path / "bad.xlsx", [["type", "name", "label"], ["text", "a", "A?"],
                                            ["geopoint", "where", "Ở đâu?"]])
     assert main(["surveys", "check", str(bad)]) == 1

@@ -232,7 +232,9 @@ class FormRunner:
         self.progress.current = None
         self.progress.revisiting = False
         if self.review:
-            return [*notes, self._review_screen()]
+            # The notes after the last question (a form's "thank you, we will contact you")
+            # are said once the answers are submitted, not above the summary as if they were.
+            return [self._review_screen()]
         self._drop_irrelevant()
         self.progress.finished = True
         return notes
@@ -502,6 +504,18 @@ class FormRunner:
                    Choice(self._("Change an answer"), self._payload("change")))
         return Reply("\n".join(lines), choices=choices)
 
+    def _closing_notes(self) -> list[Reply]:
+        """The relevant notes after the last question the person answers."""
+        closing: list[Question] = []
+        for question in reversed(self.form.questions):
+            if not self._relevant(question):
+                continue
+            if question.type is QuestionType.NOTE:
+                closing.append(question)
+            elif question.is_asked:
+                break
+        return [Reply(self._label(question)) for question in reversed(closing)]
+
     def _reviewable(self) -> list[Question]:
         return [q for q in self.form.questions if q.is_asked and q.type not in (
             QuestionType.NOTE, QuestionType.ACKNOWLEDGE) and self._relevant(q)]
@@ -516,7 +530,7 @@ class FormRunner:
                 return Step([Reply(self._required_message(missing[0])), self._ask(missing[0])])
             self._drop_irrelevant()
             self.progress.finished = True
-            return Step([], completed=True)
+            return Step(self._closing_notes(), completed=True)
         if action == "change":
             choices = [Choice(f"{i}. {_short(self._label(q))}", self._payload("edit", i - 1))
                        for i, q in enumerate(questions, 1)]
