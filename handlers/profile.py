@@ -23,6 +23,10 @@ PREFIX = "pf"  # the form's buttons
 CONSENT_PURPOSE = "enterprise_profile"
 # Bump when the consent notice changes, so we know which text each user agreed to.
 NOTICE_VERSION = "2026-11"
+# What a survey or a fair sends a person to the profile for: once it is saved, a button goes
+# back there ("profile:open:svl:CODE"; each of those buttons checks everything again).
+CONTINUE_LABELS = {"svl:": N_("Go on to the survey"), "fr:": N_("Go on with the registration")}
+MAX_BUTTON_DATA = 64  # bytes of a Telegram button's callback_data
 
 
 class Step(StrEnum):
@@ -66,14 +70,15 @@ async def profile_command(msg: Incoming, ctx: Context) -> list[Reply]:
 
 @router.payload("profile", always_valid=frozenset({"profile"}))
 async def profile_button(msg: Incoming, ctx: Context) -> list[Reply]:
-    action = msg.payload.removeprefix("profile").lstrip(":").partition(":")[0]
-    if action == "":
-        return await _show_or_ask_consent(ctx)
+    action, _, then = msg.payload.removeprefix("profile").lstrip(":").partition(":")
+    then = then if then.startswith(tuple(CONTINUE_LABELS)) else ""
+    if action in ("", "open"):
+        return await _show_or_ask_consent(ctx, then)
     if action == "consent":
         if await ctx.uow.profiles.consent(ctx.user.id, CONSENT_PURPOSE) is None:
             await ctx.uow.profiles.grant_consent(ctx.user.id, CONSENT_PURPOSE, NOTICE_VERSION,
                                                  ctx.now)
-        return _begin(ctx, {})
+        return _begin(ctx, {}, then)
     if action == "decline":
         return [Reply(ctx._("All right, I have not saved anything about your enterprise. You "
                             "can still ask questions; type /hoso if you change your mind."))]
@@ -82,7 +87,7 @@ async def profile_button(msg: Incoming, ctx: Context) -> list[Reply]:
         if await ctx.uow.profiles.consent(ctx.user.id, CONSENT_PURPOSE) is None:
             return await _show_or_ask_consent(ctx)
         answers = {f.value: getattr(profile, f.value) for f in Step} if profile else {}
-        return _begin(ctx, {k: v for k, v in answers.items() if v})
+        return _begin(ctx, {k: v for k, v in answers.items() if v}, then)
     return [Reply(ctx._("That button is no longer valid. Type /hoso to see your profile."))]
 
 
@@ -102,7 +107,20 @@ async def profile_step(msg: Incoming, ctx: Context) -> list[Reply]:
     return await _after(ctx, runner, runner.on_text(msg.text))
 
 
-async def _show_or_ask_consent(ctx: Context) -> list[Reply]:
+def profile_for(then: str) -> str:
+    """The button payload that opens the profile and afterwards offers to go on to `then` (a
+    survey's or a fair's button, "svl:CODE" or "fr:ID")."""
+    return _then("open", then)
+
+
+def _then(action: str, then: str) -> str:
+    payload = f"profile:{action}:{then}"
+    # A button's data fits Telegram's 64 bytes, or the message would be refused: a very long
+    # survey code goes without the way back.
+    return payload if then and len(payload.encode()) <= MAX_BUTTON_DATA else f"profile:{action}"
+
+
+async def _show_or_ask_consent(ctx: Context, then: str = "") -> list[Reply]:
     consent = await ctx.uow.profiles.consent(ctx.user.id, CONSENT_PURPOSE)
     if consent is None:
         return [Reply(
@@ -113,16 +131,24 @@ async def _show_or_ask_consent(ctx: Context) -> list[Reply]:
                   "programmes and to contact you about your requests. They are personal "
                   "data under Vietnamese law: you can see them at any time with /hoso and "
                   "delete everything with /xoadulieu.\n\nDo you agree?"),
-            choices=(Choice(ctx._("I agree"), "profile:consent"),
+            choices=(Choice(ctx._("I agree"), _then("consent", then)),
                      Choice(ctx._("I do not agree"), "profile:decline")),
         )]
     profile = await ctx.uow.profiles.get(ctx.user.id)
     if profile is None:
-        return _begin(ctx, {})
+        return _begin(ctx, {}, then)
     return [Reply(
         describe_profile(ctx, profile, consent_date=consent.granted_at),
-        choices=(Choice(ctx._("Edit"), "profile:edit"), Choice(ctx._("Main menu"), "menu")),
+        choices=(*(_going_on(ctx, then) if profile.establishment_id else ()),
+                 Choice(ctx._("Edit"), _then("edit", then)), Choice(ctx._("Main menu"), "menu")),
     )]
+
+
+def _going_on(ctx: Context, then: str) -> tuple[Choice, ...]:
+    """The button back to what sent the person here, if anything did."""
+    label = next((label for prefix, label in CONTINUE_LABELS.items()
+                  if then.startswith(prefix)), None)
+    return (Choice(ctx._(label), then),) if label else ()
 
 
 async def link_establishment(ctx: Context, profile: EnterpriseProfile) -> None:
@@ -158,9 +184,9 @@ def describe_profile(ctx: Context, profile: EnterpriseProfile,
     return "\n".join(lines)
 
 
-def _begin(ctx: Context, answers: dict) -> list[Reply]:
+def _begin(ctx: Context, answers: dict, then: str = "") -> list[Reply]:
     """Start the form; when editing, every question shows the saved answer with Keep."""
-    ctx.conversation.start(FLOW, "asking", {})
+    ctx.conversation.start(FLOW, "asking", {"then": then} if then else {})
     runner = _runner(ctx, Progress(answers=answers), editing=bool(answers))
     replies = runner.start()
     ctx.conversation.draft["progress"] = runner.progress.to_json()
@@ -187,8 +213,10 @@ async def _after(ctx: Context, runner: FormRunner, step: FormStep) -> list[Reply
     answers = {f.value: runner.progress.answers.get(f.value) for f in Step}
     profile = await ctx.uow.profiles.save(ctx.user.id, now=ctx.now, **answers)
     await link_establishment(ctx, profile)
+    then = str(ctx.conversation.draft.get("then") or "")
     ctx.conversation.finish()
+    going_on = _going_on(ctx, then) if profile.establishment_id else ()
     return [*step.replies, Reply(ctx._("Saved. Thank you!")),
             Reply(describe_profile(ctx, profile),
-                  choices=(Choice(ctx._("Edit"), "profile:edit"),
+                  choices=(*going_on, Choice(ctx._("Edit"), _then("edit", then)),
                            Choice(ctx._("Main menu"), "menu")))]

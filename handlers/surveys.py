@@ -9,6 +9,7 @@ from handlers.forms.model import QuestionType, Text
 from handlers.forms.runner import FormRunner, Progress
 from handlers.forms.runner import Step as FormStep
 from handlers.i18n import LOCAL_TZ, N_
+from handlers.profile import profile_for
 from handlers.routing import Router
 from handlers.types import Choice, Incoming, Reply
 from storage.models import ResponseStatus, Survey, SurveyResponse, SurveyStatus
@@ -67,13 +68,14 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
     if await ctx.uow.profiles.consent(ctx.user.id, CONSENT_PURPOSE) is None:
         return [Reply(ctx._("The survey asks about your establishment. First, please read "
                             "how we keep your data and agree to it."),
-                      choices=(Choice(ctx._("Read and agree"), "profile"),))]
+                      choices=(Choice(ctx._("Read and agree"), profile_for(msg.payload)),))]
     profile = await ctx.uow.profiles.get(ctx.user.id)
     if profile is None or profile.establishment_id is None:
         return [Reply(ctx._("Each establishment answers once, so I need to know which one you "
                             "speak for: please fill in your enterprise profile with its tax "
                             "code first, then come back with /khaosat."),
-                      choices=(Choice(ctx._("My enterprise profile"), "profile"),))]
+                      choices=(Choice(ctx._("My enterprise profile"),
+                                      profile_for(msg.payload)),))]
     response = await ctx.uow.responses.of_user(code, ctx.user.id)
     if response is None:
         taken = await ctx.uow.responses.submitted_for(code, profile.establishment_id)

@@ -134,6 +134,17 @@ async def test_registering_needs_consent_and_a_tax_code_first(fair_core) -> None
     replies = await chat.say(payload=f"fr:{fair_id}")
     assert "đồng ý" in texts(replies)
     assert await registrations(fair_core) == []
+    # Agreeing and filling in the profile leads back to the registration.
+    await chat.press("Đọc và đồng ý")
+    await chat.press("Tôi đồng ý")
+    await chat.say("Cơ sở Mắm Cát Hải")
+    await chat.say(TAX_CODES[0])
+    await chat.say("0912345678")
+    await chat.press("Bỏ qua")
+    replies = await chat.press("Tiểu thủ công nghiệp, thủ công mỹ nghệ")
+    assert labels(replies)[0] == "Tiếp tục đăng ký hội chợ"
+    replies = await chat.press("Tiếp tục đăng ký hội chợ")
+    assert "Hội chợ Công Thương Hải Phòng 2027" in texts(replies)
 
 
 async def test_when_booths_run_out_the_next_ones_wait_in_order_and_get_offers(fair_core) -> None:

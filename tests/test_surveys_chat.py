@@ -110,6 +110,33 @@ async def test_consent_and_establishment_come_first(chat: ConsoleChat, core) -> 
     assert "mã số thuế" in texts(replies)
 
 
+async def test_the_profile_the_survey_asks_for_leads_back_to_the_survey(chat: ConsoleChat,
+                                                                        core) -> None:
+    """A new user sent to the profile by the survey is not left on the profile card (a new
+    user on a phone was, 7 Dec 2026): once it names an establishment, a button goes back."""
+    await publish(core, demand_form())
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Đọc và đồng ý")
+    await chat.press("Tôi đồng ý")
+    await chat.say("Cơ sở Mây tre Phú Nghĩa")
+    for _ in range(3):  # no tax code yet, nor phone or commune
+        replies = await chat.press("Bỏ qua")
+    replies = await chat.press("Tiểu thủ công nghiệp, thủ công mỹ nghệ")
+    assert "Đã lưu" in texts(replies)
+    assert "Tiếp tục làm khảo sát" not in labels(replies)  # no establishment to answer for
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "mã số thuế" in texts(replies)
+    await chat.press("Hồ sơ doanh nghiệp của tôi")
+    await chat.press("Sửa")
+    await chat.press("Giữ nguyên")
+    replies = await chat.say(VALID_TAX_CODE)
+    while "Đã lưu" not in texts(replies):  # phone and commune skipped again, the sector kept
+        replies = await chat.press("Giữ nguyên") or await chat.press("Bỏ qua")
+    assert labels(replies)[0] == "Tiếp tục làm khảo sát"
+    replies = await chat.press("Tiếp tục làm khảo sát")
+    assert "hỏi lần lượt từng câu" in texts(replies) and len(await responses(core)) == 1
+
+
 async def test_a_business_owner_answers_the_whole_survey(chat: ConsoleChat, core) -> None:
     await publish(core, demand_form())
     await with_profile(chat)

@@ -12,6 +12,7 @@ from handlers.forms.model import Form, Option, Question, QuestionType, Text
 from handlers.forms.runner import FormRunner, Progress, msgid
 from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
+from handlers.profile import profile_for
 from handlers.routing import Router
 from handlers.text import row_id
 from handlers.types import Choice, Incoming, Reply
@@ -102,13 +103,14 @@ async def start_registration(msg: Incoming, ctx: Context) -> list[Reply]:
     if await ctx.uow.profiles.consent(ctx.user.id, CONSENT_PURPOSE) is None:
         return [Reply(ctx._("Registration uses your enterprise profile. First, please read "
                             "how we keep your data and agree to it."),
-                      choices=(Choice(ctx._("Read and agree"), "profile"),))]
+                      choices=(Choice(ctx._("Read and agree"), profile_for(msg.payload)),))]
     profile = await ctx.uow.profiles.get(ctx.user.id)
     if profile is None or profile.establishment_id is None:
         return [Reply(ctx._("Each establishment registers once per fair, so I need to know "
                             "which one you speak for: please fill in your enterprise profile "
                             "with its tax code first, then come back with /hoicho."),
-                      choices=(Choice(ctx._("My enterprise profile"), "profile"),))]
+                      choices=(Choice(ctx._("My enterprise profile"),
+                                      profile_for(msg.payload)),))]
     existing = await ctx.uow.registrations.active_for(fair.id, profile.establishment_id)
     if existing is not None:
         return [await _already_registered(ctx, fair, existing)]
