@@ -227,11 +227,12 @@ def _finish(ctx: Context, verdict: Verdict, reasons: list[str],
             rules: tuple[str, ...] = (RULE_DECREES,)) -> list[Reply]:
     summary = ", ".join(f"{k}={v}" for k, v in ctx.conversation.draft.items())
     ctx.conversation.finish()
-    # "Ask staff" forwards what was answered, so staff need not ask again.
+    # "Ask staff" forwards what was answered, so staff need not ask again (at once: it is
+    # the check just made, and its summary is for staff, not worth showing back).
     ctx.conversation.draft[LAST_QUESTION] = f"[{FLOW}] {verdict}: {summary}"
     lines = [ctx._(_VERDICT_TEXT[verdict]), "", *(f"• {r}" for r in reasons), ""]
     lines += [ctx._(rule) for rule in rules]
     lines.append(ctx._("This is a first check, not a decision: the amount of support is set "
                        "by the approved scheme (đề án)."))
-    return [Reply("\n".join(lines), choices=(Choice(ctx._("Ask staff"), "qa:staff"),
+    return [Reply("\n".join(lines), choices=(Choice(ctx._("Ask staff"), "qa:send"),
                                              Choice(ctx._("Main menu"), "menu")))]

@@ -11,13 +11,15 @@ from handlers.kb.index import SearchResult
 from handlers.kb.model import Entry, Status
 from handlers.routing import Router
 from handlers.start import main_menu
-from handlers.text import row_id
+from handlers.text import row_id, shorten
 from handlers.types import Choice, Incoming, Link, Reply
 
 router = Router()
 
 MAX_BROWSE_CHOICES = 12
 LAST_QUESTION = "last_question"  # kept in the conversation draft for "ask staff"
+STAFF_QUESTION_FLOW = "qa_to_staff"  # a question typed to be sent to staff as it is
+MAX_SHOWN_QUESTION_CHARS = 300  # of the question shown before it is sent to staff
 
 # Topics whose answers lead to something the bot itself does: a fair answer ("how do I get a
 # booth?") offers the fairs open for registration, which the knowledge base cannot list.
@@ -134,6 +136,8 @@ DID_YOU_MEAN_SUPPORT = N_("If you are asking about the centre's support, did you
 # the choices for 7 with the related entries first, for 11 with such runners-up first (9 with
 # runners-up within 0.15).
 ALSO_ASKED_WITHIN = 0.3
+# The button that makes the language a question was typed in the chat's language.
+SWITCH_LABELS = {"en": N_("Continue in English"), "vi": N_("Continue in Vietnamese")}
 
 
 @router.free_text
@@ -144,10 +148,12 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
     await ctx.services.staff_answers.sync(ctx.uow)
     result = kb.search(msg.text, lang=ctx.user.locale)
     switch = None
-    if result.lang == "en" != ctx.user.locale and "en" in ctx.translators:
-        # Asked in English in a Vietnamese chat: answered in English, with a way to stay there.
-        ctx = dataclasses.replace(ctx, i18n=ctx.translators["en"])
-        switch = Choice(ctx._("Continue in English"), "lang:en")
+    if result.lang in SWITCH_LABELS and result.lang != ctx.user.locale and \
+            result.lang in ctx.translators:
+        # Asked in English in a Vietnamese chat (or the other way round): answered in that
+        # language, the chat's own words too, with a way to stay there.
+        ctx = dataclasses.replace(ctx, i18n=ctx.translators[result.lang])
+        switch = Choice(ctx._(SWITCH_LABELS[result.lang]), f"lang:{result.lang}")
     lang = result.lang or ctx.user.locale
     if result.small_talk:
         return [main_menu(ctx, ctx._(SMALL_TALK_REPLIES[result.small_talk]))]
@@ -167,7 +173,8 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
         *told, heading = _unsure_texts(result)
         return [*(Reply(ctx._(text)) for text in told), Reply(
             ctx._(heading),
-            choices=(*(Choice(_title(e, lang), f"kb:{e.id}") for e in _candidates(result)),
+            choices=(*(Choice(_title(e, lang), _entry_payload(ctx, e, lang))
+                       for e in _candidates(result)),
                      Choice(ctx._("None of these: ask staff"), "qa:staff"),
                      *([switch] if switch else [])),
         )]
@@ -227,7 +234,7 @@ def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None,
     for other in [*(also_asked or []), *(e for e in linked if e), *(related or [])]:
         if other.id not in seen and len(choices) < 3:
             seen.add(other.id)
-            choices.append(Choice(_title(other, lang), f"kb:{other.id}"))
+            choices.append(Choice(_title(other, lang), _entry_payload(ctx, other, lang)))
     if entry.topic in _TOPIC_ACTIONS:
         label, payload = _TOPIC_ACTIONS[entry.topic]
         choices.insert(0, Choice(ctx._(label), payload))
@@ -235,6 +242,12 @@ def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None,
     links = tuple(Link(c.label, c.url) for c in entry.citations if c.url)
     return Reply(entry_text(entry, ctx.i18n, lang), choices=tuple(choices), titled=True,
                  links=links)
+
+
+def _entry_payload(ctx: Context, entry: Entry, lang: str) -> str:
+    """A button that opens `entry`, in `lang` when that is not the chat's language (the choices
+    offered to a question typed in English in a Vietnamese chat open in English)."""
+    return f"kb:{entry.id}" if lang == ctx.user.locale else f"kb:{entry.id}:{lang}"
 
 
 def entry_text(entry: Entry, i18n: Translator, lang: str) -> str:
@@ -251,11 +264,16 @@ def entry_text(entry: Entry, i18n: Translator, lang: str) -> str:
 
 @router.payload("kb", always_valid=True)
 async def open_entry(msg: Incoming, ctx: Context) -> list[Reply]:
-    entry = ctx.services.kb.get(msg.payload.removeprefix("kb:"))
+    entry_id, _, lang = msg.payload.removeprefix("kb:").partition(":")
+    entry = ctx.services.kb.get(entry_id)
+    if lang in ctx.translators and lang != ctx.user.locale:
+        ctx = dataclasses.replace(ctx, i18n=ctx.translators[lang])
+    else:
+        lang = ctx.user.locale
     if entry is None:
         return [Reply(ctx._("That entry is no longer in the knowledge base. Please ask again "
                             "in your own words."))]
-    return [show_entry(ctx, entry)]
+    return [show_entry(ctx, entry, lang=lang)]
 
 
 @router.payload("ask", always_valid=True)
@@ -287,15 +305,23 @@ async def browse_topic(msg: Incoming, ctx: Context) -> list[Reply]:
 async def question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, value = msg.payload.removeprefix("qa:").partition(":")
     if action == "staff":
+        # The last question typed may be an earlier one than the answer under which "Ask
+        # staff" was tapped (an entry opened from the topics): it is shown before it is sent.
         text = ctx.conversation.draft.get(LAST_QUESTION)
         if not text:
-            return [Reply(ctx._("Please type your question first; then I can pass it to "
-                                "staff."))]
-        await ctx.uow.questions.add(user_id=ctx.user.id, text=text, lang=ctx.user.locale,
-                                    status="forwarded", best_entry_id=None, score=0.0,
-                                    now=ctx.now)
-        ctx.conversation.draft.pop(LAST_QUESTION, None)
-        return [_forwarded(ctx)]
+            return _ask_for_staff_question(ctx)
+        return [Reply(ctx._("I will pass this question to the centre's staff:\n“{question}”")
+                      .format(question=shorten(text, MAX_SHOWN_QUESTION_CHARS)),
+                      choices=(Choice(ctx._("Send it"), "qa:send"),
+                               Choice(ctx._("Write another question"), "qa:write"),
+                               Choice(ctx._("Main menu"), "menu")))]
+    if action == "send":
+        text = ctx.conversation.draft.pop(LAST_QUESTION, None)
+        if not text:  # sent already (a second tap), or the conversation moved on
+            return _ask_for_staff_question(ctx)
+        return [await _forward(ctx, text)]
+    if action == "write":
+        return _ask_for_staff_question(ctx)
     if action == "fwd" and row_id(value) is not None:
         question = await ctx.uow.questions.get_for_update(row_id(value))
         if question is None or question.user_id != ctx.user.id:
@@ -306,10 +332,27 @@ async def question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
 
 
+def _ask_for_staff_question(ctx: Context) -> list[Reply]:
+    ctx.conversation.start(STAFF_QUESTION_FLOW, "typing", {})
+    return [Reply(ctx._("Type your question for the centre's staff (/huy to cancel):"))]
+
+
+@router.flow(STAFF_QUESTION_FLOW)
+async def type_staff_question(msg: Incoming, ctx: Context) -> list[Reply]:
+    ctx.conversation.finish()
+    return [await _forward(ctx, msg.text)]
+
+
+async def _forward(ctx: Context, text: str) -> Reply:
+    await ctx.uow.questions.add(user_id=ctx.user.id, text=text, lang=ctx.user.locale,
+                                status="forwarded", best_entry_id=None, score=0.0, now=ctx.now)
+    return _forwarded(ctx)
+
+
 def _forwarded(ctx: Context) -> Reply:
     return Reply(ctx._("I have passed your question to the centre's staff. Their answer will "
                        "come to you here. (You can delete your data at any time with "
-                       "/xoadulieu.)"))
+                       "/xoadulieu.)"), choices=(Choice(ctx._("Main menu"), "menu"),))
 
 
 def _title(entry: Entry, lang: str) -> str:

@@ -79,3 +79,12 @@ def row_id(raw: str | None) -> int | None:
     if raw and raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS:
         return int(raw)
     return None
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """`text` cut to at most `limit` characters at a word's end, with "…" (a button's label
+    cut mid-word, "…bao nhiêu la…", read badly on a phone)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"

@@ -139,6 +139,30 @@ async def test_a_question_in_english_in_a_vietnamese_chat_is_answered_in_english
     assert "What would you like to do?" in texts(replies)
 
 
+async def test_did_you_mean_choices_to_an_english_question_open_in_english(
+        chat: ConsoleChat) -> None:
+    """In a Vietnamese chat, the choices offered to an English question open the entry in
+    English, its source line and buttons too (they opened in Vietnamese until 7 Dec 2026)."""
+    replies = await chat.say("how much support for buying machines?")
+    entry_buttons = [c for r in replies for c in r.choices if c.payload.startswith("kb:")]
+    assert entry_buttons and all(c.payload.endswith(":en") for c in entry_buttons)
+    replies = await chat.say(entry_buttons[0].label, payload=entry_buttons[0].payload)
+    assert "Source:" in texts(replies) and "Nguồn:" not in texts(replies)
+    assert "Ask staff" in labels(replies)
+    replies = await chat.say("/start")  # the chat itself stays Vietnamese
+    assert "Xin chào" in texts(replies)
+
+
+async def test_a_vietnamese_question_in_an_english_chat_is_answered_in_vietnamese(
+        chat: ConsoleChat) -> None:
+    await chat.say("/lang en")
+    replies = await chat.say("hỗ trợ thuê gian hàng hội chợ bao nhiêu tiền")
+    assert "Nguồn:" in texts(replies) and "Source:" not in texts(replies)
+    assert "Tiếp tục bằng tiếng Việt" in labels(replies)
+    replies = await chat.press("Tiếp tục bằng tiếng Việt")
+    assert "Anh/chị muốn làm gì?" in texts(replies)
+
+
 async def test_unanswered_question_is_kept_and_can_go_to_staff(chat: ConsoleChat,
                                                                  core: Core) -> None:
     replies = await chat.say("lịch nghỉ tết của trung tâm")
@@ -151,13 +175,45 @@ async def test_unanswered_question_is_kept_and_can_go_to_staff(chat: ConsoleChat
         assert [q.status for q, _u in await uow.questions.waiting()] == ["forwarded"]
 
 
+async def test_asking_staff_under_an_answer_shows_what_will_be_sent(chat: ConsoleChat,
+                                                                   core: Core) -> None:
+    """"Ask staff" under an entry opened later from the topics would have sent an earlier,
+    unrelated question unseen (a new user on a phone, 7 Dec 2026): it is shown first, and
+    another one can be written instead."""
+    await chat.say("ho tro thue gian hang hoi cho trong nuoc")
+    topics = await chat.say(payload="topics")
+    topic = await chat.press(topics[0].choices[0].label)
+    await chat.press(topic[0].choices[0].label)
+    replies = await chat.press("Hỏi cán bộ Trung tâm")
+    assert "“ho tro thue gian hang hoi cho trong nuoc”" in texts(replies)
+    assert labels(replies) == ["Gửi câu hỏi này", "Viết câu hỏi khác", "Trình đơn chính"]
+    async with UnitOfWork(core.session_factory) as uow:
+        assert await uow.questions.waiting() == []  # nothing sent yet
+    await chat.press("Viết câu hỏi khác")
+    replies = await chat.say("Trung tâm có làm việc thứ bảy không ạ?")
+    assert "đã chuyển câu hỏi" in texts(replies) and "Trình đơn chính" in labels(replies)
+    async with UnitOfWork(core.session_factory) as uow:
+        assert [q.text for q, _u in await uow.questions.waiting()] == [
+            "Trung tâm có làm việc thứ bảy không ạ?"]
+    # The question shown is sent once, however often the button is tapped.
+    await chat.say("ho tro thue gian hang hoi cho trong nuoc")
+    await chat.press("Hỏi cán bộ Trung tâm")
+    assert "đã chuyển câu hỏi" in texts(await chat.press("Gửi câu hỏi này"))
+    assert "tin nhắn trước" in texts(await chat.say(payload="qa:send"))  # an old button
+    async with UnitOfWork(core.session_factory) as uow:
+        assert len(await uow.questions.waiting()) == 2
+
+
 async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
     chat: ConsoleChat, core: Core
 ) -> None:
     replies = await chat.say("xưởng mộc của tôi có được hỗ trợ mua xe tải chở hàng không")
     # Whatever the bot answered, every answer offers a way to staff.
     to_staff = next(label for label in labels(replies) if "cán bộ" in label)
-    assert "đã chuyển câu hỏi" in texts(await chat.press(to_staff))
+    replies = await chat.press(to_staff)
+    if "Gửi câu hỏi này" in labels(replies):  # an answer's "Ask staff" shows it first
+        replies = await chat.press("Gửi câu hỏi này")
+    assert "đã chuyển câu hỏi" in texts(replies)
     staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
     replies = await staff.say("/cauhoi")
     assert "1 câu hỏi đang chờ" in texts(replies)
