@@ -28,7 +28,7 @@ async def delete_command(msg: Incoming, ctx: Context) -> list[Reply]:
 @router.payload("privacy")
 async def delete_button(msg: Incoming, ctx: Context) -> list[Reply]:
     if msg.payload != "privacy:delete":
-        return [Reply(ctx._("Nothing was deleted."))]
+        return [Reply(ctx._("Nothing was deleted."), choices=(Choice(ctx._("Main menu"), "menu"),))]
     # Translate before the user row (and its language) disappears.
     done = ctx._("Done: all your data has been deleted. If you write again, I will start "
                  "afresh.")

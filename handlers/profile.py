@@ -81,7 +81,8 @@ async def profile_button(msg: Incoming, ctx: Context) -> list[Reply]:
         return _begin(ctx, {}, then)
     if action == "decline":
         return [Reply(ctx._("All right, I have not saved anything about your enterprise. You "
-                            "can still ask questions; type /hoso if you change your mind."))]
+                            "can still ask questions; type /hoso if you change your mind."),
+                      choices=(Choice(ctx._("Main menu"), "menu"),))]
     if action == "edit":
         profile = await ctx.uow.profiles.get(ctx.user.id)
         if await ctx.uow.profiles.consent(ctx.user.id, CONSENT_PURPOSE) is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.routing import Router
+from handlers.surveys import FLOW as SURVEY_FLOW
 from handlers.types import Choice, Incoming, Reply
 
 router = Router()
@@ -67,9 +68,18 @@ def help_reply(ctx: Context) -> Reply:
     return main_menu(ctx, "\n".join(lines))
 
 
-@router.command("huy", "cancel", description=N_("Cancel what you are doing"))
+# Forms whose answers are saved at every step: /huy only pauses them ("Cancelled" made a
+# phone user think the survey's answers were lost).
+PAUSED = {SURVEY_FLOW: N_("Paused: your answers so far are saved. Type /khaosat to go on "
+                          "where you left off.")}
+
+
+@router.command("huy", "cancel", description=N_("Cancel what you are doing"), keeps_flow=True)
 async def cancel(msg: Incoming, ctx: Context) -> list[Reply]:
-    # The dispatcher has already left the flow (commands end flows); nothing was saved from it.
+    flow = ctx.conversation.flow
+    ctx.conversation.finish()  # nothing else of the flow is saved
+    if flow in PAUSED:
+        return [main_menu(ctx, ctx._(PAUSED[flow]))]
     return [main_menu(ctx, ctx._("Cancelled. What would you like to do?"))]
 
 

@@ -110,6 +110,16 @@ CASES = [
     ("tỷ", None, None),
     ("k50", None, None),
     ("50 kg", None, None),
+    # what a whole number counts, named after it
+    ("12 người", None, "12"),
+    ("12 nguoi", None, "12"),
+    ("40 lao động", None, "40"),
+    ("1.200 công nhân", None, "1200"),
+    ("3 máy", None, "3"),
+    ("5 trăm người", None, "500"),
+    ("25 workers", None, "25"),
+    ("người", None, None),
+    ("12 người 5", None, None),
     ("2 triệu 500", None, None),  # 2 500 000 or 2 000 500? ask again
     ("1tỷ2", None, None),
     ("1 tỷ 1500 triệu", None, None),  # a part no smaller than the unit before it

@@ -89,3 +89,26 @@ async def test_multiple_choice_answers_typed_by_name(chat: ConsoleChat, core) ->
     assert "✓ Chợ" in labels(replies)
     replies = await chat.press("Xong")
     assert "Bắt đầu bán từ ngày nào?" in texts(replies)
+
+
+def test_labels_and_answers_are_shortened_at_a_words_end() -> None:
+    """Buttons of the "change an answer" list were cut mid-word ("…bao nhiêu la…")."""
+    from handlers.text import shorten
+
+    label = "Cơ sở dự định đầu tư máy móc, thiết bị bao nhiêu lao động"
+    short = shorten(label)
+    assert len(short) <= 40 and short.endswith("…")
+    assert short == "Cơ sở dự định đầu tư máy móc, thiết bị…"
+    assert shorten("Ngắn gọn") == "Ngắn gọn"
+    assert shorten("x" * 50, 10) == "x" * 9 + "…"  # one long word is still cut
+
+
+async def test_a_single_answer_typed_by_part_of_its_name(chat: ConsoleChat, core) -> None:
+    """"doanh nghiep" typed for "Doanh nghiệp nhỏ và vừa" was refused ("please tap")."""
+    await publish(core, FORM)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    replies = await chat.say("thu cong")  # no diacritics, part of "Thủ công"
+    assert "Sản phẩm cụ thể?" in texts(replies) and labels(replies)[:1] == ["Gốm"]
+    replies = await chat.say("nuoc")  # "Nước mắm" is not among the craft's products
+    assert "chọn" in texts(replies).lower() and "Sản phẩm cụ thể?" in texts(replies)

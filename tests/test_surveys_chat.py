@@ -183,7 +183,10 @@ async def test_leaving_and_coming_back_resumes_at_the_same_question(
     await with_profile(chat)
     await chat.press(labels(await chat.say("/khaosat"))[0])
     await chat.press("Chế biến thực phẩm")
-    await chat.say("/huy")
+    replies = await chat.say("/huy")
+    # Paused, not "cancelled": the answers so far are kept (a phone user feared them lost).
+    assert "Đã tạm dừng" in texts(replies) and "/khaosat" in texts(replies)
+    assert "Đã tạm dừng" not in texts(await chat.say("/huy"))  # nothing left to pause
     assert "Hướng dẫn" in labels(await chat.say("/menu"))
     # The server restarts: a new core on the same database.
     restarted = build_core(make_settings(sqlite_url, locales_dir), kb=knowledge_base)

@@ -231,6 +231,9 @@ async def test_deleting_ones_data_clears_the_page_and_the_browser(page) -> None:
     await page.get_by_role("button", name="Có, xóa hết").click()
     await expect(page.locator(".bot").last).to_contain_text("đã được xóa")
     assert await stored(page) == "[[],[]]"
+    # Off the open page at once, not only after a reload (a phone user saw them stay).
+    text = await page.locator("#log").inner_text()
+    assert VALID_TAX_CODE not in text and "Quang Hải" not in text and "0912 345 678" not in text
     assert [c for c in await page.context.cookies() if c["name"] == "kc_visitor"] == []
     await page.screenshot(path="/tmp/webchat-after-delete.png")
 
@@ -293,11 +296,17 @@ async def test_a_refusal_is_shown_as_a_bot_message(open_page, sqlite_url, locale
     try:
         page = await open_page(url)
         await expect(page.locator(".bot").first).to_contain_text("Xin chào")
-        for text in ("/menu", "/help"):
-            await page.fill("#input", text)
-            await page.press("#input", "Enter")
+        await page.fill("#input", "/menu")
+        await page.press("#input", "Enter")
+        menu = page.locator(".bot").last.get_by_role("button").first
+        await expect(menu).to_be_enabled()
+        await page.fill("#input", "/help")
+        await page.press("#input", "Enter")
         notice = page.locator(".bot.notice")
         await expect(notice).to_contain_text("Vui lòng đợi một phút")
+        # Refused, the message moved nothing on: the last buttons still work (a phone user
+        # found them dead).
+        await expect(page.locator(".choices button:not(:disabled)").first).to_be_visible()
         # Only the browser's own note of the 429; no script or policy error.
         assert all("429" in error for error in page.errors), page.errors
     finally:

@@ -14,7 +14,7 @@ from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
 from handlers.profile import profile_for
 from handlers.routing import Router
-from handlers.text import row_id
+from handlers.text import row_id, shorten
 from handlers.types import Choice, Incoming, Reply
 from storage.fairs import booths_left, is_taking_registrations
 from storage.models import ACTIVE, Fair, FairRegistration, FairStatus, RegistrationStatus
@@ -83,7 +83,7 @@ async def list_fairs(ctx: Context) -> list[Reply]:
                     status=await _status(ctx, registration))
             else:
                 choices.append(Choice(ctx._("Register: {name}").format(
-                    name=_short(fair_name(fair, ctx.i18n))), f"fr:{fair.id}"))
+                    name=shorten(fair_name(fair, ctx.i18n))), f"fr:{fair.id}"))
         text = "\n\n".join(blocks)
     else:
         text = ctx._("No fair is open for registration right now. I will tell you when the "
@@ -91,6 +91,7 @@ async def list_fairs(ctx: Context) -> list[Reply]:
     choices.append(Choice(ctx._("My registrations"), "fmy"))
     if ctx.is_staff:
         choices.append(Choice(ctx._("Manage fairs"), "fa"))
+    choices.append(Choice(ctx._("Main menu"), "menu"))
     return [Reply(text, choices=tuple(choices))]
 
 
@@ -206,7 +207,8 @@ async def my_registrations(msg: Incoming, ctx: Context) -> list[Reply]:
     registrations = (await _registrations(ctx))[:MAX_LISTED]
     if not registrations:
         return [Reply(ctx._("Your establishment has no fair registration yet. Type /hoicho "
-                            "to see the open fairs."))]
+                            "to see the open fairs."),
+                      choices=(Choice(ctx._("Main menu"), "menu"),))]
     lines = [ctx._("Your establishment's registrations:")]
     choices = []
     for registration in registrations:
@@ -217,13 +219,18 @@ async def my_registrations(msg: Incoming, ctx: Context) -> list[Reply]:
         lines.append(ctx.ngettext("• {name}: {n} booth, {status}",
                                   "• {name}: {n} booths, {status}", registration.booths).format(
             name=name, n=registration.booths, status=await _status(ctx, registration)))
+        if registration.user_id != ctx.user.id:
+            if registration.status in ACTIVE:
+                lines.append("  " + ctx._("Made by someone else of your establishment: they or "
+                                          "the centre can change it."))
+            continue
         if registration.status == RegistrationStatus.OFFERED:
-            choices += [Choice(ctx._("Take the booth: {name}").format(name=_short(name)),
+            choices += [Choice(ctx._("Take the booth: {name}").format(name=shorten(name)),
                                f"{notices.ACCEPT}:{registration.id}"),
-                        Choice(ctx._("Pass it on: {name}").format(name=_short(name)),
+                        Choice(ctx._("Pass it on: {name}").format(name=shorten(name)),
                                f"{notices.DECLINE}:{registration.id}")]
         elif registration.status in ACTIVE:
-            choices.append(Choice(ctx._("Cancel: {name}").format(name=_short(name)),
+            choices.append(Choice(ctx._("Cancel: {name}").format(name=shorten(name)),
                                   f"fx:{registration.id}"))
     choices.append(Choice(ctx._("Main menu"), "menu"))
     return [Reply("\n".join(lines), choices=tuple(choices))]
@@ -311,19 +318,16 @@ async def _registrations(ctx: Context) -> list[FairRegistration]:
 
 async def _own_registration(ctx: Context, payload: str | None, prefix: str
                             ) -> FairRegistration | None:
-    """The registration a button names, if the user speaks for it."""
+    """The registration a button names, if the user made it. Someone else of the establishment
+    sees it but cannot cancel it nor answer its offers: anyone may type a tax code, and an
+    outside probe cancelled a firm's booth so (7 Dec 2026); the centre's staff can."""
     registration_id = row_id((payload or "").removeprefix(prefix))
     if registration_id is None:
         return None
     registration = await ctx.uow.registrations.get(registration_id)
-    if registration is None:
+    if registration is None or registration.user_id != ctx.user.id:
         return None
-    if registration.user_id == ctx.user.id:
-        return registration
-    profile = await ctx.uow.profiles.get(ctx.user.id)
-    if profile is not None and profile.establishment_id == registration.establishment_id:
-        return registration
-    return None
+    return registration
 
 
 async def _status(ctx: Context, registration: FairRegistration) -> str:
@@ -359,7 +363,3 @@ async def _fair_from(payload: str | None, prefix: str, ctx: Context) -> Fair | N
 def _runner(ctx: Context, fair: Fair) -> FormRunner:
     progress = Progress.from_json(ctx.conversation.draft.get("progress"))
     return FormRunner(registration_form(fair), ctx, progress, prefix=PREFIX)
-
-
-def _short(name: str, limit: int = 40) -> str:
-    return name if len(name) <= limit else name[:limit - 1] + "…"

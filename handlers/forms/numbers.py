@@ -13,6 +13,8 @@ The rules, and why (anything else is None: a wrong number is worse than asking a
   nghìn", "2 nghìn tỷ"); parts with decreasing units add up ("1 tỷ 200 triệu"), each smaller
   than the unit before it, and each with a unit ("2 triệu 500" is None).
 - A trailing currency (đồng, đ, ₫, VND, VNĐ) is ignored; a leading "-" makes it negative.
+- A whole number may name what it counts: "12 người", "40 lao động", "3 máy" ("12 người" was
+  refused on a phone). Other words ("50 kg") are still not a number.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ _UNITS = {
 _CURRENCIES = frozenset({"d", "dong", "vnd"})
 _MINUS_SIGNS = ("-", "\u2212")
 _DIGITS = frozenset("0123456789")
+# What a whole number counts, typed after it (folded words, longest first).
+_COUNTED = tuple(tuple(phrase.split()) for phrase in (
+    "nguoi lao dong", "lao dong", "cong nhan", "nhan cong", "nhan vien", "xa vien",
+    "thanh vien", "co so", "gian hang", "san pham", "nguoi", "tho", "ho", "cai", "chiec",
+    "bo", "may", "gian", "lan", "people", "workers", "persons"))
 # Longer input is not a number someone typed; the cap also keeps Decimal arithmetic exact.
 _MAX_LENGTH = 80
 
@@ -42,6 +49,10 @@ def parse_number(text: str, *, integer: bool) -> Decimal | None:
         return None
     negative = folded.startswith(_MINUS_SIGNS)
     tokens = _tokens(folded[1:] if negative else folded)
+    if integer:
+        counted = next((p for p in _COUNTED if len(tokens) > len(p) and
+                        tuple(tokens[-len(p):]) == p), ())
+        del tokens[len(tokens) - len(counted):]
     if tokens and tokens[-1] in _CURRENCIES:
         tokens.pop()
     grouped = _join_space_groups(tokens)

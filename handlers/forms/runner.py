@@ -32,14 +32,15 @@ from handlers.identifiers import (
     parse_tax_code,
     tax_code_problem,
 )
-from handlers.text import closeness, fold
+from handlers.text import closeness, fold, shorten
 from handlers.types import Choice, Reply
 
 MAX_MATCH_CHOICES = 8
 # Answered by typing: their buttons (Keep, Skip, Back) are navigation only.
 _TYPED = frozenset({QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL,
                     QuestionType.DATE, QuestionType.PHONE, QuestionType.TAX_CODE})
-MAX_REVIEW_VALUE = 80  # characters of an answer shown on the review screen
+# Characters of an answer shown on the review screen: enough for several choices ticked.
+MAX_REVIEW_VALUE = 200
 
 _TAX_CODE_PROBLEMS = {
     TaxCodeProblem.CHECK_DIGIT: N_(
@@ -130,6 +131,13 @@ class FormRunner:
         if current is None:
             return Step([Reply(self._("Please use the buttons: submit your answers, or "
                                       "change one of them.")), self._review_screen()])
+        if current.type is QuestionType.SELECT_ONE:
+            # An answer typed by a part of its name ("doanh nghiep" for "Doanh nghiệp nhỏ và
+            # vừa"), when it names one answer only.
+            options = self._options(current)
+            found = _matching([self._text(o.label) for o in options], text)
+            if len(found) == 1:
+                return self._answer(current, options[found[0]].name)
         if current.type in (QuestionType.SELECT_ONE, QuestionType.ACKNOWLEDGE,
                             QuestionType.NOTE):
             return Step([Reply(self._("Please tap one of the answers.")), self._ask(current)])
@@ -497,8 +505,7 @@ class FormRunner:
             value = self.progress.answers.get(question.name)
             shown = self._shown(question, value) if value not in (None, "", []) else self._(
                 "(skipped)")
-            if len(shown) > MAX_REVIEW_VALUE:
-                shown = shown[:MAX_REVIEW_VALUE - 1] + "…"
+            shown = shorten(shown, MAX_REVIEW_VALUE)
             lines.append(f"{number}. {self._label(question)}\n   → {shown}")
         choices = (Choice(self._("Submit"), self._payload("submit")),
                    Choice(self._("Change an answer"), self._payload("change")))
@@ -532,7 +539,7 @@ class FormRunner:
             self.progress.finished = True
             return Step(self._closing_notes(), completed=True)
         if action == "change":
-            choices = [Choice(f"{i}. {_short(self._label(q))}", self._payload("edit", i - 1))
+            choices = [Choice(f"{i}. {shorten(self._label(q))}", self._payload("edit", i - 1))
                        for i, q in enumerate(questions, 1)]
             choices.append(Choice(self._("Back to the summary"), self._payload("summary")))
             return Step([Reply(self._("Which answer do you want to change?"),
@@ -644,10 +651,6 @@ def _closest(labels: list[str], typed: str, limit: int = 5) -> list[int]:
 
 def _json_number(number: Decimal) -> int | float:
     return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 _DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")

@@ -145,6 +145,7 @@
 
   // The visitor deleted their data: nothing of the conversation stays in this browser.
   function forget() {
+    log.replaceChildren();  // what was typed (a tax code, a phone) leaves the screen too
     sessionStorage.clear();
     localStorage.clear();
     transcript = [];
@@ -158,8 +159,14 @@
   }
 
   function send(body, label) {
-    // Old buttons stop working once the conversation moves on, as on Telegram.
-    log.querySelectorAll(".choices button").forEach(function (b) { b.disabled = true; });
+    // Old buttons stop working once the conversation moves on, as on Telegram; if the server
+    // refuses the message (too fast, unavailable), nothing moved on and they work again.
+    const live = Array.from(log.querySelectorAll(".choices button:not(:disabled)"));
+    live.forEach(function (b) { b.disabled = true; });
+    const refused = function (data) {
+      showRefusal(data);
+      live.forEach(function (b) { b.disabled = false; });
+    };
     if (label) {
       const mine = {from: "user", text: label};
       remember(mine); render(mine, false); reveal(null);
@@ -171,10 +178,10 @@
         response = await post("/api/messages", body);
         data = await response.json();
       } catch (e) {
-        showRefusal(null);
+        refused(null);
         return;
       }
-      if (!response.ok) { showRefusal(data); return; }
+      if (!response.ok) { refused(data); return; }
       if (data.replies.some(function (r) { return r.forget; })) {
         forget();
         data.replies.forEach(function (r) { render({from: "bot", text: r.text}, false); });
