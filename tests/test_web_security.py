@@ -145,6 +145,26 @@ async def test_a_visitor_writing_too_fast_is_asked_to_wait_in_their_language(
     assert (await client.post("/api/messages", json={"text": "/start"})).status == 200
 
 
+async def test_the_inbox_answers_a_page_not_a_flood(make_client) -> None:
+    """The page polls every 15 seconds; an outside probe sent 1,500 requests a second, each
+    acknowledgement a database write."""
+    from bot.channels.webchat import INBOX_REQUESTS_PER_MINUTE
+
+    client = await make_client()
+    assert (await client.post("/api/messages", json={"text": "/start"})).status == 200
+    for i in range(INBOX_REQUESTS_PER_MINUTE):
+        request = client.get("/api/inbox") if i % 2 else client.post("/api/inbox/ack",
+                                                                    json={"ids": [1]})
+        assert (await request).status == 200
+    for request in (client.get("/api/inbox"), client.post("/api/inbox/ack", json={"ids": [1]})):
+        response = await request
+        assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
+    # Another visitor is not held back by the first one.
+    client.session.cookie_jar.clear()
+    assert (await client.post("/api/messages", json={"text": "/start"})).status == 200
+    assert (await client.get("/api/inbox")).status == 200
+
+
 async def test_the_wait_message_is_vietnamese_by_default(make_client) -> None:
     client = await make_client(web_messages_per_minute=1)
     assert (await client.post("/api/messages", json={"text": "/start"})).status == 200

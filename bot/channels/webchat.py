@@ -39,6 +39,9 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 MAX_BODY_BYTES = 16 * 1024
 MAX_CLIENT_ID_CHARS = 64
 MAX_ACK_IDS = 100
+# The page asks for its inbox every 15 seconds and acknowledges what it shows: a few requests a
+# minute. Far more is a script (an outside probe sent 1,500 a second, each ack a write).
+INBOX_REQUESTS_PER_MINUTE = 60
 MAX_MESSAGE_ID = 2**63 - 1  # the largest a database's BIGINT holds
 # Strings of the page itself; the conversation's own text comes from the dispatcher.
 PAGE_STRINGS = {
@@ -127,6 +130,7 @@ class WebChat:
         settings = core.settings
         self.message_limit = SlidingWindowLimiter(settings.web_messages_per_minute)
         self.new_visitor_limit = SlidingWindowLimiter(settings.web_new_visitors_per_minute)
+        self.inbox_limit = SlidingWindowLimiter(INBOX_REQUESTS_PER_MINUTE)
         # Each visitor's language as of their last answer here, for the texts of refusals
         # without asking the database; bounded like the limiters.
         self._locales: OrderedDict[str, str] = OrderedDict()
@@ -210,6 +214,8 @@ class WebChat:
     async def inbox(self, request: web.Request) -> web.Response:
         """GET: messages queued for this visitor (staff answers), kept until acknowledged."""
         visitor = await self._cookie.read(request)
+        if wait := self._inbox_wait(request, visitor):
+            return self._too_fast(self.known_locale(request), wait)
         queued = await self._core.dispatcher.queued_for(CHANNEL, visitor) if visitor else []
         return web.json_response(
             {"replies": [{"id": message_id, **reply_json(reply)}
@@ -226,8 +232,15 @@ class WebChat:
         except BadRequest as error:
             return web.json_response({"error": str(error)}, status=error.status)
         visitor = await self._cookie.read(request)
+        if wait := self._inbox_wait(request, visitor):
+            return self._too_fast(self.known_locale(request), wait)
         marked = await self._core.dispatcher.acknowledge(CHANNEL, visitor, ids) if visitor else 0
         return web.json_response({"acknowledged": marked})
+
+    def _inbox_wait(self, request: web.Request, visitor: str | None) -> float:
+        """Seconds to wait before the inbox answers this visitor again (0: now); without a
+        cookie, counted per client address."""
+        return self.inbox_limit.hit(visitor or f"address:{request.remote or ''}")
 
     def known_locale(self, request: web.Request) -> str:
         """The visitor's language as last answered here, for refusals; never asks the database."""
