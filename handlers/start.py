@@ -62,8 +62,11 @@ async def help_button(msg: Incoming, ctx: Context) -> list[Reply]:
 def help_reply(ctx: Context) -> Reply:
     lines = [ctx._("Type a question in your own words, with or without diacritics, or use "
                    "these commands:")]
+    english = ctx.user.locale == "en"
     for cmd in ctx.router.visible_commands(staff=ctx.is_staff, admin=ctx.is_admin):
-        lines.append(f"/{cmd.name} — {ctx._(cmd.description)}")
+        # In English the other name too: "/huy (/cancel)", "/lang (/ngonngu)".
+        others = f" (/{cmd.aliases[0]})" if english and cmd.aliases else ""
+        lines.append(f"/{cmd.name}{others} — {ctx._(cmd.description)}")
     lines += ["", ctx._("What would you like to do?")]
     return main_menu(ctx, "\n".join(lines))
 

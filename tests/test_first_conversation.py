@@ -46,8 +46,13 @@ async def test_typing_a_number_or_label_picks_a_choice(chat: ConsoleChat) -> Non
 async def test_help_lists_public_commands_only(chat: ConsoleChat) -> None:
     replies = await chat.say("/help")
     assert "/hoso" in texts(replies)
-    assert "/xoadulieu" in texts(replies)
+    assert "/xoadulieu" in texts(replies) and "/deletedata" not in texts(replies)
     assert "/capquyen" not in texts(replies)
+    # In English each command shows its English name too, which works as well.
+    await chat.say("/lang en")
+    replies = await chat.say("/help")
+    assert "/xoadulieu (/deletedata)" in texts(replies) and "/huy (/cancel)" in texts(replies)
+    assert "What would you like to do?" in texts(await chat.say("/cancel"))
 
 
 async def test_unknown_and_staff_commands_get_a_polite_answer(chat: ConsoleChat) -> None:
