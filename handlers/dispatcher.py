@@ -254,7 +254,8 @@ class Dispatcher:
             cmd = router.commands.get(name)
             if cmd is None or not cmd.allowed(ctx):
                 return [Reply(ctx._("I don't know the command {command}. Type /help to see "
-                                    "what I can do.").format(command=msg.text.split()[0]))]
+                                    "what I can do.").format(command=msg.text.split()[0]),
+                              choices=(Choice(ctx._("Main menu"), "menu"),))]
             if not cmd.keeps_flow:
                 ctx.conversation.finish()
             return await cmd.handler(msg, ctx)

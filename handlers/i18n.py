@@ -16,6 +16,8 @@ from babel.support import Translations
 LOCALES = ("vi", "en")
 DEFAULT_LOCALE = "vi"
 _BABEL_LOCALE = {"vi": "vi_VN", "en": "en_US"}
+# Dates with the month's name where the order of day and month is not Vietnam's.
+_DATE_SKELETON = {"vi": "yMd", "en": "yMMMd"}
 # The centre and its users are in Vietnam; show times there whatever the server's zone.
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -57,13 +59,15 @@ class Translator:
                                 locale=self._babel_locale)
 
     def date(self, value: date | datetime) -> str:
-        """27/11/2026 in vi, 11/27/2026 in en."""
+        """27/11/2026 in vi, Nov 27, 2026 in en (11/27/2026 read as the 11th of a 27th month to
+        English readers in Vietnam, where the day comes first)."""
         if isinstance(value, datetime):
             value = value.astimezone(LOCAL_TZ).date()
-        return format_skeleton("yMd", value, locale=self._babel_locale)
+        return format_skeleton(_DATE_SKELETON.get(self.locale, "yMd"), value,
+                               locale=self._babel_locale)
 
     def datetime(self, value: datetime) -> str:
-        """A moment in Vietnam's time: 14:00 27/11/2026 in vi, 11/27/2026, 2:00 PM in en
+        """A moment in Vietnam's time: 14:00 27/11/2026 in vi, Nov 27, 2026, 2:00 PM in en
         (the locale's own way of joining a short time and a date)."""
         local = value.astimezone(LOCAL_TZ)
         time = format_time(local, "short", tzinfo=LOCAL_TZ, locale=self._babel_locale)

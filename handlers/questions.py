@@ -171,10 +171,15 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
         )]
     if not result.confident:
         *told, heading = _unsure_texts(result)
+        candidates = _candidates(result)
+        # What the bot itself does for the likeliest topic (the fairs open now) is one tap
+        # away too: a fair question with a second question in it got only entries.
+        action = _TOPIC_ACTIONS.get(candidates[0].topic)
         return [*(Reply(ctx._(text)) for text in told), Reply(
             ctx._(heading),
             choices=(*(Choice(_title(e, lang), _entry_payload(ctx, e, lang))
-                       for e in _candidates(result)),
+                       for e in candidates),
+                     *([Choice(ctx._(action[0]), action[1])] if action else []),
                      Choice(ctx._("None of these: ask staff"), "qa:staff"),
                      *([switch] if switch else [])),
         )]
@@ -285,9 +290,9 @@ async def ask_prompt(msg: Incoming, ctx: Context) -> list[Reply]:
 @router.payload("topics", always_valid=True)
 async def browse_topics(msg: Incoming, ctx: Context) -> list[Reply]:
     lang = ctx.user.locale
-    return [Reply(ctx._("Choose a topic:"), choices=tuple(
-        Choice(topic.name.get(lang), f"topic:{topic.id}") for topic in ctx.services.kb.topics()
-    ))]
+    return [Reply(ctx._("Choose a topic:"), choices=(
+        *(Choice(topic.name.get(lang), f"topic:{topic.id}") for topic in ctx.services.kb.topics()),
+        Choice(ctx._("Main menu"), "menu")))]
 
 
 @router.payload("topic", always_valid=True)

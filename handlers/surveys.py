@@ -34,7 +34,8 @@ _STATUS = {
 async def list_surveys(msg: Incoming, ctx: Context) -> list[Reply]:
     surveys = await ctx.uow.surveys.latest_versions(only_open=True)
     if not surveys:
-        return [Reply(ctx._("There is no open survey right now. Thank you for your interest!"))]
+        return [Reply(ctx._("There is no open survey right now. Thank you for your interest!"),
+                      choices=(Choice(ctx._("Main menu"), "menu"),))]
     statuses = await ctx.uow.responses.statuses_of_user(ctx.user.id)
     lines = [ctx._("Open surveys:")]
     choices = []
@@ -47,6 +48,7 @@ async def list_surveys(msg: Incoming, ctx: Context) -> list[Reply]:
                  ResponseStatus.SUBMITTED: ctx._("See or change: {title}")}.get(
             status, ctx._("Answer: {title}")).format(title=title)
         choices.append(Choice(label, f"svl:{survey.code}"))
+    choices.append(Choice(ctx._("Main menu"), "menu"))
     return [Reply("\n".join(lines), choices=tuple(choices))]
 
 

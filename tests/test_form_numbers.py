@@ -120,6 +120,13 @@ CASES = [
     ("25 workers", None, "25"),
     ("người", None, None),
     ("12 người 5", None, None),
+    ("2 booths", None, "2"),
+    # an estimate's word before the number
+    ("khoảng 450 triệu", "450000000", "450000000"),
+    ("tam 1,5 ty", "1500000000", "1500000000"),
+    ("about 150 people", None, "150"),
+    ("khoảng", None, None),
+    ("hơn 150", None, None),  # more than 150 is no number to store
     ("2 triệu 500", None, None),  # 2 500 000 or 2 000 500? ask again
     ("1tỷ2", None, None),
     ("1 tỷ 1500 triệu", None, None),  # a part no smaller than the unit before it

@@ -134,6 +134,8 @@ async def test_a_question_in_english_in_a_vietnamese_chat_is_answered_in_english
         chat: ConsoleChat) -> None:
     replies = await chat.say("does the state pay for a booth at a trade fair")
     assert "Source:" in texts(replies) and "booth" in texts(replies).lower()
+    # The month by its name: 11/27/2026 reads wrongly where the day comes first.
+    assert "Last reviewed: Nov 27, 2026" in texts(replies)
     assert "Continue in English" in labels(replies)
     replies = await chat.press("Continue in English")
     assert "What would you like to do?" in texts(replies)
@@ -347,3 +349,13 @@ async def test_a_question_typed_in_telex_with_the_input_method_off_is_answered(
     # Nothing in it was a known word: it used to get the "not something I can help with" reply.
     replies = await chat.say("khuyeens coong laf gif")
     assert [r.text.splitlines()[0] for r in replies if r.titled] == ["Khuyến công là gì?"]
+
+
+async def test_an_unsure_fair_question_offers_the_open_fairs_too(chat: ConsoleChat) -> None:
+    """A fair question the search is unsure of got only entries to choose from; the fairs
+    open now, which no entry lists, are one tap away too (a phone user, 7 Dec 2026)."""
+    replies = await chat.say("hoi cho nam nay o dau, dang ky the nao")
+    assert "Có phải anh/chị muốn hỏi" in texts(replies)  # unsure: the choices
+    assert "Hội chợ triển lãm: đăng ký gian hàng" in labels(replies)
+    replies = await chat.press("Hội chợ triển lãm: đăng ký gian hàng")
+    assert "hội chợ" in texts(replies).lower()

@@ -165,7 +165,7 @@ async def test_a_business_owner_answers_the_whole_survey(chat: ConsoleChat, core
     replies = await chat.press("Bỏ qua")
     summary = texts(replies)
     assert "Thủ công mỹ nghệ" in summary and "1.200" in summary
-    assert "Máy móc thiết bị, Đào tạo nghề" in summary and "1.500.000.000" in summary
+    assert "Máy móc thiết bị; Đào tạo nghề" in summary and "1.500.000.000" in summary
     replies = await chat.press("Gửi")
     assert "Cảm ơn" in texts(replies)
     (response,) = await responses(core)

@@ -101,6 +101,21 @@ async def test_a_visitor_chats_in_vietnamese_on_a_phone(page) -> None:
     await expect(page.locator(".bot").last).to_contain_text("Mã số thuế chưa đúng")
 
 
+async def test_a_message_too_long_is_kept_to_shorten_not_cut(page) -> None:
+    """A 1,440-character paste was cut to 1,000 by the input, its question at the end lost."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    story = "Xưởng nhà em làm mắm tôm ở Cát Hải, mấy đời rồi. " * 28 + "Có được hỗ trợ máy không?"
+    await page.fill("#input", story)
+    await page.press("#input", "Enter")
+    await expect(page.locator(".bot.notice").last).to_contain_text(
+        f"Tin nhắn quá dài ({len(story):,} ký tự)".replace(",", "."))
+    assert await page.input_value("#input") == story  # kept, to shorten
+    assert await page.locator(".user").count() == 0  # nothing was sent
+    await page.screenshot(path="/tmp/webchat-too-long.png")
+
+
 async def test_a_long_answer_is_shown_from_its_start_with_a_bold_title_and_links(page) -> None:
     """Issue 12: on a phone, a long answer opened at its end, under raw URLs."""
     from playwright.async_api import expect

@@ -15,6 +15,8 @@ The rules, and why (anything else is None: a wrong number is worse than asking a
 - A trailing currency (đồng, đ, ₫, VND, VNĐ) is ignored; a leading "-" makes it negative.
 - A whole number may name what it counts: "12 người", "40 lao động", "3 máy" ("12 người" was
   refused on a phone). Other words ("50 kg") are still not a number.
+- "khoảng", "tầm", "chừng", "about", "around" before a number are an estimate's, not part of
+  it ("khoảng 450 triệu"); "hơn", "dưới" (more, less than) would change it and are refused.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ _DIGITS = frozenset("0123456789")
 _COUNTED = tuple(tuple(phrase.split()) for phrase in (
     "nguoi lao dong", "lao dong", "cong nhan", "nhan cong", "nhan vien", "xa vien",
     "thanh vien", "co so", "gian hang", "san pham", "nguoi", "tho", "ho", "cai", "chiec",
-    "bo", "may", "gian", "lan", "people", "workers", "persons"))
+    "bo", "may", "gian", "lan", "people", "workers", "persons", "booth", "booths"))
+_ESTIMATES = frozenset({"khoang", "tam", "chung", "about", "around", "approximately",
+                        "roughly"})
 # Longer input is not a number someone typed; the cap also keeps Decimal arithmetic exact.
 _MAX_LENGTH = 80
 
@@ -49,6 +53,8 @@ def parse_number(text: str, *, integer: bool) -> Decimal | None:
         return None
     negative = folded.startswith(_MINUS_SIGNS)
     tokens = _tokens(folded[1:] if negative else folded)
+    if len(tokens) > 1 and tokens[0] in _ESTIMATES and not negative:
+        del tokens[0]
     if integer:
         counted = next((p for p in _COUNTED if len(tokens) > len(p) and
                         tuple(tokens[-len(p):]) == p), ())

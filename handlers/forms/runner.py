@@ -595,7 +595,9 @@ class FormRunner:
         if question.type in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE):
             names = value if isinstance(value, list) else [value]
             labels = {o.name: self._text(o.label) for o in question.options}
-            return ", ".join(labels.get(n, n) for n in names)
+            # Labels hold commas themselves ("Ứng dụng máy móc, thiết bị"): ticked ones are
+            # parted by semicolons.
+            return "; ".join(labels.get(n, n) for n in names)
         if question.type is QuestionType.COMMUNE:
             labels = {o.name: self._text(o.label) for o in question.options}
             commune = self.ctx.services.communes.get(str(value))

@@ -200,6 +200,14 @@
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
+    // Too long for the bot: say so and keep the text to shorten (a paste was cut silently).
+    const limit = Number(input.dataset.limit);
+    if (limit && text.length > limit) {
+      const number = function (n) { return n.toLocaleString(locale === "vi" ? "vi-VN" : "en"); };
+      reveal(render({from: "bot", notice: true, text: ui().too_long
+        .replace("{count}", number(text.length)).replace("{limit}", number(limit))}, false));
+      return;
+    }
     input.value = "";
     send({text: text}, text);
   });
