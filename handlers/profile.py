@@ -160,7 +160,7 @@ async def link_establishment(ctx: Context, profile: EnterpriseProfile) -> None:
         return
     establishment = await ctx.uow.establishments.record(
         profile.tax_code, name=profile.name, commune=profile.commune, sector=profile.sector,
-        now=ctx.now)
+        now=ctx.now, by_user=ctx.user.id)
     profile.establishment_id = establishment.id
 
 

@@ -9,7 +9,9 @@ import unicodedata
 
 # Zero-width and BOM characters that phones and copy-paste slip into messages.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")  # whitespace but line breaks
+_LINE_EDGES = re.compile(r" ?\n ?")
+_BLANK_LINES = re.compile(r"\n{3,}")
 # Every combining mark (Unicode category Mn) of the Basic Multilingual Plane, to delete.
 _COMBINING_MARKS = dict.fromkeys(
     c for c in range(0x10000) if unicodedata.category(chr(c)) == "Mn")
@@ -19,8 +21,12 @@ _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def normalize_input(text: str) -> str:
-    """NFC-normalise, drop invisible characters and collapse whitespace."""
-    return _SPACES.sub(" ", strip_invisible(text)).strip()
+    """NFC-normalise, drop invisible characters and collapse spaces. Line breaks stay (an
+    announcement's or a staff answer's paragraphs came out as one run-on line), at most one
+    blank line in a row."""
+    text = strip_invisible(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -115,7 +115,7 @@ async def test_typed_district_names_and_other_filters_narrow_the_audience(
         await staff.press("Xong")
         await staff.say(str(list(SECTORS).index("food") + 1))  # food processing only
         replies = await staff.press("Xong")
-        assert "huyện An Lão, huyện Kiến Thụy" in texts(replies)  # the review
+        assert "huyện An Lão; huyện Kiến Thụy" in texts(replies)  # the review
         preview = texts(await staff.press("Gửi"))
         assert "Địa điểm: huyện An Lão, huyện Kiến Thụy (cũ, trước 1/7/2025)" in preview
         assert "xã Kiến Thụy" in preview and "phường Phù Liễn (có cả phần" in preview

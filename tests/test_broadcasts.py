@@ -126,7 +126,8 @@ async def test_staff_broadcast_on_telegram_reaches_subscribers_once_with_progres
 
     intro, _question = await _say(tg, STAFF, "/thongbao", 2)
     assert "Hủy" not in intro["text"]
-    (attach,) = await _say(tg, STAFF, "Hội chợ OCOP Hải Phòng mở đăng ký đến 20/12.")
+    # Its paragraphs stay (they came out as one run-on line until 7 Dec 2026).
+    (attach,) = await _say(tg, STAFF, "Hội chợ OCOP Hải Phòng\r\n\r\nMở đăng ký đến 20/12.")
     assert "bf:skip" in dict((d, label) for label, d in buttons(attach))
     await _press(tg, STAFF, "bf:skip")  # no photo or document
     (area,) = await _press(tg, STAFF, "bf:o:0")  # anywhere
@@ -134,7 +135,7 @@ async def test_staff_broadcast_on_telegram_reaches_subscribers_once_with_progres
     (review,) = await _press(tg, STAFF, "bf:skip")  # every sector
     assert "Hội chợ OCOP" in review["text"]
     _notice, preview, counts = await _press(tg, STAFF, "bf:submit", 3)
-    assert preview["text"].endswith("Hội chợ OCOP Hải Phòng mở đăng ký đến 20/12.")
+    assert preview["text"].endswith("Hội chợ OCOP Hải Phòng\n\nMở đăng ký đến 20/12.")
     assert "Telegram: 4" in counts["text"]  # staff included; the unsubscribed one not
     (created,) = await _press(tg, STAFF, "bc:now")
     assert any(d.startswith("bk:") for _label, d in buttons(created))
@@ -144,6 +145,7 @@ async def test_staff_broadcast_on_telegram_reaches_subscribers_once_with_progres
     for chat in (11, 12):
         (message,) = [m for m in tg.messages_to(chat) if "OCOP" in m["text"]]
         assert FOOTER in message["text"]
+        assert "Hội chợ OCOP Hải Phòng\n\nMở đăng ký đến 20/12." in message["text"]
     assert not [m for m in tg.messages_to(13) if "OCOP" in m["text"]]
     assert await rows(polling, broadcast_id) == {
         str(STAFF): "sent", "11": "sent", "12": "sent", "14": "blocked"}
@@ -376,6 +378,10 @@ async def test_a_scheduled_broadcast_waits_and_a_cancelled_one_sends_nothing(
             assert broadcast.scheduled_at == datetime(2026, 12, 6, 2, 30, tzinfo=UTC)
         (confirm,) = await staff.say("", payload=f"bk:{broadcast.id}")
         assert confirm.choices[0].payload == f"by:{broadcast.id}"
+        # Nothing was counted yet: not "sent to 0; 0 left" (a staff walkthrough's finding), and
+        # the button says what it cancels, not a registration.
+        assert "chưa gửi tới ai" in confirm.text and "0 người còn lại" not in confirm.text
+        assert confirm.choices[0].label == "Có, hủy thông báo"
         await staff.say("", payload=f"by:{broadcast.id}")
         clock.advance(hours=2)
         await core.scheduler.run_due()

@@ -276,6 +276,10 @@ async def test_one_registration_per_establishment_whoever_registers(fair_core) -
     await add_fair(fair_core, booths=5)
     boss = await owner(fair_core, "boss", TAX_CODES[0])
     clerk = await owner(fair_core, "clerk", TAX_CODES[0])  # same tax code, another account
+    # The second profile does not rename the firm in staff's lists and exports: anyone may
+    # type a tax code.
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        assert (await uow.establishments.find(TAX_CODES[0])).name == "Cơ sở boss"
     await register(boss)
     replies = await clerk.say("/hoicho")
     assert "đã xác nhận" in texts(replies)

@@ -1610,3 +1610,14 @@ def test_an_area_listed_in_scope_yaml_must_be_an_area(tmp_path, listed: str, mis
     (tmp_path / "scope.yaml").write_text(text.replace(listed, misspelt), encoding="utf-8")
     with pytest.raises(ValueError, match=misspelt.split("[")[1].strip("[],")):
         ScopeRules.from_file(tmp_path / "scope.yaml")
+
+
+def test_a_staff_answer_is_dated_by_the_day_in_vietnam():
+    """Added at 2 a.m. in Hai Phong (19:00 UTC the day before), it showed yesterday's date."""
+    from datetime import UTC, datetime
+
+    from handlers.kb.staff_answers import staff_entry
+
+    for added_at in (datetime(2026, 12, 7, 19, 30, tzinfo=UTC), datetime(2026, 12, 7, 19, 30)):
+        entry = staff_entry(1, "Trung tâm có làm thứ bảy không?", "Có, buổi sáng.", added_at)
+        assert entry.reviewed.isoformat() == "2026-12-08" and "(08/12/2026)" in entry.source

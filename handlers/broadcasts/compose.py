@@ -540,12 +540,17 @@ async def ask_cancel(msg: Incoming, ctx: Context) -> list[Reply]:
     if broadcast is None or broadcast.status not in (BroadcastStatus.SCHEDULED,
                                                      BroadcastStatus.SENDING):
         return [Reply(ctx._("That announcement has already finished or been cancelled."))]
-    counts = await ctx.uow.broadcasts.counts(broadcast.id)
-    return [Reply(ctx._("Cancel announcement #{id}? It has been sent to {sent}; the {left} "
-                        "left will not get it.").format(
-        id=broadcast.id, sent=ctx.i18n.number(counts.get("sent", 0)),
-        left=ctx.i18n.number(pending(counts))) + "\n" + _summary_line(broadcast, ctx),
-        choices=(Choice(ctx._("Yes, cancel it"), f"by:{broadcast.id}"),
+    if broadcast.status == BroadcastStatus.SCHEDULED:  # its recipients are not listed yet
+        question = ctx._("Cancel announcement #{id}? It is scheduled and has not been sent to "
+                         "anyone yet.").format(id=broadcast.id)
+    else:
+        counts = await ctx.uow.broadcasts.counts(broadcast.id)
+        question = ctx._("Cancel announcement #{id}? It has been sent to {sent}; the {left} "
+                         "left will not get it.").format(
+            id=broadcast.id, sent=ctx.i18n.number(counts.get("sent", 0)),
+            left=ctx.i18n.number(pending(counts)))
+    return [Reply(question + "\n" + _summary_line(broadcast, ctx),
+        choices=(Choice(ctx._("Yes, cancel the announcement"), f"by:{broadcast.id}"),
                  Choice(ctx._("No, let it go on"), "staff")))]
 
 

@@ -86,8 +86,9 @@ async def list_fairs(ctx: Context) -> list[Reply]:
                     name=shorten(fair_name(fair, ctx.i18n))), f"fr:{fair.id}"))
         text = "\n\n".join(blocks)
     else:
-        text = ctx._("No fair is open for registration right now. I will tell you when the "
-                     "centre announces one.")
+        # No promise to tell: opening a fair tells no one by itself (staff announce it).
+        text = ctx._("No fair is open for registration right now. Please look again later "
+                     "with /hoicho.")
     choices.append(Choice(ctx._("My registrations"), "fmy"))
     if ctx.is_staff:
         choices.append(Choice(ctx._("Manage fairs"), "fa"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
+from handlers.i18n import LOCAL_TZ
 from handlers.kb.knowledge_base import KnowledgeBase
 from handlers.kb.model import Entry, Localized
 from storage.uow import UnitOfWork
@@ -18,9 +19,11 @@ CENTRE = "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp H
 def staff_entry(answer_id: int, question: str, answer: str, added_at: datetime) -> Entry:
     """An entry for an answered question; it is in the language staff wrote it in."""
     same = Localized(question, question)
+    # The day in Vietnam (an answer added at 2 a.m. there is dated the day before in UTC).
+    local = (added_at if added_at.tzinfo else added_at.replace(tzinfo=UTC)).astimezone(LOCAL_TZ)
     return Entry(id=f"staff-{answer_id}", topic=STAFF_TOPIC, title=same,
                  text=Localized(answer, answer), questions=Localized((question,), (question,)),
-                 source=f"{CENTRE} ({added_at:%d/%m/%Y})", reviewed=added_at.date())
+                 source=f"{CENTRE} ({local:%d/%m/%Y})", reviewed=local.date())
 
 
 class StaffAnswerSync:
