@@ -8,18 +8,28 @@ from handlers.context import Context
 from handlers.i18n import LOCALES, N_
 from handlers.routing import Router
 from handlers.start import main_menu
+from handlers.text import fold, words
 from handlers.types import Choice, Incoming, Reply
 
 router = Router()
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+# A message that is only a language's name switches to it, as /lang does ("tiếng việt" typed
+# to go back from English was read as a question).
+_NAMED = {"tieng viet": "vi", "bang tieng viet": "vi", "vietnamese": "vi", "in vietnamese": "vi",
+          "tieng anh": "en", "bang tieng anh": "en", "english": "en", "in english": "en"}
+
+
+def language_named(text: str) -> str | None:
+    """The language a message only names ("Tiếng Việt", "english"), if it does."""
+    return _NAMED.get(fold(" ".join(words(text))))
 
 
 @router.command("lang", "ngonngu", description=N_("Change the language"), keeps_flow=True)
 async def lang_command(msg: Incoming, ctx: Context) -> list[Reply]:
     parts = msg.text.split()
     if len(parts) > 1 and parts[1].lower() in LOCALES:
-        return await _switch(parts[1].lower(), ctx)
+        return await switch_language(parts[1].lower(), ctx)
     return [_language_menu(ctx)]
 
 
@@ -27,7 +37,7 @@ async def lang_command(msg: Incoming, ctx: Context) -> list[Reply]:
 async def lang_button(msg: Incoming, ctx: Context) -> list[Reply]:
     _, _sep, code = msg.payload.partition(":")
     if code in LOCALES:
-        return await _switch(code, ctx)
+        return await switch_language(code, ctx)
     return [_language_menu(ctx)]
 
 
@@ -38,7 +48,7 @@ def _language_menu(ctx: Context) -> Reply:
     )
 
 
-async def _switch(locale: str, ctx: Context) -> list[Reply]:
+async def switch_language(locale: str, ctx: Context) -> list[Reply]:
     ctx.user.locale = locale
     translator = ctx.translators[locale]
     # TRANSLATORS: shown in the newly chosen language: name this catalog's own language.

@@ -9,6 +9,7 @@ from handlers.i18n import N_, Translator, translator_for
 from handlers.identifiers import PersonalData, find_personal_data
 from handlers.kb.index import SearchResult
 from handlers.kb.model import Entry, Status
+from handlers.language import language_named, switch_language
 from handlers.routing import Router
 from handlers.start import main_menu
 from handlers.text import row_id, shorten
@@ -143,6 +144,8 @@ SWITCH_LABELS = {"en": N_("Continue in English"), "vi": N_("Continue in Vietname
 @router.free_text
 async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
     """Free text outside any form: look it up in the knowledge base."""
+    if (locale := language_named(msg.text)) and locale in ctx.translators:
+        return await switch_language(locale, ctx)
     kb = ctx.services.kb
     await kb.reload_in_background_if_changed()
     await ctx.services.staff_answers.sync(ctx.uow)

@@ -124,7 +124,8 @@ async def test_an_owner_sees_the_open_fair_and_registers_for_a_booth(fair_core) 
                                     "products": "Nước mắm, mắm tôm"}
     replies = await chat.say("/hoicho")
     assert "Còn 9/10 gian hàng" in texts(replies)
-    assert "đã xác nhận" in texts(replies)
+    # Held, not yet approved: one state, not "confirmed (to be reviewed)".
+    assert "đã xác nhận giữ gian hàng, chờ Trung tâm duyệt" in texts(replies)
     assert not any(label.startswith("Đăng ký:") for label in labels(replies))
 
 

@@ -66,3 +66,13 @@ async def test_operator_console_sees_staff_tools(core: Core) -> None:
     replies = await operator.say("/start")
     assert "Công cụ cho cán bộ" in labels(replies)
     assert "/capquyen" in texts(await operator.say("/nhanvien"))
+
+
+async def test_typing_a_languages_name_switches_to_it(chat: ConsoleChat) -> None:
+    """"tiếng việt" typed to go back from English was read as a question."""
+    assert "answer in English" in texts(await chat.say("English"))
+    replies = await chat.say("Tiếng Việt")
+    assert "Từ giờ tôi sẽ trả lời bằng tiếng Việt." in texts(replies)
+    assert "Hồ sơ doanh nghiệp của tôi" in labels(replies)
+    # Within a question it is no switch.
+    assert "Từ giờ" not in texts(await chat.say("có lớp dạy tiếng anh cho công nhân không"))

@@ -57,7 +57,8 @@ def status_text(registration: FairRegistration, i18n: Translator, *,
     if status == RegistrationStatus.CONFIRMED:
         if registration.approved_at is not None:
             return _("confirmed and approved by the centre")
-        return _("confirmed (the centre will review it)")
+        # The booth is the establishment's; the centre's approval is still to come.
+        return _("booth confirmed, awaiting the centre's approval")
     if status == RegistrationStatus.WAITLISTED:
         if position is not None:
             return _("on the waitlist, number {position}").format(position=position)
