@@ -33,6 +33,15 @@ async def test_a_commune_typed_with_a_typo_gets_suggestions(chat: ConsoleChat) -
     assert "Xã An Thành thuộc địa bàn được hỗ trợ" in texts(replies)
 
 
+async def test_a_commune_named_among_other_words_is_found(chat: ConsoleChat) -> None:
+    """An industrial park and the ward after a comma: "could not find" and no suggestion,
+    though the ward was there (a phone user, 7 Dec 2026)."""
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    replies = await chat.say("KCN Tràng Duệ, An Dương")
+    assert "Đã ghi nhận: Phường An Dương." in texts(replies)
+
+
 async def test_large_enterprise_is_probably_not_eligible(chat: ConsoleChat) -> None:
     await start_check(chat)
     await chat.press("Doanh nghiệp (công ty)")

@@ -449,6 +449,11 @@ class FormRunner:
     def _typed_commune(self, question: Question, text: str) -> Step:
         communes = self.ctx.services.communes
         found = communes.search(text)
+        if not found:
+            # A place among other words: "KCN Tràng Duệ, An Dương" names the ward after a comma.
+            parts = [p.strip() for p in re.split(r"[,;/()]", text) if p.strip()]
+            if len(parts) > 1:
+                found = list({c.code: c for part in parts for c in communes.search(part)}.values())
         if len(found) == 1:
             noted = Reply(self._("Noted: {place}.").format(place=found[0].full_name))
             step = self._answer(question, found[0].code)
