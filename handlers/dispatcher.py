@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.context import Context, Conversation
 from handlers.error_report import anonymous_traceback
-from handlers.i18n import DEFAULT_LOCALE, Translator
+from handlers.i18n import DEFAULT_LOCALE, N_, Translator
 from handlers.routing import FlowRoute, Router
 from handlers.services import Services
 from handlers.stored_replies import from_stored, queued_reply, to_stored
@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 1000
 MAX_STAFF_INPUT_CHARS = 4096  # Telegram's longest message
+# Said of a message over the limit (the web page says it too, before sending).
+TOO_LONG = N_("Your message is too long ({count} characters). Please keep it under {limit} "
+              "characters.")
 MAX_USER_ID = 64  # users.channel_user_id
 MAX_UPDATE_ID = 64  # processed_updates.update_id
 
@@ -242,9 +245,8 @@ class Dispatcher:
         limit = MAX_STAFF_INPUT_CHARS if ctx.is_staff else MAX_INPUT_CHARS
         if len(text) <= limit:
             return None
-        return ctx._("Your message is too long ({count} characters). Please keep it under "
-                     "{limit} characters.").format(count=ctx.i18n.number(len(text)),
-                                                   limit=ctx.i18n.number(limit))
+        return ctx._(TOO_LONG).format(count=ctx.i18n.number(len(text)),
+                                      limit=ctx.i18n.number(limit))
 
     async def _call_text_handler(self, msg: Incoming, ctx: Context) -> list[Reply]:
         router = self.router

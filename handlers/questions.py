@@ -177,12 +177,11 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
         candidates = _candidates(result)
         # What the bot itself does for the likeliest topic (the fairs open now) is one tap
         # away too: a fair question with a second question in it got only entries.
-        action = _TOPIC_ACTIONS.get(candidates[0].topic)
         return [*(Reply(ctx._(text)) for text in told), Reply(
             ctx._(heading),
             choices=(*(Choice(_title(e, lang), _entry_payload(ctx, e, lang))
                        for e in candidates),
-                     *([Choice(ctx._(action[0]), action[1])] if action else []),
+                     *_topic_action(ctx, candidates[0]),
                      Choice(ctx._("None of these: ask staff"), "qa:staff"),
                      *([switch] if switch else [])),
         )]
@@ -243,13 +242,17 @@ def show_entry(ctx: Context, entry: Entry, related: list[Entry] | None = None,
         if other.id not in seen and len(choices) < 3:
             seen.add(other.id)
             choices.append(Choice(_title(other, lang), _entry_payload(ctx, other, lang)))
-    if entry.topic in _TOPIC_ACTIONS:
-        label, payload = _TOPIC_ACTIONS[entry.topic]
-        choices.insert(0, Choice(ctx._(label), payload))
+    choices[:0] = _topic_action(ctx, entry)
     choices.append(Choice(ctx._("Ask staff"), "qa:staff"))
     links = tuple(Link(c.label, c.url) for c in entry.citations if c.url)
     return Reply(entry_text(entry, ctx.i18n, lang), choices=tuple(choices), titled=True,
                  links=links)
+
+
+def _topic_action(ctx: Context, entry: Entry) -> tuple[Choice, ...]:
+    """The button to what the bot itself does for the entry's topic, if anything."""
+    action = _TOPIC_ACTIONS.get(entry.topic)
+    return (Choice(ctx._(action[0]), action[1]),) if action else ()
 
 
 def _entry_payload(ctx: Context, entry: Entry, lang: str) -> str:

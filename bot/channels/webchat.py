@@ -23,7 +23,7 @@ from bot.channels.base import Capabilities
 from bot.delivery import DeliveryOutcome, Outcome
 from bot.media import MediaLinks
 from bot.rate_limit import SlidingWindowLimiter
-from handlers.dispatcher import MAX_INPUT_CHARS
+from handlers.dispatcher import MAX_INPUT_CHARS, TOO_LONG
 from handlers.i18n import DEFAULT_LOCALE, N_
 from handlers.types import Attachment, Incoming, Reply
 
@@ -52,8 +52,7 @@ PAGE_STRINGS = {
     "heading": N_("Hai Phong industrial promotion"),
     "offline": N_("Cannot reach the server. Please try again."),
     # The dispatcher's own words: the page says them before sending, and keeps the text.
-    "too_long": N_("Your message is too long ({count} characters). Please keep it under "
-                   "{limit} characters."),
+    "too_long": TOO_LONG,
 }
 TOO_FAST = N_("You are writing faster than I can answer. Please wait a minute and try again.")
 # NUL cannot be stored by PostgreSQL, and a lone surrogate cannot be encoded at all.

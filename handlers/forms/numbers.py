@@ -57,8 +57,9 @@ def parse_number(text: str, *, integer: bool) -> Decimal | None:
         del tokens[0]
     if integer:
         counted = next((p for p in _COUNTED if len(tokens) > len(p) and
-                        tuple(tokens[-len(p):]) == p), ())
-        del tokens[len(tokens) - len(counted):]
+                        tuple(tokens[-len(p):]) == p), None)
+        if counted:
+            del tokens[-len(counted):]
     if tokens and tokens[-1] in _CURRENCIES:
         tokens.pop()
     grouped = _join_space_groups(tokens)

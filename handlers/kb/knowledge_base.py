@@ -139,7 +139,7 @@ class KnowledgeBase:
             # to them.
             return SearchResult(None, False, result.score, [],
                                 outside=scope.named or OTHER, lang=result.lang)
-        if scope.named and (scope.told_first or not (
+        if scope.named and (self._scope.tells_first(scope.named) or not (
                 result.confident and self._on_its_score(result, text))):
             # The choices stay (a tax word may come with a question on the centre's support);
             # who handles the other office's business is said first.

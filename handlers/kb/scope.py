@@ -69,9 +69,6 @@ class Scope:
     # for the search ("khuyến công có giúp giảm thuế khoán không"): told before the search's
     # "did you mean" choices, or instead of "no information" when it has none to offer.
     named: str | None = None
-    # The named area is one no entry of the centre's speaks to (scope.yaml's
-    # told_before_any_answer): even a confident answer beside it is only offered as a choice.
-    told_first: bool = False
 
 
 QUESTION = Scope()
@@ -218,12 +215,16 @@ class ScopeRules:
             # Kept by an anchor, another office's area is still named; not "other": asked of
             # the centre, a barcode may yet be its business, for staff to say.
             named = [area for area in found if area != OTHER and not self._told(text, area)]
-            return Scope(related=related, named=named[0] if named else None,
-                         told_first=bool(named) and named[0] in self._told_first)
+            return Scope(related=related, named=named[0] if named else None)
         # An area the asking clauses name comes before one only told in the story ("khách đòi
         # hóa đơn ... thủ tục đăng ký doanh nghiệp nộp ở đâu" asks about registering).
         asked = next((area for area in areas if not self._told(text, area)), None)
         return Scope(outside=asked or areas[0], related=related, told=asked is None)
+
+    def tells_first(self, area: str | None) -> bool:
+        """Whether `area` is one no entry of the centre's speaks to (told_before_any_answer in
+        scope.yaml): beside it, even a confident answer is only offered as a choice."""
+        return area in self._told_first
 
     def loose_small_talk(self, text: str) -> str | None:
         """The kind of small talk in a short message that matched no entry: any small-talk
