@@ -101,6 +101,13 @@ OUTSIDE_REPLIES = {
                       "police; a visa to another country by that country's embassy or "
                       "consulate. If you mean support for trade fairs and study trips abroad, "
                       "ask me about that."),
+    "utilities": N_("Electricity and water supply (connections, meters, bills, power cuts) are "
+                    "not handled by the industrial-promotion centre. Please ask the power "
+                    "company (Hai Phong Power Company, EVN) or your water supply company. If you "
+                    "mean support for saving energy in your workshop, ask me about that."),
+    "vehicles": N_("Vehicles (registration and number plates, driving licences, traffic fines) "
+                   "are not handled by the industrial-promotion centre. Please ask the police: "
+                   "the traffic police of the city or your commune or ward police."),
     "ip": N_("Filing a trademark, an industrial design or a patent (the application, its fees "
              "and time, disputes over copies) is the business of the Intellectual Property "
              "Office of Viet Nam, not of the industrial-promotion centre; counterfeit goods on "

@@ -301,6 +301,26 @@ async def test_another_offices_business_with_nothing_to_offer_is_not_sent_to_sta
         assert await uow.questions.waiting() == []
 
 
+async def test_vehicles_asked_of_the_centre_name_the_police_not_staff(
+        chat: ConsoleChat, core: Core) -> None:
+    """qa_blind31: once "no information" with a hand-over to staff, who cannot help."""
+    replies = await chat.say("trung tam khuyen cong co lam dang ky bien so xe tai cho cty dc ko")
+    assert "công an" in texts(replies) and "không thuộc phạm vi" in texts(replies)
+    assert not any("cán bộ" in label for label in labels(replies))
+    async with UnitOfWork(core.session_factory) as uow:
+        assert await uow.questions.waiting() == []
+
+
+async def test_an_electricity_bill_asked_of_the_centre_names_the_power_company_first(
+        chat: ConsoleChat) -> None:
+    """qa_blind31: once only "did you mean" choices, with no one named."""
+    replies = await chat.say(
+        "tiền điện xưởng e tháng này tăng gấp đôi, khuyến công kiểm tra lại công tơ giúp đc k")
+    told, choices = replies
+    assert "công ty điện lực" in told.text and not told.choices
+    assert choices.text.startswith("Nếu anh/chị hỏi về hỗ trợ của Trung tâm")
+
+
 def test_a_kept_reply_keeps_its_title_and_links() -> None:
     from handlers.stored_replies import from_stored, to_stored
     from handlers.types import Choice, Link, Reply
