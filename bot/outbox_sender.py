@@ -66,7 +66,7 @@ class OutboxSender(BackgroundLoop):
         self._lease = lease
         self._max_attempts = max_attempts
         self._slots = slots
-        self._interval = 1 / per_second
+        self._spacing = 1 / per_second  # between two sends (not the idle loop's interval)
 
     async def tick(self) -> bool:
         return await self.deliver_once() >= self._batch
@@ -112,7 +112,7 @@ class OutboxSender(BackgroundLoop):
         if self._slots is None:
             return
         try:
-            starts_in = await self._slots.take(self._interval)
+            starts_in = await self._slots.take(self._spacing)
         except Exception as error:  # the database is down: the claim failed too, or will
             logger.error("outbox: pace not shared: %s", anonymous_traceback(error))
             return
