@@ -7,8 +7,14 @@ import functools
 import re
 import unicodedata
 
-# Zero-width and BOM characters that phones and copy-paste slip into messages.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Invisible format characters (Unicode category Cf) that phones and copy-paste slip into
+# messages: zero-width spaces and joiners, the BOM, the soft hyphen, and the direction marks
+# Android puts around a copied phone number ("0912\u2066345\u2069678", which reads as
+# 0912345678 but hid from the personal-data check). Emoji sequences joined by them fall
+# apart into their emoji, which is all the bot reads of them.
+_INVISIBLE = re.compile("[" + "".join(
+    chr(c) for c in [*range(0x10000), *range(0xE0000, 0xE0080)]
+    if unicodedata.category(chr(c)) == "Cf") + "]")
 _SPACES = re.compile(r"[^\S\n]+")  # whitespace but line breaks
 _LINE_EDGES = re.compile(r" ?\n ?")
 _BLANK_LINES = re.compile(r"\n{3,}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.console import ConsoleChat
@@ -70,6 +71,21 @@ async def test_staff_queue_flags_personal_data_and_kb_needs_a_rewrite(core) -> N
     shown = texts(await other.say("lịch nghỉ tết của trung tâm thế nào"))
     assert "nghỉ Tết từ 27 tháng Chạp" in shown
     assert "Riêng" not in shown and "0987654321" not in shown
+
+
+@pytest.mark.parametrize("hidden", [
+    "0987\u2066654\u2069321",  # direction isolates, as Android puts around a copied number
+    "0987\u200e654321",  # a left-to-right mark
+    "09876\u2063\u206454321",  # invisible separator and plus
+])
+async def test_a_phone_number_split_by_invisible_characters_is_still_flagged(
+        core, hidden: str) -> None:
+    asker = ConsoleChat(core.dispatcher, user_id="rieng")
+    replies = await asker.say(PRIVATE_QUESTION.replace("0987654321", hidden))
+    to_staff = next(label for label in labels(replies) if "cán bộ" in label.lower())
+    await asker.press(to_staff)
+    staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
+    assert "⚠ Có dữ liệu cá nhân (số điện thoại)" in texts(await staff.say("/cauhoi"))
 
 
 async def test_a_clean_question_is_shown_to_staff_before_it_is_added(core) -> None:
