@@ -42,6 +42,21 @@ def _is_trusted(address: str | None, trusted: tuple[IPNetwork, ...]) -> bool:
     return any(ip in network for network in trusted)
 
 
+def client_network(address: str | None) -> str:
+    """The network a client address is counted by in rate limits: an IPv4 address itself, an
+    IPv6 address by its /64, as one subscriber or host gets a whole /64 and could otherwise
+    take a new address for each request."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:203.0.113.1 is that IPv4 address
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def forwarded_middleware(trusted: tuple[IPNetwork, ...]):
     """Believe X-Forwarded-Proto/-For only from a trusted proxy, by cloning the request."""
 

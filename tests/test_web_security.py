@@ -203,6 +203,10 @@ async def test_forwarded_for_names_the_client_only_behind_a_trusted_proxy(make_c
     assert await new_visitors_from(trusted, addresses) == [200, 200, 200]
     # The left-most entry is whatever the client wrote; the proxy's own entry counts.
     assert await new_visitors_from(trusted, ["203.0.113.1"]) == [429]
+    # An IPv6 client counts by its /64, of which it may use any of 2^64 addresses.
+    assert await new_visitors_from(trusted, ["2001:db8:1:2::1", "2001:db8:1:2::2",
+                                             "2001:db8:1:2:ffff::9", "2001:db8:1:3::1"]) == [
+        200, 429, 429, 200]
 
 
 def test_the_limiter_keeps_a_bounded_memory() -> None:

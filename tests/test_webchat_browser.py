@@ -116,6 +116,18 @@ async def test_a_message_too_long_is_kept_to_shorten_not_cut(page) -> None:
     await page.screenshot(path="/tmp/webchat-too-long.png")
 
 
+async def test_emoji_count_as_one_character_each_as_on_the_server(page) -> None:
+    """600 emoji were refused by the page as 1,200 characters (UTF-16 units), which the
+    server, counting characters, accepts."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    await page.fill("#input", "👍" * 600)
+    await page.press("#input", "Enter")
+    await expect(page.locator(".user")).to_have_count(1)
+    assert await page.locator(".bot.notice").count() == 0
+
+
 async def test_a_long_answer_is_shown_from_its_start_with_a_bold_title_and_links(page) -> None:
     """Issue 12: on a phone, a long answer opened at its end, under raw URLs."""
     from playwright.async_api import expect

@@ -23,6 +23,7 @@ from bot.channels.base import Capabilities
 from bot.delivery import DeliveryOutcome, Outcome
 from bot.media import MediaLinks
 from bot.rate_limit import SlidingWindowLimiter
+from bot.web_security import client_network
 from handlers.dispatcher import MAX_INPUT_CHARS, TOO_LONG
 from handlers.i18n import DEFAULT_LOCALE, N_
 from handlers.types import Attachment, Incoming, Reply
@@ -190,8 +191,9 @@ class WebChat:
         response = web.json_response({})
         visitor = await self._cookie.read(request)
         if visitor is None:
-            # A visitor is counted when their cookie is issued (per client address).
-            wait = self.new_visitor_limit.hit(request.remote or "")
+            # A visitor is counted when their cookie is issued (per client address, IPv6 by
+            # its /64).
+            wait = self.new_visitor_limit.hit(client_network(request.remote))
             if wait:
                 return self._too_fast(DEFAULT_LOCALE, wait)
             visitor = await self._cookie.issue(request, response)

@@ -202,10 +202,12 @@
     if (!text) return;
     // Too long for the bot: say so and keep the text to shorten (a paste was cut silently).
     const limit = Number(input.dataset.limit);
-    if (limit && text.length > limit) {
+    // Counted as the server counts: characters (an emoji is one), not UTF-16 units.
+    const count = Array.from(text.normalize("NFC")).length;
+    if (limit && count > limit) {
       const number = function (n) { return n.toLocaleString(locale === "vi" ? "vi-VN" : "en"); };
       reveal(render({from: "bot", notice: true, text: ui().too_long
-        .replace("{count}", number(text.length)).replace("{limit}", number(limit))}, false));
+        .replace("{count}", number(count)).replace("{limit}", number(limit))}, false));
       return;
     }
     input.value = "";
