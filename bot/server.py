@@ -14,6 +14,7 @@ from bot.channels.webchat import WebChat
 from bot.web_security import (
     Handler,
     add_security_headers,
+    anonymise_server_errors,
     forwarded_middleware,
     same_origin_json,
 )
@@ -47,6 +48,7 @@ def build_web_app(core: Core, *, cookie_secret: str | None = None,
         same_origin_json,
     ])
     app.on_response_prepare.append(add_security_headers)
+    anonymise_server_errors()
     webchat.add_routes(app)
 
     async def healthz(_request: web.Request) -> web.Response:

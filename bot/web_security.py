@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.settings import IPNetwork
+from handlers.error_report import anonymous_traceback
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,25 @@ SECURITY_HEADERS = {
     # aiohttp would announce "Python/3.x aiohttp/3.x"; versions only help an attacker.
     "Server": "khuyencong",
 }
+
+
+class AnonymousServerErrors(logging.Filter):
+    """aiohttp's server logs a request it could not handle with the client's address and a
+    traceback whose messages quote the raw bytes received (a cookie, a query string with a
+    phone number): only the error's types and stack are kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = "error handling a request: %s"
+            record.args = (anonymous_traceback(record.exc_info[1]),)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def anonymise_server_errors() -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, AnonymousServerErrors) for f in server_log.filters):
+        server_log.addFilter(AnonymousServerErrors())
 
 
 async def add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:

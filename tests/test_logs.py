@@ -120,3 +120,28 @@ def test_the_access_log_leaves_out_the_clients_address() -> None:
               AccessLogger(logging.getLogger("test"), ACCESS_LOG_FORMAT)._methods]
     assert "remote_address" not in logged
     assert {"first_request_line", "response_status"} <= set(logged)
+
+
+async def test_a_malformed_request_logs_no_cookie_no_query_and_no_address(
+        log, sqlite_url, locales_dir, knowledge_base, aiohttp_server) -> None:
+    """aiohttp logged "Error handling request from <address>" with the raw bytes received."""
+    import asyncio
+
+    from bot.app import build_core
+    from bot.server import build_web_app
+    from tests.conftest import make_settings
+
+    core = build_core(make_settings(sqlite_url, locales_dir), kb=knowledge_base)
+    server = await aiohttp_server(build_web_app(core, cookie_secret="test-secret"))
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(b"GET /?phone=0912345678 HTTP/1.1\r\nHost: a\r\n"
+                 b"Cookie: kc_visitor=very-secret\x7f\r\n\r\n")
+    await writer.drain()
+    answer = await reader.read(200)
+    assert b" 400 Bad Request" in answer.split(b"\r\n")[0], answer
+    writer.close()
+    await core.close()
+    logged = log.getvalue()
+    assert "error handling a request" in logged  # the error is still seen, by its type
+    assert "0912345678" not in logged and "very-secret" not in logged
+    assert "request from" not in logged  # the address (the access log in production has none)
