@@ -4,6 +4,7 @@ and the outbox's delivery states, against the fake Bot API."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,36 @@ async def test_a_forged_update_is_refused_and_applies_nothing(
         assert response.status == 403
     assert tg.messages_to(999) == []
     assert await count(webhook, User) == 0 and await count(webhook, ProcessedUpdate) == 0
+
+
+def _mistyped(path: str, value: object) -> bytes:
+    update = update_from(OWNER, "/menu")
+    *parents, field = path.split(".")
+    place = update
+    for key in parents:
+        place = place[key]
+    place[field] = value
+    return json.dumps(update).encode()
+
+
+@pytest.mark.parametrize("body", [
+    _mistyped("message.text", 12345),
+    _mistyped("message.chat.id", "abc"),
+    _mistyped("message.from.id", [1]),
+    _mistyped("message.from.first_name", {"x": 1}),
+    _mistyped("message.caption", 7),
+])
+async def test_an_update_with_fields_of_the_wrong_type_is_a_bad_request(
+    tg: FakeTelegram, webhook, body: bytes
+) -> None:
+    """Such updates were applied, then failed with a 500, which Telegram redelivers."""
+    headers = {SECRET_HEADER: derive_webhook_secret(tg.token),
+               "Content-Type": "application/json"}
+    async with ClientSession() as session, session.post(
+        tg.webhook_url, data=body, headers=headers
+    ) as response:
+        assert response.status == 400
+    assert await count(webhook, ProcessedUpdate) == 0
 
 
 @pytest.mark.parametrize("body", [b"[]", b"123", b"null", b'"x"', b"{}", b'{"update_id": "1"}',

@@ -197,9 +197,10 @@ class TelegramChannel:
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return None
         try:
-            return Update.de_json(data, self.application.bot)
+            update = Update.de_json(data, self.application.bot)
         except (TypeError, ValueError, KeyError, AttributeError):
             return None
+        return update if _well_typed(update) else None
 
     async def _on_polled_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
@@ -442,6 +443,24 @@ def outcome_of(error: TelegramError) -> DeliveryOutcome:
     return DeliveryOutcome(Outcome.FAILED, transient=True,
                            error=description if isinstance(error, NetworkError)
                            else type(error).__name__)
+
+
+def _well_typed(update: Update) -> bool:
+    """Whether the fields the bot reads have the Bot API's types: PTB builds an update from
+    any JSON, and a text of 12345 or a chat id of "abc" failed only once applied (a 500, so
+    Telegram would deliver it again and again)."""
+    chat, user = update.effective_chat, update.effective_user
+    message, query = update.message, update.callback_query
+    membership = update.my_chat_member
+    return all((
+        chat is None or (type(chat.id) is int and isinstance(chat.type, str)),
+        user is None or (type(user.id) is int and isinstance(user.first_name, str)
+                         and isinstance(user.last_name, str | None)),
+        message is None or all(isinstance(value, str | None)
+                               for value in (message.text, message.caption)),
+        query is None or isinstance(query.data, str | None),
+        membership is None or isinstance(membership.new_chat_member.status, str),
+    ))
 
 
 def to_incoming(update: Update) -> Incoming | None:
