@@ -27,6 +27,7 @@ from bot.server import build_web_app
 from bot.settings import Settings
 from handlers.communes import CommuneDirectory
 from handlers.dispatcher import Dispatcher
+from handlers.error_report import anonymous_traceback
 from handlers.former_districts import FormerDistrictDirectory
 from handlers.i18n import Translator, load_translators
 from handlers.kb.knowledge_base import KnowledgeBase
@@ -108,6 +109,31 @@ def build_channels(settings: Settings, core: Core) -> list[Channel]:
     return channels
 
 
+CHANNEL_RETRY_FIRST = 5.0  # seconds before trying again to start a channel
+CHANNEL_RETRY_MAX = 300.0
+
+
+async def start_with_retries(channel: Channel, *, first: float = CHANNEL_RETRY_FIRST,
+                             longest: float = CHANNEL_RETRY_MAX) -> None:
+    """Start a channel, trying again after a wait doubled each time (up to `longest`) while
+    its platform cannot be reached; its error is logged by type and stack only."""
+    wait = first
+    while True:
+        try:
+            await channel.start()
+            return
+        except Exception as error:
+            logger.error("%s channel could not start, trying again in %g s: %s",
+                         channel.name, wait, anonymous_traceback(error))
+        try:
+            await channel.stop()  # what the failed start opened (a client session)
+        except Exception as error:
+            logger.warning("%s channel: clean-up failed: %s", channel.name,
+                           type(error).__name__)
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, longest)
+
+
 def build_broadcasting(core: Core, channels: list[Channel], *, monitor_interval: float = 3.0
                        ) -> tuple[list[BroadcastSender], BroadcastMonitor]:
     """A broadcast sender for each channel that pushes, and the progress monitor."""
@@ -138,21 +164,27 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     await web.TCPSite(runner, host, port).start()
     logger.info("web chat on http://%s:%s/", host, port)
     core.scheduler.start()
-    started: list[Channel] = []
-    senders: list[OutboxSender] = []
-    for channel in channels:
-        await channel.start()
-        started.append(channel)
-        if channel.capabilities.push:
-            sender = OutboxSender(core.session_factory, channel, clock=core.clock,
-                                  slots=SharedSlots(core.session_factory, channel.name),
-                                  per_second=settings.pace(channel.name)[0])
-            sender.start()
-            senders.append(sender)
-    broadcast_senders, monitor = build_broadcasting(core, started)
-    for broadcast_sender in broadcast_senders:
-        broadcast_sender.start()
+    broadcast_senders, monitor = build_broadcasting(core, channels)
     monitor.start()
+    started: list[Channel] = []
+    workers: list[OutboxSender | BroadcastSender] = []
+
+    async def run_channel(channel: Channel) -> None:
+        await start_with_retries(channel)
+        started.append(channel)
+        new = [OutboxSender(core.session_factory, channel, clock=core.clock,
+                            slots=SharedSlots(core.session_factory, channel.name),
+                            per_second=settings.pace(channel.name)[0])
+               ] if channel.capabilities.push else []
+        new += [sender for sender in broadcast_senders if sender.channel is channel]
+        for worker in new:
+            worker.start()
+        workers.extend(new)
+
+    # A platform unreachable at start (Telegram down, a 429 on setWebhook) must not take the
+    # web chat down with it: each channel starts in the background, again until it can.
+    starting = [asyncio.create_task(run_channel(channel), name=f"start-{channel.name}")
+                for channel in channels]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -160,12 +192,13 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     try:
         await stop.wait()
     finally:
+        for task in starting:
+            task.cancel()
+        await asyncio.gather(*starting, return_exceptions=True)
         await core.scheduler.stop()
         await monitor.stop()
-        for broadcast_sender in broadcast_senders:
-            await broadcast_sender.stop()
-        for sender in senders:
-            await sender.stop()
+        for worker in workers:
+            await worker.stop()
         for channel in reversed(started):
             await channel.stop()
         await runner.cleanup()

@@ -294,6 +294,10 @@ class BroadcastSender:
         self._tasks: list[asyncio.Task] = []
         self.sent = 0  # this process's count, for benchmarks and logs
 
+    @property
+    def channel(self) -> Channel:
+        return self._channel
+
     def start(self) -> None:
         name = self._channel.name
         self._tasks = [asyncio.create_task(self._claim_loop(), name=f"bcast-claim-{name}"),

@@ -70,3 +70,28 @@ def test_the_outbox_pace_does_not_shorten_its_idle_interval() -> None:
     times a second when there was nothing to send."""
     sender = OutboxSender(None, _Channel(), interval=2.0, per_second=30.0)  # type: ignore[arg-type]
     assert sender._interval == 2.0 and sender._spacing == pytest.approx(1 / 30)
+
+
+async def test_a_channel_whose_platform_fails_at_start_is_started_again(
+        tg, sqlite_url, locales_dir, caplog) -> None:
+    """Telegram refusing setWebhook (a 429, a 502) at start made the process exit, the web
+    chat with it; now the channel is started again until it can be."""
+    from bot.app import build_core, start_with_retries
+    from bot.channels.telegram import TelegramChannel
+    from tests.conftest import make_settings
+
+    core = build_core(make_settings(sqlite_url, locales_dir, telegram_token=tg.token,
+                                    telegram_api_base_url=tg.url,
+                                    telegram_webhook_url="http://127.0.0.1:9/webhooks/telegram"))
+    channel = TelegramChannel.from_settings(core.settings, core)
+    tg.fail_next("setWebhook", error_code=502, times=2)
+    try:
+        await asyncio.wait_for(start_with_retries(channel, first=0.01), timeout=30)
+        assert len(tg.calls("setWebhook")) == 3  # two refused, the third taken
+        assert channel.application.running
+        errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 2 and all("telegram channel could not start" in e for e in errors)
+        assert tg.token not in caplog.text
+    finally:
+        await channel.stop()
+        await core.close()

@@ -127,6 +127,41 @@ async def test_khuyencong_run_serves_while_the_database_is_down(tmp_path: Path,
 
 
 
+async def test_khuyencong_run_serves_the_web_chat_while_telegram_is_unreachable(
+        tmp_path: Path, sqlite_template: Path, locales_dir) -> None:
+    """The process exited when Telegram could not be reached at start (getMe), and the web
+    chat with it: the channel is now started again in the background."""
+    database = tmp_path / "bot.db"
+    shutil.copy(sqlite_template, database)
+    port, closed = free_port(), free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+           "LOCALES_DIR": str(locales_dir), "TELEGRAM_BOT_TOKEN": "123456:UNREACHABLE",
+           "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{closed}"}
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", str(port),
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                assert server.returncode is None, (await server.stdout.read()).decode()
+                try:
+                    health = await http.get(f"{base}/healthz")
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            assert health.status == 200
+            await asyncio.sleep(0.5)  # the first start has failed by now
+            response = await http.post(f"{base}/api/messages", json={"text": "/start"})
+            assert response.status == 200 and server.returncode is None
+    finally:
+        if server.returncode is None:
+            server.terminate()
+        output = (await asyncio.wait_for(server.communicate(), 10))[0].decode()
+    assert "telegram channel could not start" in output
+    assert "UNREACHABLE" not in output
+
+
 async def test_waiting_requests_share_one_attempt_to_read_the_cookie_secret() -> None:
     from bot.channels.webchat import VisitorCookie
 
