@@ -99,6 +99,12 @@ def env(current: object = None, **answers: object) -> Env:
         ("-2 * 3 = -6", None, True),
         ("${workers} mod 7 = 5", None, True),
         ("- ${age} + 50 = 5", None, True),
+        # A date in arithmetic counts days, as in ODK (once NaN: every such rule failed).
+        ("int((today() - .) div 365.25) >= 18", "1980-01-01", True),
+        ("int((today() - .) div 365.25) >= 18", "2010-01-01", False),
+        ("today() - . < 365", "2024-12-01", True),
+        ("today() - . < 365", "2023-12-01", False),
+        (". - ${blank} > 0", "2024-12-01", False),  # an unanswered date is still NaN
     ],
 )
 def test_conditions(source: str, current: object, expected: bool) -> None:
@@ -144,6 +150,8 @@ def test_conditions(source: str, current: object, expected: bool) -> None:
         ("true()", True),
         ("false()", False),
         (".5 + 1.", 1.5),
+        ("today() - '2025-06-01'", 14),
+        ("'1970-01-02' + 0", 1),
     ],
 )
 def test_values(source: str, expected: object) -> None:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from handlers.forms.numbers import parse_number
+from handlers.forms.numbers import label_unit, parse_number
 
 # text, as a decimal answer, as an integer answer (None: not accepted)
 CASES = [
@@ -163,3 +163,33 @@ def test_long_numbers_are_exact() -> None:
     assert parse_number(digits, integer=True) == Decimal(digits)
     assert parse_number(f"0,{digits}", integer=False) == Decimal(f"0.{digits}")
     assert parse_number(f"{digits} tỷ", integer=True) == Decimal(digits + "0" * 9)
+
+
+@pytest.mark.parametrize(("label", "unit"), [
+    ("Kinh phí dự kiến (triệu đồng)", 10**6),
+    ("Doanh thu (tỷ đồng)", 10**9),
+    ("Vốn đầu tư (triệu)", 10**6),
+    ("Kinh phí, đơn vị: triệu đồng", 10**6),
+    ("Giá trị (nghìn đồng)", 10**3),
+    ("Expected cost (million VND)", 10**6),
+    ("Cost (millions)", 10**6),
+    ("Doanh thu năm 2025 (đồng)", 1),
+    ("Số tiền (ví dụ 700 triệu đồng)", 1),  # an example amount, not the unit
+    ("Số lao động", 1),
+])
+def test_the_unit_a_label_gives_its_amounts(label: str, unit: int) -> None:
+    assert label_unit(label) == unit
+
+
+@pytest.mark.parametrize(("text", "as_decimal", "as_integer"), [
+    ("50", "50", "50"),  # in the label's unit already
+    ("50 triệu", "50", "50"),  # was 50 000 000 million đồng
+    ("1,5 tỷ", "1500", "1500"),
+    ("khoảng 200tr", "200", "200"),
+    ("500k", "0.5", None),
+])
+def test_an_amount_typed_with_a_unit_word_is_counted_in_the_labels_unit(
+        text: str, as_decimal: str, as_integer: str | None) -> None:
+    assert parse_number(text, integer=False, unit=10**6) == Decimal(as_decimal)
+    assert parse_number(text, integer=True, unit=10**6) == (
+        None if as_integer is None else Decimal(as_integer))

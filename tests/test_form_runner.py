@@ -112,3 +112,35 @@ async def test_a_single_answer_typed_by_part_of_its_name(chat: ConsoleChat, core
     assert "Sản phẩm cụ thể?" in texts(replies) and labels(replies)[:1] == ["Gốm"]
     replies = await chat.say("nuoc")  # "Nước mắm" is not among the craft's products
     assert "chọn" in texts(replies).lower() and "Sản phẩm cụ thể?" in texts(replies)
+
+
+PIPED = Form(code="ong", version="1", title=vi("Khảo sát lao động"), questions=(
+    Question("tong", QuestionType.INTEGER, vi("Tổng số lao động?"), required=True),
+    Question("nu", QuestionType.INTEGER, vi("Trong ${tong} lao động, bao nhiêu là nữ?"),
+             required=True, constraint=". <= ${tong}",
+             constraint_message=vi("Không được lớn hơn tổng số lao động (${tong}).")),
+    Question("ty_le", QuestionType.CALCULATE, calculation="${nu} div ${tong} * 100"),
+    Question("kinh_phi", QuestionType.DECIMAL, vi("Kinh phí dự kiến (triệu đồng)"),
+             required=True),
+    Question("ghi_chu", QuestionType.NOTE, vi("Lao động nữ chiếm ${ty_le}%.")),
+))
+
+
+async def test_labels_and_messages_show_the_answers_they_refer_to(chat: ConsoleChat,
+                                                                  core) -> None:
+    """"${tong}" was shown as typed in labels, notes and constraint messages of real
+    XLSForms; an amount typed "50 triệu" under "(triệu đồng)" was stored as 50 000 000."""
+    await publish(core, PIPED)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    replies = await chat.say("40 người")
+    assert "Trong 40 lao động, bao nhiêu là nữ?" in texts(replies)
+    assert "Không được lớn hơn tổng số lao động (40)." in texts(await chat.say("45"))
+    await chat.say("10")
+    replies = await chat.say("khoảng 50 triệu")
+    assert "Kinh phí dự kiến (triệu đồng)\n   → 50" in texts(replies)
+    replies = await chat.press("Gửi")  # the closing note comes once the answers are sent
+    assert "Lao động nữ chiếm 25%." in texts(replies)
+    assert "${" not in texts(replies)
+    (response,) = await responses(core)
+    assert response.progress["a"]["kinh_phi"] == 50

@@ -13,7 +13,8 @@ is answering. Values follow XPath 1.0 as ODK applies it:
 - `< <= > >=` compare numbers, except that two ISO dates ('YYYY-MM-DD', optionally with a
   time) compare as strings, which orders them; `today()` returns one.
 - Arithmetic is on numbers; `div` by zero gives Infinity or NaN and `mod` by zero NaN, as in
-  XPath. Evaluation never raises.
+  XPath. A date in arithmetic is its number of days since 1970-01-01, as in ODK
+  (`today() - ${ngay} < 365`: founded within a year). Evaluation never raises.
 - `regex(x, 'pattern')` matches the whole string, like Java's `matches` that ODK uses; the
   pattern must be a literal and is compiled (and checked for nested unbounded repetition,
   which can take exponential time) at parse time.
@@ -189,9 +190,21 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+_EPOCH = date(1970, 1, 1)
+
+
+def _operand(value: Any) -> int | float:
+    """A value in arithmetic: an ISO date is its number of days since 1970-01-01, as ODK
+    counts it, so `today() - ${ngay_thanh_lap}` is a number of days; else XPath number()."""
+    value = _value(value)
+    if isinstance(value, str) and _is_iso_date(value.strip()):
+        return (date.fromisoformat(value.strip()[:10]) - _EPOCH).days
+    return to_number(value)
+
+
 def _arithmetic(op: str, a: Any, b: Any) -> int | float:
     try:
-        return _ARITHMETIC[op](to_number(a), to_number(b))
+        return _ARITHMETIC[op](_operand(a), _operand(b))
     except OverflowError:  # an int too large for a float, met by a float
         return math.nan
 

@@ -17,10 +17,14 @@ The rules, and why (anything else is None: a wrong number is worse than asking a
   refused on a phone). Other words ("50 kg") are still not a number.
 - "khoảng", "tầm", "chừng", "about", "around" before a number are an estimate's, not part of
   it ("khoảng 450 triệu"); "hơn", "dưới" (more, less than) would change it and are refused.
+- A question whose label gives the unit of its amounts ("Kinh phí dự kiến (triệu đồng)",
+  label_unit) takes a plain number in that unit ("50") and an amount with a unit word in it
+  ("50 triệu", "1,5 tỷ": 50 and 1 500): both were 50 000 000 and 1 500 000 000 before.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, localcontext
 from itertools import pairwise
 
@@ -42,12 +46,33 @@ _COUNTED = tuple(tuple(phrase.split()) for phrase in (
     "bo", "may", "gian", "lan", "people", "workers", "persons", "booth", "booths"))
 _ESTIMATES = frozenset({"khoang", "tam", "chung", "about", "around", "approximately",
                         "roughly"})
+_ENGLISH_UNITS = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+# The unit of a label's amounts, in its folded text: "(triệu đồng)", "tỷ đồng", "(triệu)",
+# "million VND", "(millions)"; not a unit after a figure ("ví dụ 700 triệu đồng").
+_LABEL_UNIT = re.compile(
+    r"\b(tram|nghin|ngan|trieu|tr|ty|ti)\s*(?:dong|d|vnd)\b"
+    r"|\((tram|nghin|ngan|trieu|ty|ti)\)"
+    r"|\b(thousand|million|billion)s?\s*(?:vnd|dong)\b|\((thousand|million|billion)s?\)")
 # Longer input is not a number someone typed; the cap also keeps Decimal arithmetic exact.
 _MAX_LENGTH = 80
 
 
-def parse_number(text: str, *, integer: bool) -> Decimal | None:
-    """The number `text` means, or None; for integer questions, only whole numbers."""
+def label_unit(*labels: str) -> int:
+    """The quantity one of a question's numbers stands for, as its label says ("Kinh phí
+    (triệu đồng)": 1 000 000); 1 when no label names a unit."""
+    for label in labels:
+        for match in _LABEL_UNIT.finditer(fold(label)):
+            before = fold(label)[:match.start()].rstrip()
+            if before and before[-1] in _DIGITS:  # an example amount, not the unit
+                continue
+            word = next(group for group in match.groups() if group)
+            return _UNITS.get(word) or _ENGLISH_UNITS[word]
+    return 1
+
+
+def parse_number(text: str, *, integer: bool, unit: int = 1) -> Decimal | None:
+    """The number `text` means, or None; for integer questions, only whole numbers. With a
+    `unit` (label_unit), an amount typed with a unit word is counted in that unit."""
     folded = fold(text).replace("₫", " d ").strip()
     if not folded or len(folded) > _MAX_LENGTH:
         return None
@@ -66,6 +91,8 @@ def parse_number(text: str, *, integer: bool) -> Decimal | None:
     with localcontext() as context:
         context.prec = 4 * _MAX_LENGTH  # exact for anything under the length cap
         value = _amount(grouped) if grouped else None
+        if value is not None and unit != 1 and any(token in _UNITS for token in grouped):
+            value = value / unit
         if value is None or (integer and value != value.to_integral_value()):
             return None
         value = value.copy_negate() if negative else value

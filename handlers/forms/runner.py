@@ -23,7 +23,7 @@ from handlers.communes import bare_name
 from handlers.context import Context
 from handlers.forms import expressions
 from handlers.forms.model import Form, Option, Question, QuestionType, Text
-from handlers.forms.numbers import parse_number
+from handlers.forms.numbers import label_unit, parse_number
 from handlers.i18n import LOCAL_TZ, N_
 from handlers.identifiers import (
     TaxCodeProblem,
@@ -420,7 +420,8 @@ class FormRunner:
     def _parse(self, question: Question, text: str) -> tuple[Any, str | None]:
         kind = question.type
         if kind in (QuestionType.INTEGER, QuestionType.DECIMAL):
-            number = parse_number(text, integer=kind is QuestionType.INTEGER)
+            number = parse_number(text, integer=kind is QuestionType.INTEGER,
+                                  unit=label_unit(*question.label.values.values()))
             if number is None:
                 return None, self._("Please type a whole number, for example 25 or "
                                     "1.500.000.") if kind is QuestionType.INTEGER else self._(
@@ -623,13 +624,36 @@ class FormRunner:
     def _text(self, text: Text) -> str:
         if "" in text.values:
             return self.ctx._(text.values[""])
-        return text.get(self._lang)
+        shown = text.get(self._lang)
+        return _REFERENCE.sub(self._filled_in, shown) if "${" in shown else shown
+
+    def _filled_in(self, reference: re.Match[str]) -> str:
+        """What a `${name}` in a label, hint, note or message stands for: that question's
+        answer as shown back, or a calculation's value; empty while there is none (as ODK
+        shows it)."""
+        value = self.progress.answers.get(reference.group(1))
+        try:
+            question = self.form.question(reference.group(1))
+        except KeyError:
+            return reference.group()
+        if value in (None, "", []):
+            return ""
+        if question.type is not QuestionType.CALCULATE:
+            return self._shown(question, value)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            number = Decimal(str(value))
+            return self.ctx.i18n.number(round(number, 2)) if number.is_finite() else ""
+        return str(value)
 
     def _payload(self, action: str, arg: object = None) -> str:
         return f"{self.prefix}:{action}" if arg is None else f"{self.prefix}:{action}:{arg}"
 
     def _(self, message: str) -> str:
         return self.ctx._(message)
+
+
+# A reference to another question's answer in a text of the form: "${tong_lao_dong}".
+_REFERENCE = re.compile(r"\$\{([^{}\s]+)\}")
 
 
 def _matching(labels: list[str], typed: str) -> list[int]:
