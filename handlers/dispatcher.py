@@ -18,7 +18,7 @@ from handlers.i18n import DEFAULT_LOCALE, N_, Translator
 from handlers.routing import FlowRoute, Router
 from handlers.services import Services
 from handlers.stored_replies import from_stored, queued_reply, to_stored
-from handlers.text import fold, normalize_input, storable
+from handlers.text import fold, normalize_input, pick_yes_or_no, storable
 from handlers.types import Choice, Incoming, MessageKind, Reply
 from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWork
@@ -354,7 +354,9 @@ def _pick_choice(text: str, offered: tuple[Choice, ...], *, by_number: bool = Tr
     for choice in offered:
         if fold(choice.label) == folded:
             return choice.payload
-    return None
+    # "có", "đồng ý", "ko" typed to buttons "Tôi đồng ý" / "Tôi không đồng ý".
+    index = pick_yes_or_no(text, [choice.label for choice in offered])
+    return None if index is None else offered[index].payload
 
 
 def _is_command(text: str) -> bool:

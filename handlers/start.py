@@ -77,10 +77,16 @@ PAUSED = {SURVEY_FLOW: N_("Paused: your answers so far are saved. Type /khaosat 
                           "where you left off.")}
 
 
+SENT_KEPT = N_("Stopped. Your answers were sent and are kept; type /khaosat to see or "
+               "change them.")
+
+
 @router.command("huy", "cancel", description=N_("Cancel what you are doing"), keeps_flow=True)
 async def cancel(msg: Incoming, ctx: Context) -> list[Reply]:
-    flow = ctx.conversation.flow
+    flow, sent = ctx.conversation.flow, bool(ctx.conversation.draft.get("submitted"))
     ctx.conversation.finish()  # nothing else of the flow is saved
+    if flow == SURVEY_FLOW and sent:
+        return [main_menu(ctx, ctx._(SENT_KEPT))]
     if flow in PAUSED:
         return [main_menu(ctx, ctx._(PAUSED[flow]))]
     return [main_menu(ctx, ctx._("Cancelled. What would you like to do?"))]

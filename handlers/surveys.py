@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from handlers.context import Context
 from handlers.forms.model import QuestionType, Text
@@ -95,7 +96,8 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
             q.name: known[q.type] for q in form.questions if known.get(q.type)}).to_json(),
             now=ctx.now)
     runner_survey = await ctx.uow.surveys.get(response.survey_id)
-    ctx.conversation.start(FLOW, "answering", {"response_id": response.id})
+    ctx.conversation.start(FLOW, "answering", {
+        "response_id": response.id, "submitted": response.status == ResponseStatus.SUBMITTED})
     runner = _runner(ctx, runner_survey, response)
     intro = []
     if response.status == ResponseStatus.SUBMITTED:
@@ -118,6 +120,15 @@ async def survey_button(msg: Incoming, ctx: Context) -> list[Reply]:
 
 @router.flow(FLOW)
 async def survey_text(msg: Incoming, ctx: Context) -> list[Reply]:
+    loaded = await _load(ctx)
+    if not isinstance(loaded, list) and loaded[1].status == ResponseStatus.SUBMITTED and (
+            loaded[2].at_review):
+        # Looking over answers already sent, the person types something else (a question,
+        # "cảm ơn"): the survey is left as it is and the message is read as any other.
+        from handlers.questions import answer_question  # it imports this module's caller
+
+        ctx.conversation.finish()
+        return await answer_question(msg, ctx)
     return await _answer(ctx, lambda runner: runner.on_text(msg.text))
 
 
@@ -159,7 +170,11 @@ async def _after_step(ctx: Context, survey: Survey, response: SurveyResponse,
         return replies
     ctx.conversation.finish()
     if response.status == ResponseStatus.SUBMITTED:
-        return [*replies, Reply(ctx._("Your changes are saved. Thank you!"))]
+        # The summary shown above it is done with: its buttons would send what is sent.
+        shown = [replace(reply, choices=()) for reply in replies]
+        return [*shown, Reply(ctx._("Your changes are saved. Thank you!"), choices=(
+            Choice(ctx._("Change an answer"), f"svl:{response.survey_code}"),
+            Choice(ctx._("Main menu"), "menu")))]
     if response.establishment_id is not None:
         await ctx.uow.responses.lock_establishment_slot(response.establishment_id)
         taken = await ctx.uow.responses.submitted_for(response.survey_code,
@@ -208,7 +223,8 @@ async def type_note(msg: Incoming, ctx: Context) -> list[Reply]:
 
 def _runner(ctx: Context, survey: Survey, response: SurveyResponse) -> FormRunner:
     progress = Progress.from_json(response.progress)
-    return FormRunner(ctx.services.forms.get(survey.id, survey.form), ctx, progress, prefix=PREFIX)
+    return FormRunner(ctx.services.forms.get(survey.id, survey.form), ctx, progress, prefix=PREFIX,
+                      submitted=response.status == ResponseStatus.SUBMITTED)
 
 
 async def _save(response: SurveyResponse, runner: FormRunner, ctx: Context) -> None:

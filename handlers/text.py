@@ -100,3 +100,50 @@ def shorten(text: str, limit: int = 40) -> str:
         return text
     cut = text[:limit - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
+
+
+# Yes and no as people type them to a question with buttons, and the buttons that mean them
+# (folded). "có" typed to "Tôi đồng ý" / "Tôi không đồng ý" fell out of the consent step.
+_YES = frozenset({"co", "yes", "y", "yeah", "yep", "ok", "oke", "okay", "oki", "dong y",
+                  "toi dong y", "em dong y", "minh dong y", "vang", "vang dong y", "da",
+                  "da vang", "da co", "duoc", "dc", "agree", "i agree",
+                  "yes i agree", "sure", "co dong y"})
+_NO = frozenset({"khong", "ko", "k", "kg", "khg", "hok", "hong", "no", "n", "nope", "khong a",
+                 "khong dong y", "toi khong dong y", "em khong dong y", "minh khong dong y",
+                 "chua", "i do not agree", "i dont agree", "disagree"})
+_YES_LABELS = frozenset({"co", "yes", "dong y", "toi dong y", "i agree", "agree"})
+_NO_LABELS = frozenset({"khong", "no", "khong dong y", "toi khong dong y", "i do not agree"})
+_POLITE_ENDINGS = frozenset({"a", "nhe", "nha", "nhe ad", "ad", "ban", "anh", "chi", "em"})
+
+
+def _plain(text: str) -> str:
+    words_ = re.sub(r"[^\w\s]", " ", fold(text)).split()
+    while len(words_) > 1 and words_[-1] in _POLITE_ENDINGS:
+        words_.pop()
+    return " ".join(words_)
+
+
+def yes_or_no(text: str) -> bool | None:
+    """Whether a typed message says yes (True) or no (False): "có ạ", "đồng ý", "ok", "ko",
+    "không đồng ý"; None for anything else."""
+    plain = _plain(text)
+    return True if plain in _YES else False if plain in _NO else None
+
+
+def answers_yes_or_no(label: str) -> bool | None:
+    """Whether a button's label is a yes (True: "Có", "Tôi đồng ý", "Có, hủy…") or a no."""
+    plain = fold(label).strip()
+    head = plain.split(",", 1)[0].strip()
+    for value, labels in ((True, _YES_LABELS), (False, _NO_LABELS)):
+        if plain in labels or ("," in plain and head in labels):
+            return value
+    return None
+
+
+def pick_yes_or_no(typed: str, labels: list[str]) -> int | None:
+    """The one label among `labels` a typed yes or no stands for, if exactly one means it."""
+    said = yes_or_no(typed)
+    if said is None:
+        return None
+    meaning = [i for i, label in enumerate(labels) if answers_yes_or_no(label) is said]
+    return meaning[0] if len(meaning) == 1 else None

@@ -77,3 +77,25 @@ async def test_typing_instead_of_tapping_repeats_the_question(chat: ConsoleChat)
     replies = await chat.say("toi la cong ty")
     assert "chọn một câu trả lời" in texts(replies)
     assert "Cơ sở của anh/chị thuộc loại hình nào?" in texts(replies)
+
+
+async def test_short_typed_answers_pick_their_buttons(chat: ConsoleChat) -> None:
+    """A phone user typed "hkd", "co" and "ko" to buttons "Hộ kinh doanh", "Có", "Không":
+    only "co" and "khong" worked, the others got "please choose"."""
+    await start_check(chat)
+    await chat.say("hkd")  # Hộ kinh doanh
+    replies = await chat.say("vinh bao")
+    assert "Vui lòng chọn" not in texts(replies) and "chọn một câu trả lời" not in texts(replies)
+
+
+async def test_yes_and_no_typed_to_a_yes_no_question(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    await chat.press("Doanh nghiệp (công ty)")
+    await chat.press("Từ 200 người trở xuống")
+    await chat.say("có ạ")
+    replies = await chat.say("Hồng Bàng")
+    assert "làng nghề" in texts(replies)
+    replies = await chat.say("ko")
+    assert "chọn một câu trả lời" not in texts(replies)
+    result = texts(await chat.press("Cơ khí, điện, điện tử, công nghiệp hỗ trợ"))
+    assert "Trung tâm cần trao đổi thêm" in result

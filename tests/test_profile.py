@@ -118,3 +118,21 @@ async def test_editing_keeps_the_saved_profile_until_finished(chat: ConsoleChat,
     await chat.say("/huy")
     assert (await profile_of(core, "owner-1")).name == "Công ty TNHH Cơ khí đúc Thành Phương"
     assert "Hướng dẫn" in labels(await chat.say("/menu"))
+
+
+async def test_consent_typed_as_yes_is_consent(chat: ConsoleChat) -> None:
+    """"có" typed to "Tôi đồng ý" / "Tôi không đồng ý" was read as small talk: the menu came
+    back as if it had been agreed, and nothing was saved."""
+    await chat.say("/hoso")
+    replies = await chat.say("có ạ")
+    assert "Câu 1/5" in texts(replies)  # the profile's questions begin
+
+
+async def test_consent_refused_by_typing_no(core) -> None:
+    chat = ConsoleChat(core.dispatcher, user_id="khach-2")
+    await chat.say("/hoso")
+    replies = await chat.say("ko")
+    assert "Câu 1/5" not in texts(replies)
+    async with UnitOfWork(core.session_factory) as uow:
+        user = await uow.users.find("console", "khach-2")
+        assert await uow.profiles.consent(user.id, "enterprise_profile") is None

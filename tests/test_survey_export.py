@@ -413,3 +413,37 @@ def test_an_export_row_keeps_answers_as_stored_text() -> None:
     assert json.loads(row) == ["2026-12-06T16:00:00+07:00", None, "12345678901234567890",
                                "0.30000000000000004", "true", '["fair", "loan"]',
                                'Gốm "Bát"', None]
+
+
+async def test_answers_already_sent_are_looked_over_without_a_second_send(core) -> None:
+    """A phone user was stuck on the summary of a sent survey (only "Gửi" and "Sửa"; typing
+    anything showed it again; /huy said "paused"), and its "Gửi" said the survey was no
+    longer open to them once a change was saved."""
+    await publish(core, demand_form())
+    chat = ConsoleChat(core.dispatcher, user_id="owner-1")
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Chế biến thực phẩm")
+    await chat.say("5")
+    await chat.press("Máy móc thiết bị")
+    await chat.press("Xong")
+    await chat.say("1500000000")
+    await chat.say("Xưởng nhà Riêng Phát, ngõ 7")
+    await chat.press("Gửi")
+
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert labels(replies) == ["Xong", "Sửa một câu trả lời"]
+    replies = await chat.say("cảm ơn nhé")  # left as sent; read as any other message
+    assert "kiểm tra lại câu trả lời" not in texts(replies)
+    assert "Trình đơn chính" in labels(replies) or "Hỏi về chương trình hỗ trợ" in labels(replies)
+
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    replies = await chat.press("Sửa một câu trả lời")
+    await chat.press(next(label for label in labels(replies) if "Số lao động" in label))
+    replies = await chat.say("7")
+    assert "Đã lưu các thay đổi" in texts(replies)
+    assert labels(replies) == ["Sửa một câu trả lời", "Trình đơn chính"]
+    replies = await chat.press("Sửa một câu trả lời")
+    assert "→ 7" in texts(replies)
+    replies = await chat.say("/huy")
+    assert "đã được gửi và vẫn được giữ" in texts(replies)

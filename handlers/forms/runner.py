@@ -32,7 +32,7 @@ from handlers.identifiers import (
     parse_tax_code,
     tax_code_problem,
 )
-from handlers.text import closeness, fold, shorten
+from handlers.text import closeness, fold, pick_yes_or_no, shorten
 from handlers.types import Choice, Reply
 
 MAX_MATCH_CHOICES = 8
@@ -98,7 +98,8 @@ class Step:
 class FormRunner:
     def __init__(self, form: Form, ctx: Context, progress: Progress, *, prefix: str,
                  review: bool = True, keep_answers: bool = False,
-                 derive: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 derive: Callable[[dict[str, Any]], None] | None = None,
+                 submitted: bool = False) -> None:
         self.form = form
         self.ctx = ctx
         self.progress = progress
@@ -109,6 +110,9 @@ class FormRunner:
         # Adds answers computed in code (say, the kind of the commune chosen) for later
         # questions' conditions to use.
         self.derive = derive
+        # Answers already sent (a survey seen again): the review ends with "Done", not
+        # "Submit", as there is nothing more to send.
+        self.submitted = submitted
         self._lang = ctx.user.locale
 
     # --- entry points -------------------------------------------------------------------
@@ -135,7 +139,10 @@ class FormRunner:
             # An answer typed by a part of its name ("doanh nghiep" for "Doanh nghiệp nhỏ và
             # vừa"), when it names one answer only.
             options = self._options(current)
-            found = _matching([self._text(o.label) for o in options], text)
+            labels = [self._text(o.label) for o in options]
+            found = _matching(labels, text) or _matching(labels, _expanded(text))
+            if len(found) != 1 and (said := pick_yes_or_no(text, labels)) is not None:
+                found = [said]  # "ko" for "Không", "đồng ý" for "Tôi đồng ý"
             if len(found) == 1:
                 return self._answer(current, options[found[0]].name)
         if current.type in (QuestionType.SELECT_ONE, QuestionType.ACKNOWLEDGE,
@@ -513,9 +520,15 @@ class FormRunner:
                 "(skipped)")
             shown = shorten(shown, MAX_REVIEW_VALUE)
             lines.append(f"{number}. {self._label(question)}\n   → {shown}")
-        choices = (Choice(self._("Submit"), self._payload("submit")),
+        choices = (Choice(self._("Done") if self.submitted else self._("Submit"),
+                          self._payload("submit")),
                    Choice(self._("Change an answer"), self._payload("change")))
         return Reply("\n".join(lines), choices=choices)
+
+    @property
+    def at_review(self) -> bool:
+        """Whether every question is answered and the review screen is what is shown."""
+        return self.review and self._current_question() is None
 
     def _closing_notes(self) -> list[Reply]:
         """The relevant notes after the last question the person answers."""
@@ -654,6 +667,16 @@ class FormRunner:
 
 # A reference to another question's answer in a text of the form: "${tong_lao_dong}".
 _REFERENCE = re.compile(r"\$\{([^{}\s]+)\}")
+
+
+# Abbreviations owners type for the kinds of establishment ("hkd" for "Hộ kinh doanh").
+_ABBREVIATIONS = {"hkd": "ho kinh doanh", "htx": "hop tac xa", "dn": "doanh nghiep",
+                  "cty": "cong ty", "ct": "cong ty", "dnnvv": "doanh nghiep nho va vua",
+                  "csxk": "co so san xuat kinh doanh"}
+
+
+def _expanded(typed: str) -> str:
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in fold(typed).split())
 
 
 def _matching(labels: list[str], typed: str) -> list[int]:
