@@ -225,14 +225,42 @@ _VERDICT_TEXT = {
 
 def _finish(ctx: Context, verdict: Verdict, reasons: list[str],
             rules: tuple[str, ...] = (RULE_DECREES,)) -> list[Reply]:
-    summary = ", ".join(f"{k}={v}" for k, v in ctx.conversation.draft.items())
+    answered = _answered(ctx, ctx.conversation.draft)
     ctx.conversation.finish()
-    # "Ask staff" forwards what was answered, so staff need not ask again (at once: it is
-    # the check just made, and its summary is for staff, not worth showing back).
-    ctx.conversation.draft[LAST_QUESTION] = f"[{FLOW}] {verdict}: {summary}"
+    # "Ask staff" passes on what was answered, in words, so staff need not ask again; the
+    # person sees it first and may write their own question instead (staff once got
+    # "[eligibility] eligible: kind=household, place=11824", sent at once).
+    ctx.conversation.draft[LAST_QUESTION] = "\n".join(
+        [ctx._("Am I eligible for support?") + " " + ctx._(_VERDICT_TEXT[verdict]), *answered])
     lines = [ctx._(_VERDICT_TEXT[verdict]), "", *(f"• {r}" for r in reasons), ""]
     lines += [ctx._(rule) for rule in rules]
     lines.append(ctx._("This is a first check, not a decision: the amount of support is set "
                        "by the approved scheme (đề án)."))
-    return [Reply("\n".join(lines), choices=(Choice(ctx._("Ask staff"), "qa:send"),
+    return [Reply("\n".join(lines), choices=(Choice(ctx._("Ask staff"), "qa:staff"),
                                              Choice(ctx._("Main menu"), "menu")))]
+
+
+# How each answer is named for staff, shortly ("Loại hình: Hộ kinh doanh").
+_ANSWER_NAMES = {
+    Step.KIND: N_("Kind: {value}"),
+    Step.WORKERS: N_("Insured workers: {value}"),
+    Step.FINANCE: N_("Revenue or capital within the SME limits: {value}"),
+    Step.PLACE: N_("Where it produces: {value}"),
+    Step.CRAFT_VILLAGE: N_("In a recognised craft village: {value}"),
+    Step.SECTOR: N_("Sector: {value}"),
+}
+
+
+def _answered(ctx: Context, answers: dict) -> list[str]:
+    """The check's answers, each named shortly, in the person's language."""
+    lines = []
+    for question in FORM.questions:
+        value = answers.get(question.name)
+        if value is None:
+            continue
+        commune = ctx.services.communes.get(value) if question.type is (
+            QuestionType.COMMUNE) else None
+        labels = {option.name: ctx._(option.label.values[""]) for option in question.options}
+        shown = commune.full_name if commune else labels.get(value, str(value))
+        lines.append("• " + ctx._(_ANSWER_NAMES[Step(question.name)]).format(value=shown))
+    return lines

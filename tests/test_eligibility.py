@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.console import ConsoleChat
+from storage.uow import UnitOfWork
 from tests.test_first_conversation import labels, texts
 
 
@@ -65,11 +66,24 @@ async def test_ward_outside_a_craft_village_is_sent_to_the_centre(chat: ConsoleC
     assert "chưa được xác nhận" in result
 
 
+SECTOR_FOOD = "Chế biến nông, lâm, thủy sản và thực phẩm"
+
+
 async def test_the_result_can_be_passed_to_staff(chat: ConsoleChat, core) -> None:
+    """Staff once got "[eligibility] eligible: kind=household, place=11824, sector=food",
+    sent at once: now the answers in words, shown to the person before they are sent."""
     await start_check(chat)
-    await chat.press("Chưa đăng ký kinh doanh")
+    await chat.press("Hộ kinh doanh")
+    await chat.say("vinh bao")
+    await chat.press(SECTOR_FOOD)
     replies = await chat.press("Hỏi cán bộ Trung tâm")
+    shown = texts(replies)
+    assert "Hộ kinh doanh" in shown and "Vĩnh Bảo" in shown and "kind=" not in shown
+    replies = await chat.press("Gửi câu hỏi này")
     assert "đã chuyển câu hỏi" in texts(replies)
+    async with UnitOfWork(core.session_factory) as uow:
+        ((question, _asker),) = await uow.questions.waiting()
+    assert "Hộ kinh doanh" in question.text and "11824" not in question.text
 
 
 async def test_typing_instead_of_tapping_repeats_the_question(chat: ConsoleChat) -> None:
