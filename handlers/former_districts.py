@@ -4,15 +4,31 @@ scripts/build_former_districts.py builds from Resolution 1669/NQ-UBTVQH15)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from handlers.text import fold
+
 DATA_FILE = Path(__file__).parent / "data" / "hai_phong_former_districts.yaml"
 _KIND_PREFIXES = {"quan": "quận", "huyen": "huyện", "thi_xa": "thị xã",
                   "thanh_pho": "thành phố"}
+# A former commune-level unit in a unit's formed_from: "một phần phường Trần Phú (10528)".
+_FORMER_UNIT = re.compile(r"^(?:một phần |phần còn lại của )?(phường|xã|thị trấn) (.+) \((\d+)\)$")
+_UNIT_KINDS = ("thi tran", "phuong", "xa")  # folded, as typed before a former unit's name
+
+
+@dataclass(frozen=True)
+class FormerCommune:
+    """A commune, ward or town before 1/7/2025, and a unit of today it went (wholly or in
+    part) into."""
+
+    name: str  # "phường Lập Lễ"
+    district: str  # "thành phố Thủy Nguyên"
+    today: str  # the code of today's unit
 
 
 @dataclass(frozen=True)
@@ -31,10 +47,16 @@ class FormerDistrict:
 
 class FormerDistrictDirectory:
     def __init__(self, districts: list[FormerDistrict],
-                 formed_from: dict[str, tuple[str, ...]]) -> None:
+                 formed_from: dict[str, tuple[str, ...]],
+                 former_communes: Iterable[FormerCommune] = ()) -> None:
         self._districts = districts
         self._by_code = {d.code: d for d in districts}
         self._formed_from = formed_from  # commune code -> codes of its former districts
+        self._former_communes: dict[str, list[FormerCommune]] = {}
+        for former in former_communes:
+            name = fold(former.name).split(" ", 1)[-1] if not former.name.startswith(
+                "thị trấn") else fold(former.name).removeprefix("thi tran ")
+            self._former_communes.setdefault(name, []).append(former)
 
     @classmethod
     def load(cls, path: Path = DATA_FILE) -> FormerDistrictDirectory:
@@ -47,7 +69,11 @@ class FormerDistrictDirectory:
             str(d["code"]), d["name"], d["kind"], d["province"],
             tuple(c for c, froms in formed_from.items() if str(d["code"]) in froms))
             for d in data["districts"]]
-        return cls(districts, formed_from)
+        former_communes = [
+            FormerCommune(f"{match[1]} {match[2]}", district, str(u["code"]))
+            for u in data["units"] for district, names in u.get("formed_from", {}).items()
+            for name in names if (match := _FORMER_UNIT.match(name))]
+        return cls(districts, formed_from, former_communes)
 
     def __len__(self) -> int:
         return len(self._districts)
@@ -62,6 +88,17 @@ class FormerDistrictDirectory:
     def formed_from(self, commune: str) -> tuple[FormerDistrict, ...]:
         """The former districts a unit of today was formed from, the largest share first."""
         return tuple(self._by_code[c] for c in self._formed_from.get(commune, ()))
+
+    def former_communes_named(self, text: str) -> list[FormerCommune]:
+        """The communes, wards and towns before 1/7/2025 named `text` ("lap le", "xã Mỹ
+        Đồng"), with or without diacritics and their kind, each with a unit of today it went
+        into."""
+        query = " ".join(fold(text).replace(".", " ").split())
+        for kind in _UNIT_KINDS:
+            if query.startswith(kind + " ") and len(query) > len(kind) + 1:
+                query = query[len(kind) + 1:]
+                break
+        return list(self._former_communes.get(query, ()))
 
     def communes_of(self, codes: Iterable[str]) -> tuple[str, ...]:
         """Today's units formed wholly or partly from any of these districts."""

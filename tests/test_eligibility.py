@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.channels.console import ConsoleChat
 from storage.uow import UnitOfWork
 from tests.test_first_conversation import labels, texts
@@ -41,6 +43,21 @@ async def test_a_commune_named_among_other_words_is_found(chat: ConsoleChat) -> 
     await chat.press("Hộ kinh doanh")
     replies = await chat.say("KCN Tràng Duệ, An Dương")
     assert "Đã ghi nhận: Phường An Dương." in texts(replies)
+
+
+@pytest.mark.parametrize(("typed", "today"), [
+    # Lập Lễ went into Nam Triệu on 1/7/2025; "Thủy Nguyên" after the comma, a ward of its
+    # own today, was taken instead (a phone user, 7 Dec 2026).
+    ("xa lap le, thuy nguyen", "Phường Nam Triệu"),
+    ("lap le", "Phường Nam Triệu"),
+    ("xã Tân Phong, Kiến Thụy", "Xã Kiến Hải"),  # two former Tân Phong: the district says
+])
+async def test_a_commune_named_as_before_july_2025_is_the_unit_it_went_into(
+        chat: ConsoleChat, typed: str, today: str) -> None:
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    replies = await chat.say(typed)
+    assert f"Đã ghi nhận: {today} (" in texts(replies) and "cũ nay thuộc" in texts(replies)
 
 
 async def test_large_enterprise_is_probably_not_eligible(chat: ConsoleChat) -> None:

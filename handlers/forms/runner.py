@@ -21,6 +21,7 @@ from typing import Any
 
 from handlers.communes import bare_name
 from handlers.context import Context
+from handlers.former_districts import FormerCommune
 from handlers.forms import expressions
 from handlers.forms.model import Form, Option, Question, QuestionType, Text
 from handlers.forms.numbers import label_unit, parse_number
@@ -457,13 +458,22 @@ class FormRunner:
     def _typed_commune(self, question: Question, text: str) -> Step:
         communes = self.ctx.services.communes
         found = communes.search(text)
+        former: list[FormerCommune] = []
         if not found:
-            # A place among other words: "KCN Tràng Duệ, An Dương" names the ward after a comma.
             parts = [p.strip() for p in re.split(r"[,;/()]", text) if p.strip()]
-            if len(parts) > 1:
+            # A commune named as it was before 1/7/2025 ("xã Lập Lễ, Thủy Nguyên"): the unit
+            # it went into, not the district's namesake named after it.
+            former = self._former_communes(parts)
+            found = list({c.code: c for f in former if (c := communes.get(f.today))}.values())
+            if not found and len(parts) > 1:
+                # A place among other words: "KCN Tràng Duệ, An Dương" names the ward after a
+                # comma.
                 found = list({c.code: c for part in parts for c in communes.search(part)}.values())
         if len(found) == 1:
-            noted = Reply(self._("Noted: {place}.").format(place=found[0].full_name))
+            noted = Reply(self._("Noted: {place}.").format(place=found[0].full_name) if not (
+                former) else self._("Noted: {place} (which the former {former} is now part "
+                                    "of).").format(place=found[0].full_name, former=", ".join(
+                                        dict.fromkeys(f"{f.name}, {f.district}" for f in former))))
             step = self._answer(question, found[0].code)
             return Step([noted, *step.replies], step.completed)
         if not found and (close := communes.suggest(text)):
@@ -482,6 +492,20 @@ class FormRunner:
         choices = [Choice(c.full_name, self._payload("c", c.code)) for c in found]
         return Step([Reply(self._("Which one do you mean?"),
                            choices=(*choices, *self._navigation(question)))])
+
+    def _former_communes(self, parts: list[str]) -> list[FormerCommune]:
+        """The former communes the first part naming one (and no unit of today: "An Dương"
+        is a ward now, as it was in Lê Chân) names, narrowed to the former district another
+        part names, if it names one of theirs."""
+        directory = self.ctx.services.former_districts
+        for index, part in enumerate(parts):
+            named = directory.former_communes_named(part)
+            if not named or self.ctx.services.communes.search(part):
+                continue
+            others = [bare_name(other) for other in parts[:index] + parts[index + 1:]]
+            narrowed = [f for f in named if any(o and o in fold(f.district) for o in others)]
+            return narrowed or named
+        return []
 
     def _check_constraint(self, question: Question, value: Any) -> str | None:
         """The translated message when the answer breaks the question's constraint."""
