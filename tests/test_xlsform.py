@@ -360,3 +360,46 @@ def test_surveys_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert out.startswith(f"{broken}:survey:2::") and "end_group" in out
     assert main(["surveys", "check", str(tmp_path / "none.xlsx")]) == 1
     assert capsys.readouterr().out == f"{tmp_path / 'none.xlsx'}: file not found\n"
+
+
+def test_real_workbooks_language_columns_that_say_nothing_are_left_out(tmp_path: Path) -> None:
+    """Forms made by others were refused: an empty plain "hint" column beside "label::English
+    (en)" made Vietnamese a language no label was given in; a "label::French" beside complete
+    English labels could not be told."""
+    path = workbook(tmp_path / "hint.xlsx", [["type", "name", "label::English (en)", "hint"],
+                                             ["text", "q", "Name?", None]])
+    assert check_xlsform(path) == []
+    path = workbook(tmp_path / "french.xlsx",
+                    [["type", "name", "label::English (en)", "label::French"],
+                     ["text", "q", "Name?", "Nom ?"]])
+    form = load_xlsform(path)
+    assert form.question("q").label.values == {"en": "Name?"}
+
+
+def test_a_duplicated_header_is_named(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "twice.xlsx", [["type", "name", "label", "label"],
+                                              ["text", "q", "Tên?", "Tên?"]])
+    assert [p.message for p in check_xlsform(path)] == ["Duplicate column header: label"]
+
+
+def test_a_choice_filter_on_a_column_the_choices_sheet_lacks(tmp_path: Path) -> None:
+    """It filtered every choice out: the required question could not be answered."""
+    survey = [["type", "name", "label", "choice_filter"],
+              ["select_one tinh", "tinh", "Tỉnh?", None],
+              ["select_one huyen", "huyen", "Huyện?", "tinh = ${tinh}"]]
+    choices = [["list_name", "name", "label", "ma_tinh"], ["tinh", "hp", "Hải Phòng", None],
+               ["huyen", "al", "An Lão", "hp"]]
+    problems = check_xlsform(workbook(tmp_path / "filter.xlsx", survey, choices))
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (3, "choice_filter", "the choices sheet has no column 'tinh' for choice_filter to test")]
+    survey[2][3] = "ma_tinh = ${tinh} and starts-with(name, 'a')"
+    assert check_xlsform(workbook(tmp_path / "right.xlsx", survey, choices)) == []
+
+
+def test_decomposed_vietnamese_is_composed(tmp_path: Path) -> None:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Số lao động?")
+    path = workbook(tmp_path / "nfd.xlsx", [["type", "name", "label"],
+                                            ["integer", "q", decomposed]])
+    assert load_xlsform(path).question("q").label.get("vi") == "Số lao động?"

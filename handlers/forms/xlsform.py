@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,27 +136,37 @@ def _read(path: Path) -> tuple[Form | None, list[Problem]]:
     if not path.is_file():
         return None, [Problem("", None, None, "file not found")]
     try:
-        definition = get_xlsform(xlsform=str(path))
-    except PyXFormError:
+        with warnings.catch_warnings():  # openpyxl's about styles, printed with its paths
+            warnings.simplefilter("ignore")
+            definition = get_xlsform(xlsform=str(path))
+    except PyXFormError as err:
+        # pyxform says what it could not read when it knows ("Duplicate column header:
+        # label"); the file's type when it does not.
+        if _PYXFORM_READABLE.match(str(err)):
+            return None, [_from_pyxform(err)]
         return None, [Problem("", None, None,
                               "not a readable XLSForm workbook (.xlsx, .xls, .csv or .md)")]
     except Exception as err:  # openpyxl and xlrd raise many kinds for a damaged file
         return None, [Problem("", None, None,
                               f"cannot read the workbook ({type(err).__name__})")]
     raw = _RawSheets.of(definition)
-    warnings: list[str] = []
+    pyxform_warnings: list[str] = []
     try:
         tree = workbook_to_json(workbook_dict=definition,
                                 fallback_form_name=definition.fallback_form_name,
-                                warnings=warnings)
+                                warnings=pyxform_warnings)
     except PyXFormError as err:
         return None, [_from_pyxform(err)]
-    for warning in warnings:
+    for warning in pyxform_warnings:
         logger.debug("pyxform: %s", warning)
     reader = _Reader(raw, tree, version_fallback=_file_hash(path))
     form = reader.form()
     problems = sorted(reader.problems, key=lambda p: (_SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     return (None if problems else form), problems
+
+
+# pyxform's errors reading a workbook that say what is wrong in it.
+_PYXFORM_READABLE = re.compile(r"Duplicate column header|Invalid headers|Unknown column")
 
 
 def _file_hash(path: Path) -> str:
@@ -304,21 +316,31 @@ class _Reader:
         return code
 
     def _languages(self) -> tuple[str, ...]:
+        """The languages of the form's texts: those of the label, hint and caption columns
+        that hold any text (an empty "hint" column beside "label::English (en)" made Vietnamese
+        one, which no label was given in)."""
         found: list[str] = []
-        for sheet, headers in ((SURVEY, self.raw.survey_headers),
-                               (CHOICES, self.raw.choices_headers)):
+        unknown: list[tuple[str, str]] = []
+        for sheet, headers, rows in ((SURVEY, self.raw.survey_headers, self.raw.survey),
+                                     (CHOICES, self.raw.choices_headers, self.raw.choices)):
             for header in headers:
                 base = _base(header)
-                if base not in ("label", "caption", "hint"):
+                if base not in ("label", "caption", "hint") or not any(
+                        str(row.get(header) or "").strip() for row in rows):
                     continue
                 _, _, name = header.partition("::")
                 code = language_code(name, self.default_language)
                 if code is None:
-                    self.problems.append(Problem(
-                        sheet, 1, header, f"cannot tell the language of column '{header}'; "
-                        "write it like 'label::English (en)' or 'label::Tiếng Việt (vi)'"))
+                    unknown.append((sheet, header))
                 elif code not in found:
                     found.append(code)
+        # A column in a language with no code ("label::French") is left out when the form has
+        # texts in languages that can be told; it is refused only when they are all like it.
+        if not found:
+            for sheet, header in unknown:
+                self.problems.append(Problem(
+                    sheet, 1, header, f"cannot tell the language of column '{header}'; "
+                    "write it like 'label::English (en)' or 'label::Tiếng Việt (vi)'"))
         if not found:
             return (self.default_language,)
         if self.default_language in found:
@@ -335,7 +357,9 @@ class _Reader:
         for name, text in value.items():
             code = language_code(str(name), self.default_language)
             if code is not None and text is not None and str(text).strip():
-                values.setdefault(code, str(text))
+                # Composed (NFC), as everything else the bot shows and matches: a workbook
+                # may be written with decomposed accents.
+                values.setdefault(code, unicodedata.normalize("NFC", str(text)))
         return Text(values)
 
     # ---- the survey tree ----------------------------------------------------------------
@@ -565,8 +589,14 @@ class _Reader:
                 continue
             references, uses_current = _analyse(item.source)
             if item.column == "choice_filter":
-                # Bare names in a choice_filter are columns of the choices sheet.
+                # Bare names in a choice_filter are columns of the choices sheet: one that is
+                # not there filters every choice out, and the question could not be answered.
                 references = frozenset(_REFERENCE.findall(item.source))
+                columns = {header.split("::", 1)[0].strip() for header in self.raw.choices_headers}
+                for name in sorted(_bare_names(item.source) - columns):
+                    self.problems.append(Problem(
+                        SURVEY, item.row, column,
+                        f"the choices sheet has no column '{name}' for choice_filter to test"))
             if uses_current and item.column not in ("constraint", "choice_filter"):
                 self.problems.append(Problem(
                     SURVEY, item.row, column,
@@ -643,6 +673,18 @@ class _Reader:
             if label_code == code and "::" in header:
                 return f"{column}::{header.partition('::')[2]}"
         return f"{column}::{code}"
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_BARE_NAME = re.compile(r"(?<![\w$.{/-])([A-Za-z_][\w.-]*)(?![\w(.-])(?!\s*\()")
+_KEYWORDS = frozenset({"and", "or", "div", "mod"})
+
+
+def _bare_names(source: str) -> frozenset[str]:
+    """The names in an expression that are neither ${references}, functions, keywords nor
+    inside quotes: in a choice_filter, columns of the choices sheet."""
+    plain = _REFERENCE.sub(" ", _QUOTED.sub(" ", source))
+    return frozenset(name for name in _BARE_NAME.findall(plain) if name not in _KEYWORDS)
 
 
 def _all_of(conditions: Sequence[str]) -> str | None:
