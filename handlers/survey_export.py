@@ -237,8 +237,16 @@ class _Table:
             (6, values.mapped({key: key if lang is None else gettext(msgid)
                                for key, msgid in SECTORS.items()}))]
         charts: list[_Chart] = []
+        # Questions labelled alike ("Vui lòng ghi rõ:" of two questions with "other", two
+        # "Mã số thuế") get headers of their own: the question they specify, or their code.
+        alike = Counter(question.label.get(lang) or name for name, question in newest.items()
+                        ) if lang is not None else Counter()
         for index, (name, question) in enumerate(newest.items(), _FIRST_ANSWER):
             title = name if lang is None else question.label.get(lang) or name
+            if alike[title] > 1:
+                parent = newest.get(question.other_of or "")
+                title = f"{parent.label.get(lang) or parent.name} — {title}" if parent else (
+                    f"{title} ({name})")
             if question.type is QuestionType.SELECT_ONE:
                 charts.append(_Chart(title, len(columns), [
                     (option_labels[name].get(o.name) or o.name, None)

@@ -403,3 +403,14 @@ def test_decomposed_vietnamese_is_composed(tmp_path: Path) -> None:
     path = workbook(tmp_path / "nfd.xlsx", [["type", "name", "label"],
                                             ["integer", "q", decomposed]])
     assert load_xlsform(path).question("q").label.get("vi") == "Số lao động?"
+
+
+def test_a_name_used_again_in_another_group_is_reported_at_its_own_row(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "groups.xlsx", [
+        ["type", "name", "label"], ["begin_group", "may", "Máy móc"],
+        ["integer", "so_luong", "Số máy"], ["end_group", None, None],
+        ["begin_group", "lao_dong", "Lao động"], ["integer", "so_luong", "Số lao động"],
+        ["end_group", None, None]])
+    (problem,) = check_xlsform(path)
+    assert (problem.row, problem.column) == (6, "name")
+    assert "'so_luong' is already used (row 3)" in problem.message

@@ -12,6 +12,7 @@ question; the runner checks again that each fits the question it is asking.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -623,6 +624,8 @@ class FormRunner:
 
     def _calculate(self, question: Question) -> Any:
         value = self._evaluate(question.calculation or "''")
+        if isinstance(value, float) and not math.isfinite(value):
+            return None  # from an answer skipped or a division by zero: no value ("NaN")
         if isinstance(value, float) and value.is_integer():
             return int(value)
         return value

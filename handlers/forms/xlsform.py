@@ -202,6 +202,8 @@ class _RawSheets:
     choices_headers: list[str]
     settings: dict[str, Any]
     rows: dict[str, int] = field(default_factory=dict)  # question name -> row
+    # question name -> every row it names (a name used twice, in two groups say)
+    all_rows: dict[str, list[int]] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)  # question name -> raw type
 
     @classmethod
@@ -218,6 +220,8 @@ class _RawSheets:
         )
         for row_number, row in sheets.numbered(sheets.survey):
             name = _cell(row, "name")
+            if name:
+                sheets.all_rows.setdefault(name, []).append(row_number)
             if name and name not in sheets.rows:
                 sheets.rows[name] = row_number
                 sheets.types[name] = _cell(row, "type")
@@ -287,6 +291,7 @@ class _Reader:
         self.questions: list[Question] = []
         self.metadata: dict[str, str] = {}
         self.order: dict[str, int] = {}  # name -> position among defined names
+        self._repeated: dict[str, int] = {}  # name -> times met again after its first
         self.pending: list[_Pending] = []
         self.default_language = self._default_language()
         self.languages = self._languages()
@@ -410,8 +415,12 @@ class _Reader:
         raw_type = self.raw.types.get(base, str(element.get("type")))
         type_column = self.raw.header(raw_row, "type")
         if name in self.order:
+            # The row of this use of the name, not of its first.
+            self._repeated[name] = self._repeated.get(name, 0) + 1
+            rows = self.raw.all_rows.get(name, [row])
             self.problems.append(Problem(
-                SURVEY, row, self.raw.header(raw_row, "name"),
+                SURVEY, rows[min(self._repeated[name], len(rows) - 1)],
+                self.raw.header(raw_row, "name"),
                 f"the name '{name}' is already used (row {self.raw.rows.get(name)}); "
                 "every question needs its own name"))
             return
