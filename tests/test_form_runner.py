@@ -144,3 +144,22 @@ async def test_labels_and_messages_show_the_answers_they_refer_to(chat: ConsoleC
     assert "${" not in texts(replies)
     (response,) = await responses(core)
     assert response.progress["a"]["kinh_phi"] == 50
+
+
+YEARS = Form(code="nam", version="1", title=vi("Khảo sát"), questions=(
+    Question("nam", QuestionType.INTEGER, vi("Năm thành lập?")),
+    Question("doanh_thu", QuestionType.INTEGER, vi("Doanh thu?"),
+             constraint=". >= 0", constraint_message=vi("Doanh thu không được âm")),
+))
+
+
+async def test_a_year_is_shown_as_a_year_and_a_message_ends_with_a_stop(chat: ConsoleChat,
+                                                                         core) -> None:
+    """"→ 2.005" in the review; "Doanh thu không được âm Hoặc bấm Bỏ qua…"."""
+    await publish(core, YEARS)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.say("2005")
+    assert "Doanh thu không được âm. Hoặc bấm Bỏ qua" in texts(await chat.say("-5"))
+    replies = await chat.say("1500")
+    assert "→ 2005" in texts(replies) and "→ 1.500" in texts(replies)

@@ -322,6 +322,11 @@ def test_required_values(tmp_path: Path) -> None:
     form = load_xlsform(path)
     assert [q.required for q in form.questions] == [True, True, True, False, False]
     assert form.question("a").required_message.get("en") == "Bắt buộc"
+    # As people mark it in Excel ("a condition in required is not supported" before).
+    path = workbook(tmp_path / "marks.xlsx", [
+        ["type", "name", "label", "required"], ["text", "a", "A?", "x"],
+        ["text", "b", "B?", "có"], ["text", "c", "C?", "*"], ["text", "d", "D?", "không"]])
+    assert [q.required for q in load_xlsform(path).questions] == [True, True, True, False]
 
 
 def test_the_shipped_demand_survey_loads() -> None:

@@ -526,6 +526,9 @@ class FormRunner:
             hint = " " + self._("Or tap Keep to leave the saved answer as it is.")
         elif any(c.payload == self._payload("skip") for c in choices):
             hint = " " + self._("Or tap Skip to leave it out.")
+        # A form's own message may end without a full stop ("Doanh thu không được âm").
+        if hint and problem and problem.rstrip()[-1] not in ".!?…:;)\"»”":
+            problem = problem.rstrip() + "."
         return Reply(problem + hint, choices=tuple(choices))
 
     def _required_message(self, question: Question) -> str:
@@ -651,7 +654,11 @@ class FormRunner:
         if question.type is QuestionType.TAX_CODE:
             return mask_tax_code(str(value))
         if question.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
-            return self.ctx.i18n.number(Decimal(str(value)))
+            number = Decimal(str(value))
+            if question.type is QuestionType.INTEGER and 1000 <= number <= 2100 and (
+                    _YEAR_WORDS & set(fold(self._label(question)).split())):
+                return str(number)  # "Năm thành lập" 2005, not 2.005
+            return self.ctx.i18n.number(number)
         if question.type is QuestionType.DATE:
             return self.ctx.i18n.date(date.fromisoformat(str(value)))
         if question.type is QuestionType.ATTACHMENT and isinstance(value, dict):
@@ -692,6 +699,7 @@ class FormRunner:
         return self.ctx._(message)
 
 
+_YEAR_WORDS = frozenset({"nam", "year"})  # folded: a label asking for a year
 # A reference to another question's answer in a text of the form: "${tong_lao_dong}".
 _REFERENCE = re.compile(r"\$\{([^{}\s]+)\}")
 

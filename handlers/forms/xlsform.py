@@ -165,6 +165,9 @@ def _read(path: Path) -> tuple[Form | None, list[Problem]]:
     return (None if problems else form), problems
 
 
+# How people mark a question required in Excel beyond pyxform's yes/no/true/false: "x", "có".
+_REQUIRED_MARKS = {"1": True, "0": False, "x": True, "*": True, "co": True, "khong": False,
+                   "required": True, "bat buoc": True}
 # pyxform's errors reading a workbook that say what is wrong in it.
 _PYXFORM_READABLE = re.compile(r"Duplicate column header|Invalid headers|Unknown column")
 
@@ -571,8 +574,8 @@ class _Reader:
     def _required(self, value: Any, row: int, raw_row: Mapping[str, Any], name: str) -> bool:
         if value is None or str(value).strip() == "":
             return False
-        flag = {"1": True, "0": False}.get(str(value).strip(),
-                                            aliases.yes_no.get(str(value).strip()))
+        typed = str(value).strip()
+        flag = _REQUIRED_MARKS.get(fold(typed), aliases.yes_no.get(typed))
         if flag is not None:
             return flag
         column = self.raw.header(raw_row, "required")
