@@ -92,9 +92,15 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
         form = ctx.services.forms.get(survey.id, survey.form)
         known = {QuestionType.TAX_CODE: profile.tax_code, QuestionType.PHONE: profile.phone,
                  QuestionType.COMMUNE: profile.commune}
-        await ctx.uow.responses.save_progress(response, Progress(answers={
-            q.name: known[q.type] for q in form.questions if known.get(q.type)}).to_json(),
-            now=ctx.now)
+        # Only the first question of each kind: a later phone question asks for someone
+        # else's number ("số điện thoại của người liên hệ khác").
+        offered: dict[str, str] = {}
+        for question in form.questions:
+            if known.get(question.type) and question.type not in {
+                    form.question(name).type for name in offered}:
+                offered[question.name] = known[question.type]
+        await ctx.uow.responses.save_progress(response, Progress(answers=offered).to_json(),
+                                              now=ctx.now)
     runner_survey = await ctx.uow.surveys.get(response.survey_id)
     ctx.conversation.start(FLOW, "answering", {
         "response_id": response.id, "submitted": response.status == ResponseStatus.SUBMITTED})

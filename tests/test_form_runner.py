@@ -163,3 +163,47 @@ async def test_a_year_is_shown_as_a_year_and_a_message_ends_with_a_stop(chat: Co
     assert "Doanh thu không được âm. Hoặc bấm Bỏ qua" in texts(await chat.say("-5"))
     replies = await chat.say("1500")
     assert "→ 2005" in texts(replies) and "→ 1.500" in texts(replies)
+
+
+AT_MOST_TWO = Form(code="hai", version="1", title=vi("Khảo sát"), questions=(
+    Question("can", QuestionType.SELECT_MULTIPLE, vi("Cần hỗ trợ gì?"), required=True,
+             options=(Option("may", vi("Máy móc")), Option("dao_tao", vi("Đào tạo")),
+                      Option("hoi_cho", vi("Hội chợ"))),
+             constraint="count-selected(.) <= 2",
+             constraint_message=vi("Chọn tối đa 2 nội dung.")),
+    Question("ghi_chu", QuestionType.TEXT, vi("Ghi chú?")),
+))
+
+
+async def test_too_many_ticked_shows_the_choices_again_to_untick(chat: ConsoleChat,
+                                                                 core) -> None:
+    """Only "Quay lại" or "Bỏ qua" were left after "Chọn tối đa 2": no way to untick one."""
+    await publish(core, AT_MOST_TWO)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    for label in ("Máy móc", "Đào tạo", "Hội chợ"):
+        await chat.press(label)
+    replies = await chat.press("Xong")
+    assert "Chọn tối đa 2 nội dung." in texts(replies)
+    assert {"✓ Máy móc", "✓ Đào tạo", "✓ Hội chợ", "Xong"} <= set(labels(replies))
+    await chat.press("✓ Hội chợ")
+    assert "Ghi chú?" in texts(await chat.press("Xong"))
+
+
+TWO_PHONES = Form(code="dt", version="1", title=vi("Khảo sát"), questions=(
+    Question("dien_thoai", QuestionType.PHONE, vi("Số điện thoại của cơ sở?")),
+    Question("dien_thoai_khac", QuestionType.PHONE, vi("Số điện thoại người liên hệ khác?")),
+))
+
+
+async def test_only_the_first_phone_question_offers_the_profiles_number(chat: ConsoleChat,
+                                                                         core) -> None:
+    """"What's your father's phone number?" showed the profile's phone with Keep."""
+    from tests.test_profile import fill_profile
+
+    await publish(core, TWO_PHONES)
+    await fill_profile(chat)  # with a phone
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "Hiện tại:" in texts(replies)
+    replies = await chat.press("Giữ nguyên")
+    assert "người liên hệ khác" in texts(replies) and "Hiện tại:" not in texts(replies)

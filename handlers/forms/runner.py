@@ -206,6 +206,9 @@ class FormRunner:
     def _answer(self, question: Question, value: Any) -> Step:
         problem = self._check_constraint(question, value)
         if problem is not None:
+            if question.type is QuestionType.SELECT_MULTIPLE:
+                # The choices again, as ticked, to untick some ("chọn tối đa 3").
+                return Step([Reply(problem), self._ask(question)])
             return Step([self._refusal(question, problem)])
         self.progress.answers[question.name] = value
         self.progress.selecting = None
