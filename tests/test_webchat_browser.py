@@ -561,3 +561,47 @@ async def test_a_phone_user_asking_whether_anyone_is_online_is_greeted(page) -> 
         "Địa chỉ, số điện thoại của Trung tâm")
     await page.screenshot(path="/tmp/webchat-online-and-phone.png")
     assert page.errors == []
+
+
+async def test_ticking_one_of_many_choices_keeps_the_tapped_button_in_place(core, page) -> None:
+    """Each tap on a multiple choice re-sends the question, and the view jumped to its top: a
+    phone user had to scroll down again to see the tick and reach "Xong" (7 Dec 2026)."""
+    from playwright.async_api import expect
+
+    from handlers.forms.model import Form, Option, Question, QuestionType, Text
+    from tests.test_profile import VALID_TAX_CODE
+    from tests.test_surveys_chat import publish
+
+    def vi(text: str) -> Text:
+        return Text({"vi": text})
+
+    await publish(core, Form(code="nhieu", version="1", title=vi("Nhu cầu"), questions=(
+        Question("can", QuestionType.SELECT_MULTIPLE, vi("Cơ sở cần hỗ trợ gì?"),
+                 options=tuple(Option(f"o{i}", vi(f"Nội dung hỗ trợ số {i}"))
+                               for i in range(1, 14))),
+        Question("ghi_chu", QuestionType.TEXT, vi("Ghi chú?")))))
+    last = page.locator(".bot").last
+    await page.get_by_role("button", name="Hồ sơ doanh nghiệp của tôi").click()
+    await page.get_by_role("button", name="Tôi đồng ý").click()
+    for answer in ("Hợp tác xã Gốm Dương Kinh", VALID_TAX_CODE, "0912 345 678", "an thanh"):
+        await page.fill("#input", answer)
+        await page.press("#input", "Enter")
+        await expect(page.locator(".user").last).to_have_text(answer)
+    await page.get_by_role("button", name="Tiểu thủ công nghiệp, thủ công mỹ nghệ").click()
+    await expect(last).to_contain_text("Hồ sơ cơ sở của anh/chị")
+    await page.fill("#input", "/khaosat")
+    await page.press("#input", "Enter")
+    await expect(last).to_contain_text("Các khảo sát đang mở")
+    await page.locator(".bot").last.get_by_role("button").first.click()
+    await expect(last).to_contain_text("Cơ sở cần hỗ trợ gì?")
+
+    button = last.get_by_role("button", name="Nội dung hỗ trợ số 12", exact=True)
+    await button.scroll_into_view_if_needed()
+    before = (await button.bounding_box())["y"]
+    await button.click()
+    ticked = page.locator(".bot").last.get_by_role("button", name="✓ Nội dung hỗ trợ số 12")
+    await expect(ticked).to_be_visible()
+    after = (await ticked.bounding_box())["y"]
+    assert abs(after - before) < 20, (before, after)
+    await page.screenshot(path="/tmp/webchat-tick-in-place.png")
+    assert page.errors == []

@@ -96,7 +96,10 @@
         button.type = "button";
         button.textContent = b.label;
         button.disabled = !live;
-        button.addEventListener("click", function () { send({payload: b.data}, b.label); });
+        button.dataset.payload = b.data;
+        button.addEventListener("click", function () {
+          send({payload: b.data}, b.label, {data: b.data, top: button.getBoundingClientRect().top});
+        });
         box.appendChild(button);
       });
       div.appendChild(box);
@@ -124,10 +127,21 @@
     return render(entry, true);
   }
 
-  // Shows new replies; the first of them starts the view when they are long.
-  function showReplies(replies) {
+  // Shows new replies; the first of them starts the view when they are long. When they offer
+  // again the button just tapped (ticking one of many choices re-sends the question), that
+  // button stays where the finger was, instead of the view jumping to the question's top.
+  function showReplies(replies, tapped) {
     const shownNow = replies.map(showReply);
-    reveal(shownNow[0]);
+    const again = tapped && shownNow.map(function (div) {
+      return Array.from(div.querySelectorAll(".choices button")).find(function (b) {
+        return b.dataset.payload === tapped.data;
+      });
+    }).find(Boolean);
+    if (again) {
+      log.scrollTop += again.getBoundingClientRect().top - tapped.top;
+    } else {
+      reveal(shownNow[0]);
+    }
   }
 
   // The server says why it refused (too fast, briefly unavailable): a bot message, not kept.
@@ -158,7 +172,7 @@
                         body: JSON.stringify(body), credentials: "same-origin"});
   }
 
-  function send(body, label) {
+  function send(body, label, tapped) {
     // Old buttons stop working once the conversation moves on, as on Telegram; if the server
     // refuses the message (too fast, unavailable), nothing moved on and they work again.
     const live = Array.from(log.querySelectorAll(".choices button:not(:disabled)"));
@@ -192,7 +206,7 @@
       locale = data.locale || locale;
       sessionStorage.setItem("kc-locale", locale);
       applyUi();
-      showReplies(data.replies);
+      showReplies(data.replies, tapped);
     });
   }
 
