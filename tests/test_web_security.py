@@ -145,6 +145,18 @@ async def test_a_visitor_writing_too_fast_is_asked_to_wait_in_their_language(
     assert (await client.post("/api/messages", json={"text": "/start"})).status == 200
 
 
+async def test_taps_on_buttons_have_a_wider_limit_than_typed_messages(make_client) -> None:
+    """A phone user ticking several of 13 choices was told to wait a minute."""
+    client = await make_client(web_messages_per_minute=2)
+    for _ in range(6):
+        response = await client.post("/api/messages", json={"payload": "menu"})
+        assert response.status == 200
+    assert (await client.post("/api/messages", json={"payload": "menu"})).status == 429
+    for _ in range(2):  # typed messages count apart
+        assert (await client.post("/api/messages", json={"text": "xin chào"})).status == 200
+    assert (await client.post("/api/messages", json={"text": "xin chào"})).status == 429
+
+
 async def test_the_inbox_answers_a_page_not_a_flood(make_client) -> None:
     """The page polls every 15 seconds; an outside probe sent 1,500 requests a second, each
     acknowledgement a database write."""

@@ -44,6 +44,7 @@ MAX_ACK_IDS = 100
 # The page asks for its inbox every 15 seconds and acknowledges what it shows: a few requests a
 # minute. Far more is a script (an outside probe sent 1,500 a second, each ack a write).
 INBOX_REQUESTS_PER_MINUTE = 60
+BUTTONS_PER_MESSAGE = 3  # button taps allowed a minute for each typed message allowed
 MAX_MESSAGE_ID = 2**63 - 1  # the largest a database's BIGINT holds
 # Strings of the page itself; the conversation's own text comes from the dispatcher.
 PAGE_STRINGS = {
@@ -133,6 +134,10 @@ class WebChat:
         self._page = Template((WEB_DIR / "index.html").read_text(encoding="utf-8"))
         settings = core.settings
         self.message_limit = SlidingWindowLimiter(settings.web_messages_per_minute)
+        # Taps on buttons count apart, three times as many: ticking several of a dozen choices
+        # ran into the limit for typed messages.
+        self.button_limit = SlidingWindowLimiter(BUTTONS_PER_MESSAGE *
+                                                 settings.web_messages_per_minute)
         self.new_visitor_limit = SlidingWindowLimiter(settings.web_new_visitors_per_minute)
         self.inbox_limit = SlidingWindowLimiter(INBOX_REQUESTS_PER_MINUTE)
         # Each visitor's language as of their last answer here, for the texts of refusals
@@ -197,7 +202,7 @@ class WebChat:
             if wait:
                 return self._too_fast(DEFAULT_LOCALE, wait)
             visitor = await self._cookie.issue(request, response)
-        wait = self.message_limit.hit(visitor)
+        wait = (self.button_limit if payload else self.message_limit).hit(visitor)
         if wait:
             return self._too_fast(self.known_locale(request), wait)
         incoming = Incoming(
