@@ -37,8 +37,10 @@ class Step(StrEnum):
     SECTOR = "sector"
 
 
-# The name must hold a letter: "123" or an emoji is no establishment's name.
-_NAME_RULE = "string-length(.) <= 200 and regex(., '.*[^\\W\\d_].*')"
+# The name must hold a letter: "123" or an emoji is no establishment's name; nor is a question
+# ("cho em hỏi hỗ trợ máy móc bao nhiêu tiền ạ?" was saved as one).
+_NAME_RULE = ("string-length(.) <= 200 and regex(., '.*[^\\W\\d_].*') and "
+              "not(regex(., '.*[?？]\\s*'))")
 
 FORM = Form(
     code=FLOW, version=NOTICE_VERSION, title=msgid("Enterprise profile"),
@@ -46,8 +48,9 @@ FORM = Form(
         Question(Step.NAME, QuestionType.TEXT,
                  msgid("What is the name of your establishment?"), required=True,
                  constraint=_NAME_RULE, constraint_message=msgid(
-                     "Please type the name of your establishment, for example \"Công ty TNHH "
-                     "Cơ khí Thành Phương\".")),
+                     "Please type the name of your establishment (up to 200 characters), for "
+                     "example \"Công ty TNHH Cơ khí Thành Phương\". To ask a question instead, "
+                     "type /huy first.")),
         Question(Step.TAX_CODE, QuestionType.TAX_CODE,
                  msgid("What is its tax code (mã số thuế)? A household business gives its "
                        "representative's 12-digit personal identification number.")),

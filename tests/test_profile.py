@@ -136,3 +136,13 @@ async def test_consent_refused_by_typing_no(core) -> None:
     async with UnitOfWork(core.session_factory) as uow:
         user = await uow.users.find("console", "khach-2")
         assert await uow.profiles.consent(user.id, "enterprise_profile") is None
+
+
+async def test_a_question_typed_for_the_name_is_not_saved_as_the_name(chat: ConsoleChat) -> None:
+    await chat.say("/hoso")
+    await chat.press("Tôi đồng ý")
+    replies = await chat.say("cho em hoi ho tro may moc bao nhieu tien a?")
+    assert "vui lòng gõ tên cơ sở (tối đa 200 ký tự)" in texts(replies)
+    assert "/huy" in texts(replies)
+    replies = await chat.say("Cơ sở Mây tre Phú Nghĩa")
+    assert "Câu 2/5" in texts(replies)
