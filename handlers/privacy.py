@@ -41,4 +41,4 @@ async def delete_button(msg: Incoming, ctx: Context) -> list[Reply]:
     await ctx.uow.audit.record(actor=reference, action="user.delete_own_data", now=ctx.now,
                                details={"channel": ctx.user.channel})
     ctx.conversation.user_deleted = True
-    return [Reply(done, forget_user=True)]
+    return [Reply(done, forget_user=True, choices=(Choice(ctx._("Main menu"), "menu"),))]

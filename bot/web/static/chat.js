@@ -198,7 +198,10 @@
       if (!response.ok) { refused(data); return; }
       if (data.replies.some(function (r) { return r.forget; })) {
         forget();
-        data.replies.forEach(function (r) { render({from: "bot", text: r.text}, false); });
+        // Said, with a way to start again, and kept nowhere.
+        data.replies.forEach(function (r) {
+          render({from: "bot", text: r.text, buttons: r.buttons}, true);
+        });
         reveal(null);
         applyUi();
         return;
