@@ -7,7 +7,7 @@ from dataclasses import replace
 from handlers.context import Context
 from handlers.i18n import LOCALES, N_
 from handlers.routing import Router
-from handlers.start import main_menu
+from handlers.start import PAUSED, main_menu
 from handlers.text import fold, words
 from handlers.types import Choice, Incoming, Reply
 
@@ -55,4 +55,11 @@ async def switch_language(locale: str, ctx: Context) -> list[Reply]:
     confirmation = translator.gettext("From now on I will answer in English.")
     # The menu must be in the new language too: rebuild it with the new translator.
     new_ctx = replace(ctx, i18n=translator)
+    if ctx.conversation.flow in PAUSED:
+        # A survey's question was asked in the old language and the menu now follows: the
+        # survey is paused, saved as it is, rather than left to take the next message as its
+        # answer (a phone user switching mid-survey was not told where it stood).
+        flow = ctx.conversation.flow
+        ctx.conversation.finish()
+        return [main_menu(new_ctx, f"{confirmation}\n\n{new_ctx._(PAUSED[flow])}")]
     return [main_menu(new_ctx, f"{confirmation}\n\n{new_ctx._('What would you like to do?')}")]

@@ -490,3 +490,17 @@ async def test_questions_labelled_alike_get_headers_of_their_own(core) -> None:
     values = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
     assert values["Thị trường? — Vui lòng ghi rõ:"] == "Lào"
     assert values.get("ty_le") in (None, "") and "NaN" not in [str(v) for v in values.values()]
+
+
+async def test_switching_language_mid_survey_pauses_it_and_says_so(core) -> None:
+    await publish(core, demand_form())
+    chat = ConsoleChat(core.dispatcher, user_id="owner-1")
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Chế biến thực phẩm")
+    replies = await chat.say("/lang en")
+    assert "Paused: your answers so far are saved" in texts(replies)
+    replies = await chat.say("how much support for machinery?")  # a question, not an answer
+    assert "Source" in texts(replies) or "Did you mean" in texts(replies)
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "2/" in texts(replies)  # where it was left, in English now
