@@ -330,7 +330,8 @@ async def test_the_migration_fills_in_the_export_rows_of_earlier_responses(db_co
         (ExportFormat.CSV, LabelStyle.CODES), (ExportFormat.CSV, LabelStyle.VI))] == exported
 
 
-async def test_the_export_follows_edits_voids_and_deleted_data(core) -> None:
+async def submitted_demand_survey(core) -> ConsoleChat:
+    """An owner who answered the demand survey and sent it; their chat."""
     await publish(core, demand_form())
     chat = ConsoleChat(core.dispatcher, user_id="owner-1")
     await with_profile(chat)
@@ -342,6 +343,11 @@ async def test_the_export_follows_edits_voids_and_deleted_data(core) -> None:
     await chat.say("1500000000")
     await chat.say("Xưởng nhà Riêng Phát, ngõ 7")
     await chat.press("Gửi")
+    return chat
+
+
+async def test_the_export_follows_edits_voids_and_deleted_data(core) -> None:
+    chat = await submitted_demand_survey(core)
     (row,) = read_csv((await export(core, ExportFormat.CSV, LabelStyle.CODES))[0])
     assert (row["workers"], row["budget"], row["needs/machinery"]) == ("5", "1500000000", "1")
     assert row["comment"] == "Xưởng nhà Riêng Phát, ngõ 7" and row["end"]
@@ -419,17 +425,7 @@ async def test_answers_already_sent_are_looked_over_without_a_second_send(core) 
     """A phone user was stuck on the summary of a sent survey (only "Gửi" and "Sửa"; typing
     anything showed it again; /huy said "paused"), and its "Gửi" said the survey was no
     longer open to them once a change was saved."""
-    await publish(core, demand_form())
-    chat = ConsoleChat(core.dispatcher, user_id="owner-1")
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
-    await chat.press("Chế biến thực phẩm")
-    await chat.say("5")
-    await chat.press("Máy móc thiết bị")
-    await chat.press("Xong")
-    await chat.say("1500000000")
-    await chat.say("Xưởng nhà Riêng Phát, ngõ 7")
-    await chat.press("Gửi")
+    chat = await submitted_demand_survey(core)
 
     replies = await chat.press(labels(await chat.say("/khaosat"))[0])
     assert labels(replies) == ["Xong", "Sửa một câu trả lời"]

@@ -87,28 +87,14 @@ def _mistyped(path: str, value: object) -> bytes:
 
 
 @pytest.mark.parametrize("body", [
-    _mistyped("message.text", 12345),
-    _mistyped("message.chat.id", "abc"),
-    _mistyped("message.from.id", [1]),
-    _mistyped("message.from.first_name", {"x": 1}),
+    b"[]", b"123", b"null", b'"x"', b"{}", b'{"update_id": "1"}', b'{"update_id": true}',
+    b'{"update_id": 5, "message": 7}', b"{not json", b'{"update_id": 5, "x": "\xff\xfe"}',
+    # Fields of the wrong type were applied, then failed with a 500, which Telegram
+    # redelivers.
+    _mistyped("message.text", 12345), _mistyped("message.chat.id", "abc"),
+    _mistyped("message.from.id", [1]), _mistyped("message.from.first_name", {"x": 1}),
     _mistyped("message.caption", 7),
 ])
-async def test_an_update_with_fields_of_the_wrong_type_is_a_bad_request(
-    tg: FakeTelegram, webhook, body: bytes
-) -> None:
-    """Such updates were applied, then failed with a 500, which Telegram redelivers."""
-    headers = {SECRET_HEADER: derive_webhook_secret(tg.token),
-               "Content-Type": "application/json"}
-    async with ClientSession() as session, session.post(
-        tg.webhook_url, data=body, headers=headers
-    ) as response:
-        assert response.status == 400
-    assert await count(webhook, ProcessedUpdate) == 0
-
-
-@pytest.mark.parametrize("body", [b"[]", b"123", b"null", b'"x"', b"{}", b'{"update_id": "1"}',
-                                  b'{"update_id": true}', b'{"update_id": 5, "message": 7}',
-                                  b"{not json", b'{"update_id": 5, "x": "\xff\xfe"}'])
 async def test_a_body_that_is_not_an_update_is_a_bad_request(
     tg: FakeTelegram, webhook, body: bytes
 ) -> None:

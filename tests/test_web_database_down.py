@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -85,19 +87,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_khuyencong_run_serves_while_the_database_is_down(tmp_path: Path,
-                                                                sqlite_template: Path,
-                                                                locales_dir) -> None:
-    """The reported crash: `khuyencong run` exited with a traceback before serving."""
-    database = tmp_path / "later" / "bot.db"
+@contextlib.asynccontextmanager
+async def khuyencong_run(env: dict[str, str]) -> AsyncIterator[tuple[str, aiohttp.ClientResponse,
+                                                                   list[str]]]:
+    """`khuyencong run` in a process of its own with `env`: its address, its first answer to
+    /healthz, and (once the block ends and it is stopped) everything it printed."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-           "LOCALES_DIR": str(locales_dir), "WEB_COOKIE_SECRET": ""}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", str(port),
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    printed: list[str] = []
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(200):
@@ -107,24 +107,35 @@ async def test_khuyencong_run_serves_while_the_database_is_down(tmp_path: Path,
                     break
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.05)
-            assert health.status == 503
-            assert (await http.get(f"{base}/")).status == 200
-            await expect_unavailable(await http.post(f"{base}/api/messages",
-                                                     json={"text": "/start"}),
-                                     "vui lòng thử lại")
-            database.parent.mkdir()
-            shutil.copy(sqlite_template, database)
-            assert (await http.get(f"{base}/healthz")).status == 200
-            response = await http.post(f"{base}/api/messages", json={"text": "/start"})
-            assert response.status == 200
+            yield base, health, printed
+            assert server.returncode is None, "it stopped while serving"
     finally:
         if server.returncode is None:
             server.terminate()
-        output = (await asyncio.wait_for(server.communicate(), 10))[0].decode()
-    assert "Traceback" not in output
-    assert "0912345678" not in output
+        printed.append((await asyncio.wait_for(server.communicate(), 10))[0].decode())
 
 
+async def test_khuyencong_run_serves_while_the_database_is_down(tmp_path: Path,
+                                                                sqlite_template: Path,
+                                                                locales_dir) -> None:
+    """The reported crash: `khuyencong run` exited with a traceback before serving."""
+    database = tmp_path / "later" / "bot.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+           "LOCALES_DIR": str(locales_dir), "WEB_COOKIE_SECRET": ""}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    async with khuyencong_run(env) as (base, health, printed), aiohttp.ClientSession() as http:
+        assert health.status == 503
+        assert (await http.get(f"{base}/")).status == 200
+        await expect_unavailable(await http.post(f"{base}/api/messages",
+                                                 json={"text": "/start"}),
+                                 "vui lòng thử lại")
+        database.parent.mkdir()
+        shutil.copy(sqlite_template, database)
+        assert (await http.get(f"{base}/healthz")).status == 200
+        response = await http.post(f"{base}/api/messages", json={"text": "/start"})
+        assert response.status == 200
+    assert "Traceback" not in printed[0]
+    assert "0912345678" not in printed[0]
 
 
 async def test_khuyencong_run_serves_the_web_chat_while_telegram_is_unreachable(
@@ -133,33 +144,16 @@ async def test_khuyencong_run_serves_the_web_chat_while_telegram_is_unreachable(
     chat with it: the channel is now started again in the background."""
     database = tmp_path / "bot.db"
     shutil.copy(sqlite_template, database)
-    port, closed = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
            "LOCALES_DIR": str(locales_dir), "TELEGRAM_BOT_TOKEN": "123456:UNREACHABLE",
-           "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{closed}"}
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", str(port),
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(200):
-                assert server.returncode is None, (await server.stdout.read()).decode()
-                try:
-                    health = await http.get(f"{base}/healthz")
-                    break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
-            assert health.status == 200
-            await asyncio.sleep(0.5)  # the first start has failed by now
-            response = await http.post(f"{base}/api/messages", json={"text": "/start"})
-            assert response.status == 200 and server.returncode is None
-    finally:
-        if server.returncode is None:
-            server.terminate()
-        output = (await asyncio.wait_for(server.communicate(), 10))[0].decode()
-    assert "telegram channel could not start" in output
-    assert "UNREACHABLE" not in output
+           "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{free_port()}"}
+    async with khuyencong_run(env) as (base, health, printed), aiohttp.ClientSession() as http:
+        assert health.status == 200
+        await asyncio.sleep(0.5)  # the first start has failed by now
+        response = await http.post(f"{base}/api/messages", json={"text": "/start"})
+        assert response.status == 200
+    assert "telegram channel could not start" in printed[0]
+    assert "UNREACHABLE" not in printed[0]
 
 
 async def test_waiting_requests_share_one_attempt_to_read_the_cookie_secret() -> None:

@@ -348,6 +348,27 @@ async def test_a_refusal_is_shown_as_a_bot_message(open_page, sqlite_url, locale
         await core.close()
 
 
+async def open_survey_with_a_profile(page) -> None:
+    """Fill in the enterprise profile on the page, then open the first survey of /khaosat."""
+    from playwright.async_api import expect
+
+    from tests.test_profile import VALID_TAX_CODE
+
+    last = page.locator(".bot").last
+    await page.get_by_role("button", name="Hồ sơ doanh nghiệp của tôi").click()
+    await page.get_by_role("button", name="Tôi đồng ý").click()
+    for answer in ("Hợp tác xã Gốm Dương Kinh", VALID_TAX_CODE, "0912 345 678", "an thanh"):
+        await page.fill("#input", answer)
+        await page.press("#input", "Enter")
+        await expect(page.locator(".user").last).to_have_text(answer)
+    await page.get_by_role("button", name="Tiểu thủ công nghiệp, thủ công mỹ nghệ").click()
+    await expect(last).to_contain_text("Hồ sơ cơ sở của anh/chị")
+    await page.fill("#input", "/khaosat")
+    await page.press("#input", "Enter")
+    await expect(last).to_contain_text("Các khảo sát đang mở")
+    await page.locator(".bot").last.get_by_role("button").first.click()
+
+
 async def test_the_shipped_survey_on_a_phone(core, page) -> None:
     """A business owner answers the yearly demand survey on a phone, leaves and comes back."""
     from playwright.async_api import expect
@@ -360,19 +381,7 @@ async def test_the_shipped_survey_on_a_phone(core, page) -> None:
     await publish(core, load_xlsform(
         PROJECT_ROOT / "surveys" / "khao-sat-nhu-cau-ho-tro-khuyen-cong.xlsx"))
     last = page.locator(".bot").last
-    await page.get_by_role("button", name="Hồ sơ doanh nghiệp của tôi").click()
-    await page.get_by_role("button", name="Tôi đồng ý").click()
-    for answer in ("Hợp tác xã Gốm Dương Kinh", VALID_TAX_CODE, "0912 345 678", "an thanh"):
-        await page.fill("#input", answer)
-        await page.press("#input", "Enter")
-        await expect(page.locator(".user").last).to_have_text(answer)
-    await page.get_by_role("button", name="Tiểu thủ công nghiệp, thủ công mỹ nghệ").click()
-    await expect(last).to_contain_text("Hồ sơ cơ sở của anh/chị")
-
-    await page.fill("#input", "/khaosat")
-    await page.press("#input", "Enter")
-    await expect(last).to_contain_text("Các khảo sát đang mở")
-    await page.locator(".bot").last.get_by_role("button").first.click()
+    await open_survey_with_a_profile(page)
     await expect(last).to_contain_text("Câu 1/")
     await page.screenshot(path="/tmp/webchat-survey-first.png")
     # The tax code comes from the profile: offered to keep, not asked again.
@@ -576,7 +585,6 @@ async def test_ticking_one_of_many_choices_keeps_the_tapped_button_in_place(core
     from playwright.async_api import expect
 
     from handlers.forms.model import Form, Option, Question, QuestionType, Text
-    from tests.test_profile import VALID_TAX_CODE
     from tests.test_surveys_chat import publish
 
     def vi(text: str) -> Text:
@@ -588,18 +596,7 @@ async def test_ticking_one_of_many_choices_keeps_the_tapped_button_in_place(core
                                for i in range(1, 14))),
         Question("ghi_chu", QuestionType.TEXT, vi("Ghi chú?")))))
     last = page.locator(".bot").last
-    await page.get_by_role("button", name="Hồ sơ doanh nghiệp của tôi").click()
-    await page.get_by_role("button", name="Tôi đồng ý").click()
-    for answer in ("Hợp tác xã Gốm Dương Kinh", VALID_TAX_CODE, "0912 345 678", "an thanh"):
-        await page.fill("#input", answer)
-        await page.press("#input", "Enter")
-        await expect(page.locator(".user").last).to_have_text(answer)
-    await page.get_by_role("button", name="Tiểu thủ công nghiệp, thủ công mỹ nghệ").click()
-    await expect(last).to_contain_text("Hồ sơ cơ sở của anh/chị")
-    await page.fill("#input", "/khaosat")
-    await page.press("#input", "Enter")
-    await expect(last).to_contain_text("Các khảo sát đang mở")
-    await page.locator(".bot").last.get_by_role("button").first.click()
+    await open_survey_with_a_profile(page)
     await expect(last).to_contain_text("Cơ sở cần hỗ trợ gì?")
 
     button = last.get_by_role("button", name="Nội dung hỗ trợ số 12", exact=True)
