@@ -207,3 +207,42 @@ async def test_only_the_first_phone_question_offers_the_profiles_number(chat: Co
     assert "Hiện tại:" in texts(replies)
     replies = await chat.press("Giữ nguyên")
     assert "người liên hệ khác" in texts(replies) and "Hiện tại:" not in texts(replies)
+
+
+async def test_changing_an_answer_asks_again_the_answers_it_breaks(chat: ConsoleChat,
+                                                                   core) -> None:
+    """Exports held "Washington, King, Dumont" (a Texas city) and 3 women of 2 workers: an
+    answer changed after others were given never re-checked them."""
+    await publish(core, PIPED)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    for answer in ("40", "10", "50"):
+        replies = await chat.say(answer)
+    assert "Vui lòng kiểm tra lại" in texts(replies)
+    await chat.press("Sửa một câu trả lời")
+    await chat.press("1. Tổng số lao động?")
+    replies = await chat.say("5")  # now fewer than the 10 women
+    assert "nên xin anh/chị trả lời lại" in texts(replies)
+    assert "Trong 5 lao động, bao nhiêu là nữ?" in texts(replies)
+    replies = await chat.say("3")
+    assert "→ 5" in texts(replies) and "→ 3" in texts(replies)
+
+
+async def test_changing_a_choice_asks_again_the_choice_it_filtered(chat: ConsoleChat,
+                                                                   core) -> None:
+    await publish(core, FORM)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Thực phẩm")
+    await chat.press("Nước mắm")
+    await chat.say("1")
+    await chat.press("Xong")
+    await chat.say("15/3/2020")
+    replies = await chat.press("Đồng ý")
+    assert "→ Nước mắm" in texts(replies)
+    await chat.press("Sửa một câu trả lời")
+    await chat.press("1. Loại sản phẩm?")
+    replies = await chat.press("Thủ công")
+    assert "Sản phẩm cụ thể?" in texts(replies) and labels(replies)[:1] == ["Gốm"]
+    replies = await chat.press("Gốm")
+    assert "→ Gốm" in texts(replies) and "Nước mắm" not in texts(replies)

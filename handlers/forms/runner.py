@@ -240,7 +240,13 @@ class FormRunner:
                 continue
             if revisiting and question.name in self.progress.answers and \
                     not self.keep_answers and question.type is not QuestionType.NOTE:
-                continue  # an edit from the review screen: only new questions are asked
+                if self._still_stands(question):
+                    continue  # an edit from the review screen: only new questions are asked
+                # An earlier answer changed under it: the total of workers now below the
+                # women's, the province no longer the district's. Asked again.
+                self.progress.answers.pop(question.name, None)
+                notes.append(Reply(self._("An answer you changed affects this one, so it is "
+                                          "asked again.")))
             if question.type is QuestionType.NOTE:
                 if revisiting:
                     continue
@@ -335,6 +341,19 @@ class FormRunner:
             if other.section == question.section and other.is_asked and self._relevant(other):
                 return other.name == question.name
         return False
+
+    def _still_stands(self, question: Question) -> bool:
+        """Whether a saved answer still meets its question's rule and, for a choice, is still
+        among the choices offered (choice_filter), after another answer changed."""
+        value = self.progress.answers.get(question.name)
+        if value in (None, "", []):
+            return True
+        if question.choice_filter and question.type in (QuestionType.SELECT_ONE,
+                                                         QuestionType.SELECT_MULTIPLE):
+            offered = {option.name for option in self._options(question)}
+            if not set(value if isinstance(value, list) else [value]) <= offered:
+                return False
+        return self._check_constraint(question, value) is None
 
     def _options(self, question: Question) -> list[Option]:
         if not question.choice_filter:
