@@ -31,6 +31,8 @@ async def send(uow: UnitOfWork, translators: dict[str, Translator], notices: lis
         i18n = translator_for(translators, user.locale)
         text, choices = _message(notice.kind, registration, fair, i18n)
         await uow.outbox.add(user.id, text, now, choices=choices)
+        if choices:  # "có" typed to the offer takes it, as its button would
+            await uow.conversations.offer_choices(user.id, choices, now)
 
 
 async def remind(uow: UnitOfWork, translators: dict[str, Translator], fair: Fair, days: int,
