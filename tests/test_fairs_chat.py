@@ -627,3 +627,15 @@ async def test_an_answer_on_another_topic_has_no_fair_button(fair_core: Core) ->
     replies = await chat.say("mua máy được hỗ trợ bao nhiêu tiền")
     assert any(reply.titled for reply in replies)
     assert "Hội chợ triển lãm: đăng ký gian hàng" not in labels(replies)
+
+
+async def test_asking_for_more_booths_than_are_free_says_how_many_are(fair_core) -> None:
+    """"All booths are taken" beside "1 of 3 booths left" (a phone user asking for 2)."""
+    await add_fair(fair_core, booths=3, max_booths=2)
+    first = await owner(fair_core, "first", TAX_CODES[0])
+    second = await owner(fair_core, "second", TAX_CODES[1])
+    await register(first, booths="2")
+    replies = await register(second, booths="2")
+    shown = texts(replies)
+    assert "chỉ còn 1 gian hàng trống, ít hơn 2 gian" in shown and "đã hết gian hàng" not in shown
+    assert "số thứ tự 1" in shown

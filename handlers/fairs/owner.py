@@ -189,6 +189,18 @@ async def _submit(ctx: Context, fair: Fair, answers: dict) -> list[Reply]:
             "Registered: your establishment has {n} booths at «{name}». The centre will "
             "review your registration and tell you here.", registration.booths).format(
             n=registration.booths, name=name)
+    elif (left := booths_left(fair, await ctx.uow.fairs.held_booths(fair.id))) > 0:
+        # Some booths are free, fewer than asked for: not "all booths are taken" (a phone
+        # user asking for 2 of 1 free was told so beside "1 of 3 booths left").
+        position = await ctx.uow.registrations.waitlist_position(registration)
+        text = ctx.ngettext(
+            "Only {left} booth is free at «{name}», fewer than the {n} you asked for, so your "
+            "establishment is on the waitlist for {n}, number {position}. To take the free "
+            "one now instead, cancel this registration and register again for {left}.",
+            "Only {left} booths are free at «{name}», fewer than the {n} you asked for, so "
+            "your establishment is on the waitlist for {n}, number {position}. To take the "
+            "free ones now instead, cancel this registration and register again for {left}.",
+            left).format(left=left, name=name, n=registration.booths, position=position)
     else:
         position = await ctx.uow.registrations.waitlist_position(registration)
         text = ctx.ngettext(
