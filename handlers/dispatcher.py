@@ -17,8 +17,9 @@ from handlers.error_report import anonymous_traceback
 from handlers.i18n import DEFAULT_LOCALE, N_, Translator
 from handlers.routing import FlowRoute, Router
 from handlers.services import Services
+from handlers.start import MENU_ENTRIES
 from handlers.stored_replies import from_stored, queued_reply, to_stored
-from handlers.text import fold, normalize_input, pick_yes_or_no, storable
+from handlers.text import fold, normalize_input, pick_yes_or_no, plain, storable
 from handlers.types import Choice, Incoming, MessageKind, Reply
 from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWork
@@ -192,6 +193,8 @@ class Dispatcher:
         # A command is never a button's label.
         payload = msg.payload or (None if text.startswith("/") else _pick_choice(
             text, offered, by_number=not current.expects_text))
+        if not payload and not ctx.conversation.flow and not text.startswith("/"):
+            payload = _menu_entry(text, ctx)
         if not payload and not text:
             notice = _("Your message looks empty. Please type your question or tap a button.")
             return [Reply(notice, choices=offered)], current
@@ -357,6 +360,19 @@ def _pick_choice(text: str, offered: tuple[Choice, ...], *, by_number: bool = Tr
     # "có", "đồng ý", "ko" typed to buttons "Tôi đồng ý" / "Tôi không đồng ý".
     index = pick_yes_or_no(text, [choice.label for choice in offered])
     return None if index is None else offered[index].payload
+
+
+def _menu_entry(text: str, ctx: Context) -> str | None:
+    """The main menu's button a message types out, in either language ("tôi có được hỗ trợ
+    không", "toi co dc ho tro ko"), though the menu is not on screen: it was read as a
+    question and got "did you mean" choices."""
+    typed = plain(text)
+    for payload, label, staff_only in MENU_ENTRIES:
+        if (ctx.is_staff or not staff_only) and any(
+                plain(translator.gettext(label)) == typed
+                for translator in ctx.translators.values()):
+            return payload
+    return None
 
 
 def _is_command(text: str) -> bool:

@@ -116,8 +116,16 @@ _NO_LABELS = frozenset({"khong", "no", "khong dong y", "toi khong dong y", "i do
 _POLITE_ENDINGS = frozenset({"a", "nhe", "nha", "nhe ad", "ad", "ban", "anh", "chi", "em"})
 
 
-def _plain(text: str) -> str:
-    words_ = re.sub(r"[^\w\s]", " ", fold(text)).split()
+# Chat spellings of a few words, as owners type them on a phone.
+_CHAT_WORDS = {"dc": "duoc", "ko": "khong", "k": "khong", "kg": "khong", "khg": "khong",
+               "hok": "khong", "j": "gi", "ht": "ho tro", "htro": "ho tro"}
+
+
+def plain(text: str) -> str:
+    """A short message folded, without punctuation, its chat spellings written out ("dc",
+    "ko") and without a polite ending ("ạ", "nhé"): to compare with a button's label."""
+    words_ = [_CHAT_WORDS.get(word, word)
+              for word in re.sub(r"[^\w\s]", " ", fold(text)).split()]
     while len(words_) > 1 and words_[-1] in _POLITE_ENDINGS:
         words_.pop()
     return " ".join(words_)
@@ -126,8 +134,8 @@ def _plain(text: str) -> str:
 def yes_or_no(text: str) -> bool | None:
     """Whether a typed message says yes (True) or no (False): "có ạ", "đồng ý", "ok", "ko",
     "không đồng ý"; None for anything else."""
-    plain = _plain(text)
-    return True if plain in _YES else False if plain in _NO else None
+    said = plain(text)
+    return True if said in _YES else False if said in _NO else None
 
 
 def answers_yes_or_no(label: str) -> bool | None:

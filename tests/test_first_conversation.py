@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Core
 from bot.channels.console import ConsoleChat
 
@@ -76,3 +78,13 @@ async def test_typing_a_languages_name_switches_to_it(chat: ConsoleChat) -> None
     assert "Hồ sơ doanh nghiệp của tôi" in labels(replies)
     # Within a question it is no switch.
     assert "Từ giờ" not in texts(await chat.say("có lớp dạy tiếng anh cho công nhân không"))
+
+
+@pytest.mark.parametrize("typed", ["tôi có được hỗ trợ không", "toi co dc ho tro ko ạ",
+                                   "Am I eligible for support?"])
+async def test_a_menu_button_typed_out_does_what_the_button_does(core, typed: str) -> None:
+    """Typed, the eligibility button's own words got "did you mean" choices about machines."""
+    chat = ConsoleChat(core.dispatcher, user_id="typist")
+    await chat.say("mua máy được hỗ trợ bao nhiêu")  # the menu is not on screen
+    replies = await chat.say(typed)
+    assert "loại hình nào" in texts(replies) or "What kind of establishment" in texts(replies)
