@@ -6,7 +6,12 @@ import dataclasses
 
 from handlers.context import Context
 from handlers.i18n import N_, Translator, translator_for
-from handlers.identifiers import PersonalData, find_personal_data
+from handlers.identifiers import (
+    PersonalData,
+    find_personal_data,
+    parse_phone,
+    parse_tax_code,
+)
 from handlers.kb.index import SearchResult
 from handlers.kb.model import Entry, Status
 from handlers.language import language_named, switch_language
@@ -165,6 +170,10 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
         ctx = dataclasses.replace(ctx, i18n=ctx.translators[result.lang])
         switch = Choice(ctx._(SWITCH_LABELS[result.lang]), f"lang:{result.lang}")
     lang = result.lang or ctx.user.locale
+    if not result.small_talk and (alone := _identifier_alone(msg.text)):
+        # A phone number or a tax code with nothing else: no question for the knowledge base
+        # ("outside what I can help with" was the reply), nor one to keep.
+        return [main_menu(ctx, ctx._(alone))]
     if result.small_talk:
         return [main_menu(ctx, ctx._(SMALL_TALK_REPLIES[result.small_talk]))]
     if result.outside:
@@ -371,6 +380,24 @@ def _forwarded(ctx: Context) -> Reply:
     return Reply(ctx._("I have passed your question to the centre's staff. Their answer will "
                        "come to you here. (You can delete your data at any time with "
                        "/xoadulieu.)"), choices=(Choice(ctx._("Main menu"), "menu"),))
+
+
+PHONE_ALONE = N_("That looks like a phone number. To have the centre's staff call you back, "
+                 "write in a few words what it is about, then tap \"Ask staff\" under the "
+                 "reply; your number can be kept in your enterprise profile (/hoso).")
+TAX_CODE_ALONE = N_("That looks like a tax code. Your enterprise profile (/hoso) keeps it for "
+                    "surveys and fair registrations, and \"Am I eligible for support?\" checks "
+                    "your establishment in a few questions.")
+
+
+def _identifier_alone(text: str) -> str | None:
+    """The reply to a message that is only a phone number or only a tax code."""
+    stripped = text.strip()
+    if parse_phone(stripped):
+        return PHONE_ALONE
+    if parse_tax_code(stripped):
+        return TAX_CODE_ALONE
+    return None
 
 
 def _title(entry: Entry, lang: str) -> str:

@@ -379,3 +379,24 @@ async def test_an_unsure_fair_question_offers_the_open_fairs_too(chat: ConsoleCh
     assert "Hội chợ triển lãm: đăng ký gian hàng" in labels(replies)
     replies = await chat.press("Hội chợ triển lãm: đăng ký gian hàng")
     assert "hội chợ" in texts(replies).lower()
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("0912888999", "Đây có vẻ là một số điện thoại"),
+    ("0912 888 999", "Đây có vẻ là một số điện thoại"),
+    ("0100109106", "Đây có vẻ là một mã số thuế"),
+])
+async def test_a_phone_number_or_tax_code_alone_is_told_what_to_do_with_it(
+        chat: ConsoleChat, core: Core, typed: str, said: str) -> None:
+    """Once "outside what I can help with": the person most likely wants a call back, or to
+    register. Nothing of it is kept as a question."""
+    replies = await chat.say(typed)
+    assert said in texts(replies) and "Trình đơn chính" not in texts(replies)
+    assert "Hỏi về chương trình hỗ trợ" in labels(replies)
+    async with UnitOfWork(core.session_factory) as uow:
+        assert await uow.questions.waiting() == []
+
+
+async def test_an_angry_face_alone_gets_an_apology(chat: ConsoleChat) -> None:
+    replies = await chat.say("😡")
+    assert "Xin lỗi" in texts(replies)

@@ -30,8 +30,9 @@ def describe_fair(fair: Fair, i18n: Translator, *, left: int) -> str:
     lines.append(_("Dates: {dates}").format(dates=dates(fair, i18n)))
     lines.append(_("Register by: {deadline}").format(
         deadline=i18n.datetime(fair.registration_deadline)))
+    # The noun goes with the total: "1 of 3 booths left", not "1 of 3 booth left".
     lines.append(i18n.ngettext("{left} of {total} booth left", "{left} of {total} booths left",
-                               left).format(left=i18n.number(left),
+                               fair.booths).format(left=i18n.number(left),
                                             total=i18n.number(fair.booths)))
     support = Text(fair.support or {}).get(i18n.locale)
     if support and fair.support_max_vnd:

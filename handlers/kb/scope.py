@@ -43,6 +43,8 @@ _ANCHOR, _RELATED, _UNLESS = "", "related:", "unless:"
 # ("xd" is also xây dựng, "8)" the end of "(Điều 8)": not smileys here).
 _EMOTICONS = re.compile(r"(?<!\w)[:;=][-'^]?[()DdPpOo3|*\[\]/\\]+(?!\w)|\^_*\^|<3")
 LONG_MESSAGE = 25  # words: see classify
+# Emoji that say the person is unhappy (with the bot or its answer).
+_DISPLEASED = ("😡", "😠", "🤬", "👎", "😤", "😒", "🙄", "😞", "😩", "😫")
 OTHER = "other"  # the area of what no other office's area names
 
 
@@ -202,6 +204,8 @@ class ScopeRules:
                 return QUESTION
             if "?" in text:
                 return Scope(small_talk="greeting")
+            if any(face in text for face in _DISPLEASED):
+                return Scope(small_talk="complaint")  # 😡 alone: an apology, not "Vâng ạ"
             return Scope(small_talk="ok")
         if len(folded) <= MAX_SMALL_TALK_WORDS and self._chatter.cover(folded):
             if kinds := self._small_talk.found_in(exact, folded):
