@@ -609,3 +609,23 @@ async def test_ticking_one_of_many_choices_keeps_the_tapped_button_in_place(core
     assert abs(after - before) < 20, (before, after)
     await page.screenshot(path="/tmp/webchat-tick-in-place.png")
     assert page.errors == []
+
+
+async def test_a_pasted_message_keeps_its_lines_in_a_box_that_grows(page) -> None:
+    """A forwarded Zalo message lost its line breaks in a one-line box, where 1,200 pasted
+    characters could not be read to be shortened."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".bot").first).to_contain_text("Xin chào")
+    one_line = (await page.locator("#input").bounding_box())["height"]
+    pasted = "Chào trung tâm,\nxưởng em làm mắm tôm ở Cát Hải.\nMua máy được hỗ trợ bao nhiêu?"
+    await page.fill("#input", pasted)
+    assert (await page.locator("#input").bounding_box())["height"] > one_line * 1.8
+    await page.screenshot(path="/tmp/webchat-pasted.png")
+    await page.press("#input", "Enter")
+    await expect(page.locator(".user").last).to_have_text(pasted)
+    assert await page.input_value("#input") == ""
+    assert (await page.locator("#input").bounding_box())["height"] < one_line * 1.3
+    await page.press("#input", "Shift+Enter")  # a new line, nothing sent
+    assert await page.input_value("#input") == "\n"
+    assert await page.locator(".user").count() == 1

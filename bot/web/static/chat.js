@@ -228,7 +228,21 @@
       return;
     }
     input.value = "";
+    fit();
     send({text: text}, text);
+  });
+
+  // Enter sends, as in every chat; Shift+Enter starts a new line. The box grows with its text.
+  function fit() {
+    input.style.height = "auto";
+    input.style.height = input.scrollHeight + 2 + "px";
+  }
+  input.addEventListener("input", fit);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      document.getElementById("composer").requestSubmit();
+    }
   });
 
   // Staff answers arrive while the visitor is not typing: look for them now and then, and
