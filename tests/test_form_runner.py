@@ -246,3 +246,16 @@ async def test_changing_a_choice_asks_again_the_choice_it_filtered(chat: Console
     assert "Sản phẩm cụ thể?" in texts(replies) and labels(replies)[:1] == ["Gốm"]
     replies = await chat.press("Gốm")
     assert "→ Gốm" in texts(replies) and "Nước mắm" not in texts(replies)
+
+
+async def test_a_number_typed_after_a_refusal_is_the_answer_not_a_button(chat: ConsoleChat,
+                                                                         core) -> None:
+    """"0" refused, then "1" was read as the first button (Back, or Keep), and a wrong value
+    was kept without a word (a staff member creating a fair, 7 Dec 2026)."""
+    await publish(core, YEARS)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.say("2005")
+    assert "không được âm" in texts(await chat.say("-5"))
+    replies = await chat.say("1")
+    assert "→ 2005" in texts(replies) and "→ 1\n" in texts(replies) + "\n"

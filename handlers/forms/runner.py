@@ -551,7 +551,10 @@ class FormRunner:
         # A form's own message may end without a full stop ("Doanh thu không được âm").
         if hint and problem and problem.rstrip()[-1] not in ".!?…:;)\"»”":
             problem = problem.rstrip() + "."
-        return Reply(problem + hint, choices=tuple(choices))
+        # Still a typed answer that is wanted: "1" after "0 is not accepted" is the answer,
+        # not the first button (Back or Keep, which saved the old value silently).
+        return Reply(problem + hint, choices=tuple(choices),
+                     expects_text=question.type in _TYPED)
 
     def _required_message(self, question: Question) -> str:
         if question.required_message:
