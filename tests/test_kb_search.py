@@ -1629,3 +1629,11 @@ def test_a_staff_answer_is_dated_by_the_day_in_vietnam():
     for added_at in (datetime(2026, 12, 7, 19, 30, tzinfo=UTC), datetime(2026, 12, 7, 19, 30)):
         entry = staff_entry(1, "Trung tâm có làm thứ bảy không?", "Có, buổi sáng.", added_at)
         assert entry.reviewed.isoformat() == "2026-12-08" and "(08/12/2026)" in entry.source
+
+
+@pytest.mark.parametrize("question", ["Gian hàng hội chợ có được cấp điện 3 pha không ạ?",
+                                      "gian hang hoi cho co dien ba pha ko"])
+def test_power_at_a_fairs_booth_is_the_centres_question(question: str) -> None:
+    """A staff answer on it was told the power company's business instead (7 Dec 2026)."""
+    result = KnowledgeBase.from_directory(REAL_KB).search(question)
+    assert result.outside is None and result.named_outside is None
