@@ -639,3 +639,12 @@ async def test_asking_for_more_booths_than_are_free_says_how_many_are(fair_core)
     shown = texts(replies)
     assert "chỉ còn 1 gian hàng trống, ít hơn 2 gian" in shown and "đã hết gian hàng" not in shown
     assert "số thứ tự 1" in shown
+
+
+async def test_a_forged_button_does_not_reveal_a_fair_staff_are_preparing(fair_core) -> None:
+    """An owner's forged "fr:<id>" of a draft got its name and "closed (until 10/5/2027)"."""
+    fair_id = await add_fair(fair_core, status=FairStatus.DRAFT)
+    chat = await owner(fair_core, "curious", TAX_CODES[0])
+    replies = await chat.say(payload=f"fr:{fair_id}")
+    assert "Tôi không tìm thấy hội chợ này" in texts(replies)
+    assert "Hội chợ Công Thương" not in texts(replies)

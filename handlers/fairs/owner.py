@@ -360,7 +360,8 @@ async def _already_registered(ctx: Context, fair: Fair, registration: FairRegist
 
 
 def _closed_reply(ctx: Context, fair: Fair | None) -> Reply:
-    if fair is None:
+    # A fair staff are still preparing is not announced, even to a forged button.
+    if fair is None or fair.status == FairStatus.DRAFT:
         return Reply(ctx._("I cannot find that fair. Type /hoicho to see the open fairs."))
     return Reply(ctx._("Registration for «{name}» is closed (it ran until {deadline}). Type "
                        "/hoicho to see the fairs still open.").format(
