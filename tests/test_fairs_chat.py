@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from bot.app import Core, build_core
 from bot.channels.console import ConsoleChat
+from handlers.communes import CommuneDirectory
 from handlers.fairs.jobs import schedule_fair
+from handlers.former_districts import FormerDistrictDirectory
 from handlers.i18n import LOCAL_TZ
 from storage.models import FairRegistration, FairStatus, OutboxMessage, RegistrationStatus, User
 from storage.uow import UnitOfWork
@@ -648,3 +650,20 @@ async def test_a_forged_button_does_not_reveal_a_fair_staff_are_preparing(fair_c
     replies = await chat.say(payload=f"fr:{fair_id}")
     assert "Tôi không tìm thấy hội chợ này" in texts(replies)
     assert "Hội chợ Công Thương" not in texts(replies)
+
+
+async def test_an_announcement_to_a_fairs_registrants_names_the_fair(fair_core) -> None:
+    """Its preview, `broadcasts show` and the audit log said "hội chợ #2", which staff, who
+    know fairs by their code, read as another fair."""
+    from types import SimpleNamespace
+
+    from handlers.broadcasts.compose import _named_audience, describe_audience
+
+    fair_id = await add_fair(fair_core)
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        audience = await _named_audience({"fair_group": "registrants", "fair": str(fair_id)},
+                                         SimpleNamespace(uow=uow))
+    shown = describe_audience(audience, fair_core.translators["vi"],
+                              CommuneDirectory.load(), FormerDistrictDirectory.load())
+    assert shown == "Cơ sở đã đăng ký hội chợ HC-01 Hội chợ Công Thương Hải Phòng 2027"
+    assert audience.to_json()["labels"]["fair"].startswith("HC-01")  # kept with the broadcast

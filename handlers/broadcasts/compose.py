@@ -203,6 +203,15 @@ def audience_of(answers: dict[str, Any], ctx: Context) -> Audience:
         survey_submitted=survey_filter == "submitted" if has_survey else None, labels=labels)
 
 
+async def _named_audience(answers: dict[str, Any], ctx: Context) -> Audience:
+    """The audience, with its fair's code and name kept for describing it ("#2" was all the
+    preview, `broadcasts show` and the audit log said, and staff know fairs by their code)."""
+    audience = audience_of(answers, ctx)
+    if audience.fair_id is not None and (fair := await ctx.uow.fairs.get(audience.fair_id)):
+        audience.labels["fair"] = f"{fair.code} {Text(fair.name or {}).get(DEFAULT_LOCALE)}"
+    return audience
+
+
 def describe_audience(audience: Audience, i18n: Translator, communes: CommuneDirectory,
                       districts: FormerDistrictDirectory) -> str:
     """The audience in words, one criterion a line (the preview, `broadcasts show`, the audit
@@ -225,8 +234,9 @@ def describe_audience(audience: Audience, i18n: Translator, communes: CommuneDir
         lines.append(_("Sectors: {names}").format(
             names="; ".join(_(SECTORS[s]) for s in audience.sectors if s in SECTORS)))
     if audience.fair_id is not None:
-        lines.append((_("Registrants of fair #{fair}") if audience.fair_group == "registrants"
-                      else _("Waitlist of fair #{fair}")).format(fair=audience.fair_id))
+        lines.append((_("Registrants of fair {fair}") if audience.fair_group == "registrants"
+                      else _("Waitlist of fair {fair}")).format(
+            fair=audience.labels.get("fair") or f"#{audience.fair_id}"))
     if audience.survey_code is not None:
         lines.append((_("Submitted survey {code}") if audience.survey_submitted
                       else _("Have not submitted survey {code}")).format(
@@ -394,7 +404,7 @@ async def _kept_attachment(ctx: Context) -> tuple[Attachment | None, list[Reply]
 async def _preview(ctx: Context) -> list[Reply]:
     attachment, notices = await _kept_attachment(ctx)
     answers = _answers(ctx)
-    audience = audience_of(answers, ctx)
+    audience = await _named_audience(answers, ctx)
     counts = await ctx.uow.broadcasts.count_audience(audience, ctx.services.broadcast_channels)
     total = sum(counts.values())
     lines = [ctx._("Who gets it:"), describe_audience(
@@ -495,7 +505,7 @@ async def _create(ctx: Context, at: datetime) -> list[Reply]:
         ctx.conversation.goto("preview")
         return [*notices, *await _preview(ctx)]
     answers = _answers(ctx)
-    audience = audience_of(answers, ctx)
+    audience = await _named_audience(answers, ctx)
     counts = await ctx.uow.broadcasts.count_audience(audience, ctx.services.broadcast_channels)
     if not sum(counts.values()):
         return [Reply(ctx._("Nobody matches: change the audience, or cancel.")),
