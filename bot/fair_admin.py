@@ -226,9 +226,11 @@ def _parse_row(line: int, raw: dict[str, Any], problems: _Problems) -> _Row | No
     status = cell("status", _status)
     if starts_on and ends_on and ends_on < starts_on:
         problems.add(line, "ends_on", "the last day is before the first day (starts_on)")
-    if starts_on and deadline and deadline.astimezone(LOCAL_TZ).date() > starts_on:
+    # As the chat's form has it: the last day to register is before the opening day (a
+    # deadline on that day, 23:59 without a time, fell after the fair had opened).
+    if starts_on and deadline and deadline.astimezone(LOCAL_TZ).date() >= starts_on:
         problems.add(line, "registration_deadline", "registration must close before the "
-                     "fair starts (starts_on)")
+                     "day the fair starts (starts_on)")
     if booths and most and most > booths:
         problems.add(line, "max_booths_per_establishment", "more than the fair's booths")
     if len(problems.found) > before:

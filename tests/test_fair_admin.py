@@ -184,8 +184,8 @@ async def test_every_bad_row_is_reported_with_its_line_and_nothing_is_imported(
         f"{path}:4:support_max_vnd: '-1' is not a whole number from 0 to 2000000000",
         f"{path}:4:offer_hours: '0' is not a whole number from 1 to 720",
         f"{path}:4:ends_on: the last day is before the first day (starts_on)",
-        f"{path}:4:registration_deadline: registration must close before the fair starts "
-        "(starts_on)",
+        f"{path}:4:registration_deadline: registration must close before the day the fair "
+        "starts (starts_on)",
         f"{path}:4:max_booths_per_establishment: more than the fair's booths",
         f"{path}:6:code: hc-2027-01 is already on line 2"]
     assert "12 problem(s): nothing imported" in out.err
@@ -417,3 +417,13 @@ async def test_staff_export_from_the_bot_is_a_document_in_their_language(db_core
     assert [(e.action, e.details) for e in audit] == [
         ("export.registrations", {"format": "xlsx", "registrations": 6}),
         ("export.registrations", {"format": "csv", "registrations": 6})]
+
+
+async def test_a_deadline_on_the_opening_day_is_refused_as_in_the_chat(
+        cli_env: str, factory, tmp_path: Path, capsys) -> None:
+    """The chat's form refused it; the import took 10/05/2027 for a fair opening that day."""
+    row = [*GOOD[0][:5], "10/05/2027", "12/05/2027", "10/05/2027", *GOOD[0][8:]]
+    path = write_csv(tmp_path / "same_day.csv", [HEADER, row])
+    assert await run_cli("fairs", "import", str(path)) == 1
+    assert "registration must close before the day the fair starts" in capsys.readouterr().out
+    assert await fairs(factory) == []
