@@ -182,6 +182,7 @@ async def _submit(ctx: Context, fair: Fair, answers: dict) -> list[Reply]:
         return [_closed_reply(ctx, fair)]
     registration = booked.registration
     name = fair_name(fair, ctx.i18n)
+    going_on = (Choice(ctx._("My registrations"), "fmy"), Choice(ctx._("Main menu"), "menu"))
     if registration.status == RegistrationStatus.CONFIRMED:
         text = ctx.ngettext(
             "Registered: your establishment has {n} booth at «{name}». The centre will review "
@@ -189,10 +190,11 @@ async def _submit(ctx: Context, fair: Fair, answers: dict) -> list[Reply]:
             "Registered: your establishment has {n} booths at «{name}». The centre will "
             "review your registration and tell you here.", registration.booths).format(
             n=registration.booths, name=name)
-    elif (left := booths_left(fair, await ctx.uow.fairs.held_booths(fair.id))) > 0:
+        return [Reply(text, choices=going_on)]
+    position = await ctx.uow.registrations.waitlist_position(registration)
+    if (left := booths_left(fair, await ctx.uow.fairs.held_booths(fair.id))) > 0:
         # Some booths are free, fewer than asked for: not "all booths are taken" (a phone
         # user asking for 2 of 1 free was told so beside "1 of 3 booths left").
-        position = await ctx.uow.registrations.waitlist_position(registration)
         text = ctx.ngettext(
             "Only {left} booth is free at «{name}», fewer than the {n} you asked for, so your "
             "establishment is on the waitlist for {n}, number {position}. To take the free "
@@ -202,7 +204,6 @@ async def _submit(ctx: Context, fair: Fair, answers: dict) -> list[Reply]:
             "free ones now instead, cancel this registration and register again for {left}.",
             left).format(left=left, name=name, n=registration.booths, position=position)
     else:
-        position = await ctx.uow.registrations.waitlist_position(registration)
         text = ctx.ngettext(
             "All booths at «{name}» are taken, so your establishment is on the waitlist, "
             "number {position}. If a booth comes free, I will offer it to you here and you "
@@ -211,8 +212,7 @@ async def _submit(ctx: Context, fair: Fair, answers: dict) -> list[Reply]:
             "number {position}. If a booth comes free, I will offer it to you here and you "
             "will have {hours} hours to accept.", fair.offer_hours).format(
             name=name, position=position, hours=fair.offer_hours)
-    return [Reply(text, choices=(Choice(ctx._("My registrations"), "fmy"),
-                                 Choice(ctx._("Main menu"), "menu")))]
+    return [Reply(text, choices=going_on)]
 
 
 @router.payload("fmy", always_valid=True)
