@@ -140,10 +140,10 @@ def yes_or_no(text: str) -> bool | None:
 
 def answers_yes_or_no(label: str) -> bool | None:
     """Whether a button's label is a yes (True: "Có", "Tôi đồng ý", "Có, hủy…") or a no."""
-    plain = fold(label).strip()
-    head = plain.split(",", 1)[0].strip()
+    folded = fold(label).strip()
+    head = folded.split(",", 1)[0].strip()
     for value, labels in ((True, _YES_LABELS), (False, _NO_LABELS)):
-        if plain in labels or ("," in plain and head in labels):
+        if folded in labels or ("," in folded and head in labels):
             return value
     return None
 
