@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.i18n import N_
+from handlers.i18n import N_, translator_for
 from handlers.routing import Router
 from handlers.types import Incoming, Reply
 
@@ -40,6 +40,11 @@ async def revoke_staff(msg: Incoming, ctx: Context) -> list[Reply]:
     return await _set_role(msg, ctx, "user")
 
 
+GRANTED = N_("You have been given staff rights on the centre's bot. Type /nhanvien to see "
+             "the staff commands.")
+REVOKED = N_("Your staff rights on the centre's bot have been withdrawn.")
+
+
 async def _set_role(msg: Incoming, ctx: Context, role: str) -> list[Reply]:
     parts = msg.text.split()
     channel, _sep, user_id = (parts[1] if len(parts) > 1 else "").partition(":")
@@ -55,6 +60,10 @@ async def _set_role(msg: Incoming, ctx: Context, role: str) -> list[Reply]:
     target.role = role
     await ctx.uow.audit.record(actor=ctx.actor, action=f"role.{role}", target=parts[1],
                                now=ctx.now)
+    # The person is told, in their language (a new staff member heard nothing before).
+    message = GRANTED if role == "staff" else REVOKED
+    told = translator_for(ctx.translators, target.locale).gettext(message)
+    await ctx.uow.outbox.add(target.id, told, ctx.now)
     if role == "staff":
         return [Reply(ctx._("{user} is now staff.").format(user=parts[1]))]
     return [Reply(ctx._("{user} is no longer staff.").format(user=parts[1]))]

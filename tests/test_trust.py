@@ -168,6 +168,8 @@ async def test_revoked_staff_cannot_finish_an_answer(core) -> None:
     clerk = ConsoleChat(core.dispatcher, user_id="clerk")
     await clerk.say("/start")
     await admin.say("/capquyen console:clerk")
+    # Told, with their next message (a new staff member once heard nothing).
+    assert "đã được cấp quyền cán bộ" in texts(await clerk.say("/cauhoi"))
     await clerk.say("/cauhoi")
     replies = await clerk.press("Trả lời câu #1")
     assert "Nhập câu trả lời" in texts(replies) or "#1" in texts(replies)
@@ -175,6 +177,7 @@ async def test_revoked_staff_cannot_finish_an_answer(core) -> None:
     await admin.say("/thuquyen console:clerk")
     replies = await clerk.say("Giá vàng xem ở ngân hàng.")
     assert "chỉ dành cho cán bộ" in texts(replies)
+    assert "đã được thu hồi" in texts(replies)
     async with UnitOfWork(core.session_factory) as uow:
         (question, _user), = await uow.questions.waiting()
     assert question.status == "forwarded" and question.answer is None
