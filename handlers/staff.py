@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.i18n import N_, translator_for
 from handlers.routing import Router
-from handlers.types import Incoming, Reply
+from handlers.types import Choice, Incoming, Reply
 
 router = Router()
 
@@ -25,7 +25,9 @@ def _staff_help(ctx: Context) -> Reply:
     for cmd in ctx.router.visible_commands(staff=True, admin=ctx.is_admin):
         if cmd.staff_only or cmd.admin_only:
             lines.append(f"/{cmd.name} — {ctx._(cmd.description)}")
-    return Reply("\n".join(lines))
+    # Fairs are managed from the fairs' list (/hoicho), which staff did not find from here.
+    return Reply("\n".join(lines), choices=(Choice(ctx._("Manage fairs"), "fa"),
+                                            Choice(ctx._("Main menu"), "menu")))
 
 
 @router.command("capquyen", "grant", description=N_("Make a user staff: /capquyen telegram:12345"),
