@@ -419,3 +419,11 @@ def test_a_name_used_again_in_another_group_is_reported_at_its_own_row(tmp_path:
     (problem,) = check_xlsform(path)
     assert (problem.row, problem.column) == (6, "name")
     assert "'so_luong' is already used (row 3)" in problem.message
+
+
+def test_a_form_of_notes_and_calculations_asks_nothing(tmp_path: Path) -> None:
+    """pyxform's calculate.xls was "ok … 0 questions", then an empty review in the chat."""
+    path = workbook(tmp_path / "calc.xlsx", [
+        ["type", "name", "label", "calculation"], ["calculate", "c", None, "1 + 1"],
+        ["note", "n", "Cảm ơn anh/chị", None]])
+    assert [p.message for p in check_xlsform(path)] == ["the form asks no questions"]

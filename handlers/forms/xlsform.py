@@ -305,7 +305,8 @@ class _Reader:
         self._walk(self.tree.get("children", []), Text(), ())
         self._check_expressions()
         self._check_translations()
-        if not any(q.is_asked for q in self.questions):
+        # Notes alone are no survey (a form of calculations and notes showed an empty review).
+        if not any(q.is_asked and q.type is not QuestionType.NOTE for q in self.questions):
             self.problems.append(Problem(SURVEY, None, None, "the form asks no questions"))
         version = str(self.tree.get("version") or "").strip() or self.version_fallback
         code = str(self.tree.get("id_string") or "").strip()
