@@ -447,7 +447,9 @@ def _personal_data_warning(ctx: Context, found: set[PersonalData]) -> str:
     return ctx._("Contains personal data ({kinds}).").format(kinds=kinds)
 
 
-@router.payload("qastaff", staff=True)
+# Valid from any earlier message: each action checks the question's state itself, and "add to
+# the knowledge base" was lost once staff did anything else after answering.
+@router.payload("qastaff", staff=True, always_valid=True)
 async def staff_question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, value = msg.payload.removeprefix("qastaff:").partition(":")
     question_id = row_id(value)

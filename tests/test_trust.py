@@ -284,3 +284,14 @@ async def test_tax_code_errors_say_why_and_give_valid_examples(chat: ConsoleChat
     garbage = texts(await chat.say("12345"))
     examples = re.findall(r"\d{10}(?:-\d{3})?", garbage)
     assert examples and all(parse_tax_code(example) for example in examples)
+
+
+async def test_an_answer_can_be_added_to_the_knowledge_base_after_doing_something_else(
+        core) -> None:
+    """The button was refused as "from an earlier message" once staff typed /cauhoi again."""
+    asker = ConsoleChat(core.dispatcher, user_id="asker")
+    staff = await ask_and_get_staff_answer(core, asker,
+                                           "lịch nghỉ tết của trung tâm năm nay thế nào")
+    replies = await staff.say("/cauhoi")  # something else first
+    replies = await staff.say("", payload="qastaff:addkb:1")
+    assert "Thêm với câu hỏi này" in labels(replies)
