@@ -186,7 +186,9 @@ async def export_button(msg: Incoming, ctx: Context) -> list[Reply]:
 
 # --- voiding a response ----------------------------------------------------------------------
 
-@router.payload(VOID, staff=True)
+# Valid from an earlier message too ("Hủy một phiếu" under the results, after a download was
+# refused as stale); confirming still needs the number typed in this very flow.
+@router.payload(VOID, staff=True, always_valid=True)
 async def void_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, value = msg.payload.removeprefix(f"{VOID}:").partition(":")
     if action == "ask":
