@@ -667,3 +667,17 @@ async def test_an_announcement_to_a_fairs_registrants_names_the_fair(fair_core) 
                               CommuneDirectory.load(), FormerDistrictDirectory.load())
     assert shown == "Cơ sở đã đăng ký hội chợ HC-01 Hội chợ Công Thương Hải Phòng 2027"
     assert audience.to_json()["labels"]["fair"].startswith("HC-01")  # kept with the broadcast
+
+
+async def test_the_number_of_booths_may_be_typed_with_what_it_counts(fair_core) -> None:
+    """"2 gian", "2 gian hàng" got "please choose an answer" beside buttons 1 and 2."""
+    await add_fair(fair_core, booths=3, max_booths=2)
+    chat = await owner(fair_core, "typist", TAX_CODES[0])
+    replies = await chat.say("/hoicho")
+    await chat.press(next(label for label in labels(replies) if label.startswith("Đăng ký:")))
+    await chat.say("Nguyễn Thị Hoa")
+    await chat.press("Giữ nguyên")
+    await chat.say("Nước mắm, mắm tôm")
+    replies = await chat.say("2 gian hàng")
+    assert "Vui lòng kiểm tra" in texts(replies) or "kiểm tra" in texts(replies)
+    assert "chọn một câu trả lời" not in texts(replies)

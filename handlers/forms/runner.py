@@ -145,6 +145,9 @@ class FormRunner:
             found = _matching(labels, text) or _matching(labels, _expanded(text))
             if len(found) != 1 and (said := pick_yes_or_no(text, labels)) is not None:
                 found = [said]  # "ko" for "Không", "đồng ý" for "Tôi đồng ý"
+            if len(found) != 1 and all(label.isdigit() for label in labels) and (
+                    number := parse_number(text, integer=True)) is not None:
+                found = [i for i, label in enumerate(labels) if int(label) == number]  # "2 gian"
             if len(found) == 1:
                 return self._answer(current, options[found[0]].name)
         if current.type in (QuestionType.SELECT_ONE, QuestionType.ACKNOWLEDGE,
