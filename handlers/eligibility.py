@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from handlers.context import Context
 from handlers.forms.model import Form, Option, Question, QuestionType
+from handlers.forms.numbers import parse_number
 from handlers.forms.runner import FormRunner, Progress, msgid
 from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
@@ -31,6 +32,7 @@ router = Router()
 FLOW = "eligibility"
 PREFIX = "el"  # the form's buttons
 PLACE_KIND = "place_kind"  # derived: "xa", "phuong", "dac_khu" or "outside"
+SME_WORKERS = 200  # insured workers of an industrial SME at most (Decree 80/2021, Art. 5)
 
 
 class Step(StrEnum):
@@ -128,6 +130,11 @@ async def eligibility_answer_button(msg: Incoming, ctx: Context) -> list[Reply]:
 @router.flow(FLOW)
 async def eligibility_text(msg: Incoming, ctx: Context) -> list[Reply]:
     runner = _runner(ctx)
+    if runner.progress.current == Step.WORKERS and (
+            workers := parse_number(msg.text, integer=True)) is not None and workers >= 0:
+        # "120 lao động" typed to "200 or fewer" / "More than 200" was "please choose".
+        choice = "o:0" if workers <= SME_WORKERS else "o:1"
+        return _after(ctx, runner, runner.on_button(f"{PREFIX}:{choice}"))
     return _after(ctx, runner, runner.on_text(msg.text))
 
 

@@ -130,3 +130,14 @@ async def test_yes_and_no_typed_to_a_yes_no_question(chat: ConsoleChat) -> None:
     assert "chọn một câu trả lời" not in texts(replies)
     result = texts(await chat.press("Cơ khí, điện, điện tử, công nghiệp hỗ trợ"))
     assert "Trung tâm cần trao đổi thêm" in result
+
+
+@pytest.mark.parametrize(("typed", "next_asked"), [("120 lao động", "doanh thu"),
+                                                   ("khoảng 350", "có thể không thuộc")])
+async def test_the_number_of_workers_may_be_typed(chat: ConsoleChat, typed: str,
+                                                  next_asked: str) -> None:
+    """"120 lao động" typed to "200 or fewer" / "More than 200" got "please choose"."""
+    await start_check(chat)
+    await chat.press("Doanh nghiệp (công ty)")
+    replies = await chat.say(typed)
+    assert next_asked in texts(replies).lower() or next_asked in texts(replies)
