@@ -7,7 +7,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,7 +18,7 @@ from handlers.i18n import DEFAULT_LOCALE, N_, Translator
 from handlers.routing import FlowRoute, Router
 from handlers.services import Services
 from handlers.start import MENU_ENTRIES
-from handlers.stored_replies import from_stored, queued_reply, to_stored
+from handlers.stored_replies import CurrentChoices, from_stored, queued_reply, to_stored
 from handlers.text import fold, normalize_input, pick_yes_or_no, plain, storable
 from handlers.types import Choice, Incoming, MessageKind, Reply
 from storage.models import ProcessedUpdate
@@ -286,40 +286,6 @@ class Dispatcher:
             self._waiters[key] -= 1
             if not self._waiters[key]:
                 del self._waiters[key], self._locks[key]
-
-
-@dataclass(frozen=True)
-class CurrentChoices:
-    """The buttons of the user's current step: those of the last message that had any (which
-    a typed number or label picks) and every button of the latest answer (which may be
-    pressed; older state-changing buttons are refused)."""
-
-    last: tuple[Choice, ...] = ()
-    payloads: frozenset[str] = frozenset()
-    expects_text: bool = False  # the last message asks for a typed answer (see Reply)
-
-    @classmethod
-    def of(cls, replies: list[Reply]) -> CurrentChoices:
-        with_choices = [r for r in replies if r.choices]
-        last = with_choices[-1] if with_choices else None
-        return cls(last.choices if last else (),
-                   frozenset(c.payload for r in with_choices for c in r.choices),
-                   bool(last and last.expects_text))
-
-    @classmethod
-    def from_stored(cls, stored: dict) -> CurrentChoices:
-        last = tuple(Choice(c["label"], c["payload"]) for c in stored.get("items", []))
-        return cls(last, frozenset(stored.get("offered", ())) | {c.payload for c in last},
-                   bool(stored.get("text")))
-
-    def stored(self) -> dict:
-        stored: dict = {"items": [{"label": c.label, "payload": c.payload} for c in self.last]}
-        earlier = sorted(self.payloads - {c.payload for c in self.last})
-        if earlier:
-            stored["offered"] = earlier
-        if self.expects_text:
-            stored["text"] = True
-        return stored
 
 
 def storable_incoming(msg: Incoming) -> Incoming:

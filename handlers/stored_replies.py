@@ -8,6 +8,7 @@ ask again).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from handlers.types import Attachment, Choice, Link, Reply
@@ -48,3 +49,43 @@ def from_stored(stored: list[dict[str, Any]] | None) -> list[Reply]:
 def queued_reply(text: str, choices: list[list[str]] | None) -> Reply:
     """A message of the outbox as a reply (its buttons, if any, with it)."""
     return Reply(text, choices=tuple(Choice(label, payload) for label, payload in choices or ()))
+
+
+@dataclass(frozen=True)
+class CurrentChoices:
+    """The buttons of the user's current step: those of the last message that had any (which
+    a typed number or label picks) and every button of the latest answer (which may be
+    pressed; older state-changing buttons are refused)."""
+
+    last: tuple[Choice, ...] = ()
+    payloads: frozenset[str] = frozenset()
+    expects_text: bool = False  # the last message asks for a typed answer (see Reply)
+
+    @classmethod
+    def of(cls, replies: list[Reply]) -> CurrentChoices:
+        with_choices = [r for r in replies if r.choices]
+        last = with_choices[-1] if with_choices else None
+        return cls(last.choices if last else (),
+                   frozenset(c.payload for r in with_choices for c in r.choices),
+                   bool(last and last.expects_text))
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> CurrentChoices:
+        last = tuple(Choice(c["label"], c["payload"]) for c in stored.get("items", []))
+        return cls(last, frozenset(stored.get("offered", ())) | {c.payload for c in last},
+                   bool(stored.get("text")))
+
+    def stored(self) -> dict:
+        stored: dict = {"items": [{"label": c.label, "payload": c.payload} for c in self.last]}
+        earlier = sorted(self.payloads - {c.payload for c in self.last})
+        if earlier:
+            stored["offered"] = earlier
+        if self.expects_text:
+            stored["text"] = True
+        return stored
+
+    def pushed(self, choices: list[tuple[str, str]]) -> CurrentChoices:
+        """These choices, of a message pushed to the user (a booth offered), made the ones a
+        typed label, number or "có" picks; those offered before stay valid to press."""
+        last = tuple(Choice(label, payload) for label, payload in choices)
+        return CurrentChoices(last, self.payloads | {c.payload for c in last})

@@ -25,22 +25,3 @@ class ConversationRepository:
         # Runs for nearly every message: one upsert costs far less than an ORM flush.
         await upsert(self._session, ConversationState, "user_id", user_id=user_id, flow=flow,
                      step=step, draft=draft, choices=choices, updated_at=now)
-
-    async def offer_choices(self, user_id: int, choices: list[tuple[str, str]],
-                            now: datetime) -> None:
-        """Make the buttons of a message pushed to the user (a booth offered) the ones a typed
-        "có", label or number picks next, unless the user is in a form, whose own buttons and
-        typed answers come first. Buttons offered earlier stay valid to press."""
-        state = await self.get(user_id)
-        if state is not None and state.flow:
-            return
-        earlier = dict(state.choices or {}) if state is not None else {}
-        pressable = {item["payload"] for item in earlier.get("items", [])} | set(
-            earlier.get("offered", ()))
-        stored: dict[str, Any] = {"items": [{"label": label, "payload": payload}
-                                            for label, payload in choices]}
-        if pressable - {payload for _label, payload in choices}:
-            stored["offered"] = sorted(pressable - {payload for _label, payload in choices})
-        await self.save(user_id, flow=None, step=None,
-                        draft=dict(state.draft or {}) if state is not None else {},
-                        choices=stored, now=now)
