@@ -96,9 +96,8 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
         # else's number ("số điện thoại của người liên hệ khác").
         offered: dict[str, str] = {}
         for question in form.questions:
-            if known.get(question.type) and question.type not in {
-                    form.question(name).type for name in offered}:
-                offered[question.name] = known[question.type]
+            if value := known.pop(question.type, None):
+                offered[question.name] = value
         await ctx.uow.responses.save_progress(response, Progress(answers=offered).to_json(),
                                               now=ctx.now)
     runner_survey = await ctx.uow.surveys.get(response.survey_id)
