@@ -37,7 +37,8 @@ HEARD = ("qa_blind5:test", "qa_blind7:test", "qa_blind8", "qa_blind9", "qa_blind
          "qa_blind11", "qa_blind12", "qa_blind13", "qa_blind14", "qa_blind15", "qa_blind16",
          "qa_blind17", "qa_blind18", "qa_blind19", "qa_blind22")
 BLIND = ("qa_blind20", "qa_blind21", "qa_blind23", "qa_blind24", "qa_blind25",
-         "qa_blind26", "qa_blind27", "qa_blind28", "qa_blind29", "qa_blind30", "qa_blind31")
+         "qa_blind26", "qa_blind27", "qa_blind28", "qa_blind29", "qa_blind30", "qa_blind31",
+         "qa_blind32")
 POOLED = ("direct", "confidently_wrong", "top1", "top3")
 
 

@@ -321,6 +321,16 @@ async def test_an_electricity_bill_asked_of_the_centre_names_the_power_company_f
     assert choices.text.startswith("Nếu anh/chị hỏi về hỗ trợ của Trung tâm")
 
 
+async def test_a_power_line_asked_of_the_centre_is_told_first_not_answered(
+        chat: ConsoleChat) -> None:
+    """qa_blind32: once answered outright with what the centre does."""
+    replies = await chat.say(
+        "Trung tâm khuyến công có hỗ trợ kéo điện 3 pha về xưởng ko, ai lo việc này")
+    told, choices = replies
+    assert "công ty điện lực" in told.text.lower() and not told.choices
+    assert choices.text.startswith("Nếu anh/chị hỏi về hỗ trợ của Trung tâm")
+
+
 def test_a_kept_reply_keeps_its_title_and_links() -> None:
     from handlers.stored_replies import from_stored, to_stored
     from handlers.types import Choice, Link, Reply
