@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.context import Context, Conversation
 from handlers.error_report import anonymous_traceback
 from handlers.i18n import DEFAULT_LOCALE, N_, Translator
+from handlers.language import language_named, switch_language
+from handlers.questions import answer_in_passing
 from handlers.routing import FlowRoute, Router
 from handlers.services import Services
 from handlers.start import MENU_ENTRIES
 from handlers.stored_replies import CurrentChoices, from_stored, queued_reply, to_stored
-from handlers.text import fold, normalize_input, pick_yes_or_no, plain, storable
+from handlers.text import fold, normalize_input, pick_yes_or_no, plain, storable, wants_to_stop
 from handlers.types import Choice, Incoming, MessageKind, Reply
 from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWork
@@ -219,7 +221,7 @@ class Dispatcher:
                 return [Reply(notice, choices=offered)], current
             replies = await button.handler(msg, ctx)
         else:
-            replies = await self._call_text_handler(msg, ctx)
+            replies = await self._call_text_handler(msg, ctx, current)
         return replies, CurrentChoices.of(replies)
 
     def _is_admin(self, msg: Incoming) -> bool:
@@ -251,7 +253,8 @@ class Dispatcher:
         return ctx._(TOO_LONG).format(count=ctx.i18n.number(len(text)),
                                       limit=ctx.i18n.number(limit))
 
-    async def _call_text_handler(self, msg: Incoming, ctx: Context) -> list[Reply]:
+    async def _call_text_handler(self, msg: Incoming, ctx: Context, current: CurrentChoices
+                                 ) -> list[Reply]:
         router = self.router
         if msg.text.startswith("/"):
             name = msg.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(
@@ -269,10 +272,35 @@ class Dispatcher:
             if flow.staff_only and not ctx.is_staff:
                 ctx.conversation.finish()  # rights were taken back while the form was open
                 return [Reply(ctx._("Sorry, that is only for the centre's staff."))]
+            if wants_to_stop(msg.text, typed_answer=current.expects_text):
+                # "thôi", "thoát", "về menu": as /huy ("please tap one of the answers" kept
+                # a phone user in a form they wanted to leave).
+                return await router.commands["huy"].handler(msg, ctx)
+            if flow.resume is not None and (
+                    aside := await self._aside_from_form(msg, ctx, flow, current)):
+                return aside
             return await flow.handler(msg, ctx)
         if router.fallback is None:
             return [Reply(ctx._("Type /menu to see what I can do."))]
         return await router.fallback(msg, ctx)
+
+    async def _aside_from_form(self, msg: Incoming, ctx: Context, flow: FlowRoute,
+                               current: CurrentChoices) -> list[Reply] | None:
+        """What a message typed in a user's form says beside answering it: switch the
+        language ("English"), or ask a question the knowledge base is sure of where the form
+        waits for a tap ("làm bún thì chọn ngành nào ạ"): answered, then the form's question
+        again. Each was "please tap one of the answers", or was saved as the answer."""
+        locale = language_named(msg.text)
+        if locale and locale != ctx.user.locale and locale in ctx.translators:
+            return await switch_language(locale, ctx)
+        if current.expects_text or not current.last or flow.resume is None:
+            return None  # a typed answer may be a question ("Kiến nghị của anh/chị?")
+        answer = await answer_in_passing(msg, ctx)
+        if answer is None:
+            return None
+        back = ctx._("Back to the form: please tap one of the answers below, or type “cancel” "
+                     "to stop.")
+        return [answer, Reply(back), *await flow.resume(ctx)]
 
     @asynccontextmanager
     async def _user_lock(self, key: str) -> AsyncIterator[None]:

@@ -138,6 +138,11 @@ async def eligibility_text(msg: Incoming, ctx: Context) -> list[Reply]:
     return _after(ctx, runner, runner.on_text(msg.text))
 
 
+@router.resume(FLOW)
+async def eligibility_resume(ctx: Context) -> list[Reply]:
+    return _runner(ctx).resume()
+
+
 def _runner(ctx: Context) -> FormRunner:
     progress = Progress.from_json(ctx.conversation.draft.get("progress"))
 

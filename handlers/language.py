@@ -62,4 +62,9 @@ async def switch_language(locale: str, ctx: Context) -> list[Reply]:
         flow = ctx.conversation.flow
         ctx.conversation.finish()
         return [main_menu(new_ctx, f"{confirmation}\n\n{new_ctx._(PAUSED[flow])}")]
+    flow_route = ctx.router.flows.get(ctx.conversation.flow or "")
+    if flow_route is not None and flow_route.resume is not None:
+        # Another form goes on where it was, its question asked again in the new language
+        # (the menu under the confirmation left the form waiting for an answer unseen).
+        return [Reply(confirmation), *await flow_route.resume(new_ctx)]
     return [main_menu(new_ctx, f"{confirmation}\n\n{new_ctx._('What would you like to do?')}")]

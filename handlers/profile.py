@@ -111,6 +111,11 @@ async def profile_step(msg: Incoming, ctx: Context) -> list[Reply]:
     return await _after(ctx, runner, runner.on_text(msg.text))
 
 
+@router.resume(FLOW)
+async def profile_resume(ctx: Context) -> list[Reply]:
+    return _runner(ctx).resume()
+
+
 def profile_for(then: str) -> str:
     """The button payload that opens the profile and afterwards offers to go on to `then` (a
     survey's or a fair's button, "svl:CODE" or "fr:ID")."""

@@ -14,6 +14,7 @@ from handlers.identifiers import (
 )
 from handlers.kb.index import SearchResult
 from handlers.kb.model import Entry, Status
+from handlers.kb.scope import ScopeRules
 from handlers.language import language_named, switch_language
 from handlers.routing import Router
 from handlers.start import main_menu
@@ -208,6 +209,20 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
     if switch:
         reply = dataclasses.replace(reply, choices=(*reply.choices, switch))
     return [reply]
+
+
+async def answer_in_passing(msg: Incoming, ctx: Context) -> Reply | None:
+    """The answer to a question typed where a form waits for a tap on one of its answers,
+    when the knowledge base is sure of one; without buttons, which would leave the form."""
+    if not ScopeRules.asks(msg.text):
+        return None
+    result = ctx.services.kb.search(msg.text, lang=ctx.user.locale)
+    if not result.confident or result.answer is None:
+        return None
+    lang = result.lang if result.lang in ctx.translators else ctx.user.locale
+    entry = result.answer
+    return Reply(entry_text(entry, ctx.translators[lang], lang), titled=True,
+                 links=tuple(Link(c.label, c.url) for c in entry.citations if c.url))
 
 
 def reply_as_text(result: SearchResult, i18n: Translator, lang: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from handlers.attachments import FilePolicy
 
 Handler = Callable[[Incoming, Context], Awaitable[list[Reply]]]
+Resume = Callable[[Context], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class FlowRoute:
     staff_only: bool = False
     # Where the flow takes photos and documents; others get "I can only read text".
     files: FilePolicy | None = None
+    # A form's current question asked again (in the chat's language of the moment), after a
+    # question answered in passing or a change of language; a flow without one is left as is.
+    resume: Resume | None = None
 
 
 class Router:
@@ -105,6 +110,15 @@ class Router:
         def register(handler: Handler) -> Handler:
             self.flows[name] = FlowRoute(handler, staff, files)
             return handler
+
+        return register
+
+    def resume(self, name: str) -> Callable[[Resume], Resume]:
+        """What asks the current question of flow `name` again (see FlowRoute.resume)."""
+
+        def register(resume: Resume) -> Resume:
+            self.flows[name] = dataclasses.replace(self.flows[name], resume=resume)
+            return resume
 
         return register
 

@@ -65,9 +65,12 @@ class CurrentChoices:
     def of(cls, replies: list[Reply]) -> CurrentChoices:
         with_choices = [r for r in replies if r.choices]
         last = with_choices[-1] if with_choices else None
+        # A question asking for a typed name has no buttons when it comes first: it still
+        # asks for text ("Huy" is a name there, not "hủy").
+        since = replies[replies.index(last):] if last else replies
         return cls(last.choices if last else (),
                    frozenset(c.payload for r in with_choices for c in r.choices),
-                   bool(last and last.expects_text))
+                   any(r.expects_text for r in since))
 
     @classmethod
     def from_stored(cls, stored: dict) -> CurrentChoices:

@@ -137,6 +137,11 @@ async def survey_text(msg: Incoming, ctx: Context) -> list[Reply]:
     return await _answer(ctx, lambda runner: runner.on_text(msg.text))
 
 
+@router.resume(FLOW)
+async def survey_resume(ctx: Context) -> list[Reply]:
+    return await _answer(ctx, lambda runner: FormStep(runner.resume()))
+
+
 async def _answer(ctx: Context, act: Callable[[FormRunner], FormStep]) -> list[Reply]:
     """Apply a message to the survey in progress, save, and submit after the last step."""
     loaded = await _load(ctx)

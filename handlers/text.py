@@ -131,6 +131,28 @@ def plain(text: str) -> str:
     return " ".join(words_)
 
 
+# What people type to leave a form, as a whole message ("thôi", "hủy", "thoát ra", "về menu").
+# Folded, they may also be an answer to a question that asks for text ("Huy", a name; "đúng"
+# folds to "dung"): there only the spellings with their diacritics, or in English, count.
+_STOP_TYPED = frozenset({"hủy", "huỷ", "hủy bỏ", "huỷ bỏ", "thoát", "thoát ra", "dừng",
+                         "dừng lại", "thôi", "thôi không làm nữa", "không làm nữa", "về menu",
+                         "quay lại menu", "quay về menu", "trở về menu", "menu", "menu chính",
+                         "trình đơn chính", "cancel", "stop", "exit", "quit", "main menu",
+                         "back to menu", "back to the menu", "go back to the menu"})
+_STOP_FOLDED = frozenset({"huy", "huy bo", "thoat", "thoat ra", "dung lai", "thoi",
+                          "thoi khong lam nua", "khong lam nua", "ve menu", "quay lai menu",
+                          "quay ve menu", "tro ve menu", "menu chinh", "trinh don chinh"})
+
+
+def wants_to_stop(text: str, *, typed_answer: bool) -> bool:
+    """Whether a message, whole, asks to leave the form it was typed in; `typed_answer`: the
+    form's question asks for a typed answer, which the folded spellings could be."""
+    exact = " ".join(re.sub(r"[^\w\s]", " ", normalize_input(text).lower()).split())
+    while exact.rsplit(" ", 1)[-1] in {"ạ", "nhé", "nha", "nhe", "đi", "please"} and " " in exact:
+        exact = exact.rsplit(" ", 1)[0]
+    return exact in _STOP_TYPED or (not typed_answer and plain(text) in _STOP_FOLDED)
+
+
 def yes_or_no(text: str) -> bool | None:
     """Whether a typed message says yes (True) or no (False): "có ạ", "đồng ý", "ok", "ko",
     "không đồng ý"; None for anything else."""

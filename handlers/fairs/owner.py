@@ -147,6 +147,11 @@ async def registration_text(msg: Incoming, ctx: Context) -> list[Reply]:
     return await _step(ctx, lambda runner: runner.on_text(msg.text))
 
 
+@router.resume(FLOW)
+async def registration_resume(ctx: Context) -> list[Reply]:
+    return await _step(ctx, lambda runner: FormStep(runner.resume()))
+
+
 async def _step(ctx: Context, act: Callable[[FormRunner], FormStep]) -> list[Reply]:
     fair_id = ctx.conversation.draft.get("fair") if ctx.conversation.flow == FLOW else None
     fair = await ctx.uow.fairs.get(int(fair_id)) if fair_id else None

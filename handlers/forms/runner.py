@@ -152,7 +152,8 @@ class FormRunner:
                 return self._answer(current, options[found[0]].name)
         if current.type in (QuestionType.SELECT_ONE, QuestionType.ACKNOWLEDGE,
                             QuestionType.NOTE):
-            return Step([Reply(self._("Please tap one of the answers.")), self._ask(current)])
+            return Step([Reply(self._("Please tap one of the answers, or type “cancel” to "
+                                      "stop.")), self._ask(current)])
         if current.type is QuestionType.SELECT_MULTIPLE:
             return self._typed_selection(current, text)
         if current.type is QuestionType.COMMUNE:

@@ -1,0 +1,72 @@
+"""What people type in a form besides its answers: leaving it, changing the language, asking a
+question where it waits for a tap (a phone user, 8 Dec 2026, met "please tap one of the
+answers" for each, or saw the words saved as an answer)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.console import ConsoleChat
+from tests.test_first_conversation import labels, texts
+
+
+async def start_check(chat: ConsoleChat) -> None:
+    await chat.say("/start")
+    await chat.press("Tôi có được hỗ trợ không?")
+
+
+@pytest.mark.parametrize("typed", ["thôi", "thoat", "hủy ạ", "quay lai menu", "menu", "Cancel"])
+async def test_words_for_leaving_leave_a_form_that_waits_for_a_tap(
+        chat: ConsoleChat, typed: str) -> None:
+    await start_check(chat)
+    replies = await chat.say(typed)
+    assert "Đã hủy" in texts(replies)
+    assert "Hội chợ triển lãm" in labels(replies)  # the main menu
+    replies = await chat.say("doanh nghiep nho")  # no longer an answer to the form
+    assert "Đã ghi nhận" not in texts(replies)
+
+
+async def test_a_name_typed_without_diacritics_stays_an_answer_where_text_is_asked(
+        chat: ConsoleChat) -> None:
+    """"Huy" is a name; only "hủy" with its accent leaves a question that asks for text."""
+    await chat.say("/hoso")
+    await chat.press("Tôi đồng ý")
+    replies = await chat.say("Huy")
+    assert "Đã hủy" not in texts(replies)
+    assert "mã số thuế" in texts(replies).lower()
+
+
+async def test_the_refusal_says_how_to_leave(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    replies = await chat.say("abc xyz")
+    assert "gõ “hủy” để dừng" in texts(replies)
+    assert "Đã hủy" in texts(await chat.say("hủy"))
+
+
+async def test_a_question_where_the_form_waits_for_a_tap_is_answered_then_asked_again(
+        chat: ConsoleChat) -> None:
+    await start_check(chat)
+    first = labels(await chat.say("/dieukien"))
+    replies = await chat.say("mã số thuế của hộ kinh doanh là gì ạ")
+    assert "Quay lại phiếu" in texts(replies)
+    assert labels(replies) == first  # the same question, its buttons current
+    replies = await chat.press("Hộ kinh doanh")
+    assert "Hộ kinh doanh" in texts(replies) or "xã" in texts(replies).lower()
+
+
+async def test_an_unclear_message_where_the_form_waits_for_a_tap_is_still_refused(
+        chat: ConsoleChat) -> None:
+    await start_check(chat)
+    replies = await chat.say("hôm nay trời đẹp nhỉ")
+    assert "vui lòng chọn một câu trả lời" in texts(replies)
+    assert "Quay lại phiếu" not in texts(replies)
+
+
+async def test_a_language_named_in_a_form_switches_and_asks_the_question_again(
+        chat: ConsoleChat) -> None:
+    await start_check(chat)
+    replies = await chat.say("English")
+    assert "From now on I will answer in English" in texts(replies)
+    assert "Household business" in labels(replies)  # the question again, in English
+    replies = await chat.say("tiếng việt")
+    assert "Hộ kinh doanh" in labels(replies)
