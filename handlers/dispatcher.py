@@ -19,7 +19,7 @@ from handlers.language import language_named, switch_language
 from handlers.questions import answer_in_passing
 from handlers.routing import FlowRoute, Router
 from handlers.services import Services
-from handlers.start import MENU_ENTRIES
+from handlers.start import MENU_ENTRIES, TYPED_COMMANDS, WANTING
 from handlers.stored_replies import CurrentChoices, from_stored, queued_reply, to_stored
 from handlers.text import fold, normalize_input, pick_yes_or_no, plain, storable, wants_to_stop
 from handlers.types import Choice, Incoming, MessageKind, Reply
@@ -197,6 +197,8 @@ class Dispatcher:
             text, offered, by_number=not current.expects_text))
         if not payload and not ctx.conversation.flow and not text.startswith("/"):
             payload = _menu_entry(text, ctx)
+            if not payload and (command := _typed_command(text)):
+                text = f"/{command}"
         if not payload and not text:
             notice = _("Your message looks empty. Please type your question or tap a button.")
             return [Reply(notice, choices=offered)], current
@@ -367,6 +369,16 @@ def _menu_entry(text: str, ctx: Context) -> str | None:
                 for translator in ctx.translators.values()):
             return payload
     return None
+
+
+def _typed_command(text: str) -> str | None:
+    """The command a short message asks for in words ("khảo sát", "xóa hết dữ liệu của
+    tôi", "menu"), if any (see TYPED_COMMANDS)."""
+    typed = plain(text)
+    for wanting in WANTING:
+        typed = typed.removeprefix(f"{wanting} ")
+    return next((command for command, phrases in TYPED_COMMANDS.items() if typed in phrases),
+                None)
 
 
 def _is_command(text: str) -> bool:

@@ -24,6 +24,37 @@ MENU_ENTRIES = (
 )
 
 
+# What people type for what a command does (folded, see text.plain), outside a form: "khảo
+# sát" was answered with the study trips abroad, "xóa hết dữ liệu của tôi" with an article on
+# typing /xoadulieu, "menu" with "outside what I can help with" (a phone user, 8 Dec 2026).
+TYPED_COMMANDS = {
+    "menu": ("menu", "trinh don", "main menu", "ve menu", "mo menu", "hien menu", "xem menu",
+             "quay lai menu", "menu chinh", "trinh don chinh", "show menu", "show the menu",
+             "back to menu", "back to the menu"),
+    "khaosat": ("khao sat", "lam khao sat", "khao sat nhu cau", "khao sat nhu cau ho tro",
+                "phieu khao sat", "tra loi khao sat", "dien khao sat", "dien phieu khao sat",
+                "tong hop nhu cau", "tong hop nhu cau ho tro", "survey", "surveys",
+                "the survey", "take the survey", "fill in the survey", "answer the survey"),
+    "hoso": ("ho so cua toi", "xem ho so", "xem ho so cua toi", "ho so co so cua toi",
+             "sua ho so", "sua ho so cua toi", "cap nhat ho so", "thong tin co so cua toi",
+             "my profile", "show my profile", "view my profile", "edit my profile"),
+    "xoadulieu": ("xoa du lieu", "xoa du lieu cua toi", "xoa het du lieu",
+                  "xoa het du lieu cua toi", "xoa thong tin cua toi", "xoa het thong tin cua toi",
+                  "xoa tai khoan", "delete my data", "delete all my data", "erase my data",
+                  "delete my account"),
+    "dieukien": ("am i eligible", "check eligibility", "check my eligibility",
+                 "kiem tra dieu kien", "kiem tra dieu kien ho tro"),
+    "hoicho": ("dang ky hoi cho", "dang ky tham gia hoi cho", "dang ky gian hang",
+               "dang ky gian hang hoi cho", "huy dang ky hoi cho", "huy dang ky gian hang",
+               "xem hoi cho", "cac hoi cho", "hoi cho sap toi", "register for a fair",
+               "register for the fair", "register for a trade fair", "book a booth",
+               "cancel my booth", "upcoming fairs"),
+}
+# Words before what they want ("e muốn làm khảo sát", "I want to take the survey").
+WANTING = ("toi muon", "em muon", "e muon", "minh muon", "chau muon", "muon", "cho em",
+           "cho toi", "cho minh", "lam", "i want to", "i would like to", "id like to", "please")
+
+
 def main_menu(ctx: Context, text: str | None = None) -> Reply:
     choices = tuple(
         Choice(ctx._(label), payload)

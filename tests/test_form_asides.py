@@ -70,3 +70,28 @@ async def test_a_language_named_in_a_form_switches_and_asks_the_question_again(
     assert "Household business" in labels(replies)  # the question again, in English
     replies = await chat.say("tiếng việt")
     assert "Hộ kinh doanh" in labels(replies)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("khảo sát", "khảo sát"),
+    ("e muon lam khao sat nhu cau ho tro", "khảo sát"),
+    ("menu", "Anh/chị muốn làm gì?"),
+    ("xoa het du lieu cua toi", "Xóa tất cả?"),
+    ("xem ho so cua toi", "Trước khi lưu thông tin về cơ sở"),
+    ("dang ky hoi cho", "hội chợ"),
+])
+async def test_what_a_command_does_typed_in_words_does_it(
+        chat: ConsoleChat, typed: str, expected: str) -> None:
+    await chat.say("/start")
+    replies = await chat.say(typed)
+    assert expected in texts(replies)
+    assert "ngoài những việc" not in texts(replies)
+    assert "Đi khảo sát, học tập" not in texts(replies)
+
+
+async def test_unsubscribing_says_where_a_fair_registration_is_cancelled(
+        chat: ConsoleChat) -> None:
+    """"/huydangky" reads as "cancel the registration": a phone user took it for a fair's."""
+    replies = await chat.say("/huydangky")
+    assert "/hoicho" in texts(replies) and "Hội chợ triển lãm" in labels(replies)
+    assert "Hội chợ triển lãm" in labels(await chat.say("/dangky"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.routing import Router
+from handlers.start import main_menu
 from handlers.types import Incoming, Reply
 
 router = Router()
@@ -16,13 +17,17 @@ router = Router()
 async def unsubscribe(msg: Incoming, ctx: Context) -> list[Reply]:
     if ctx.user.unsubscribed_at is None:
         ctx.user.unsubscribed_at = ctx.now
-    return [Reply(ctx._("Done: you will no longer receive the centre's announcements. Type "
-                        "/dangky to receive them again."))]
+    done = ctx._("Done: you will no longer receive the centre's announcements. Type /dangky "
+                 "to receive them again.")
+    # "/huydangky" reads as "cancel the registration": a phone user took it for a fair's.
+    fairs = ctx._("To cancel a trade-fair registration, open /hoicho and choose the fair.")
+    return [main_menu(ctx, f"{done}\n\n{fairs}")]
 
 
 @router.command("dangky", "subscribe", description=N_("Receive the centre's announcements"),
                 keeps_flow=True)
 async def subscribe(msg: Incoming, ctx: Context) -> list[Reply]:
     ctx.user.unsubscribed_at = None
-    return [Reply(ctx._("Done: you will receive the centre's announcements (new programmes, "
-                        "fairs, surveys). Type /huydangky to stop them at any time."))]
+    return [main_menu(ctx, ctx._("Done: you will receive the centre's announcements (new "
+                                 "programmes, fairs, surveys). Type /huydangky to stop them "
+                                 "at any time."))]
