@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.app import Core, build_core
 from bot.channels.console import ConsoleChat
 from handlers.communes import CommuneDirectory
+from handlers.fairs import booking
 from handlers.fairs.jobs import schedule_fair
 from handlers.former_districts import FormerDistrictDirectory
 from handlers.i18n import LOCAL_TZ
@@ -531,13 +532,40 @@ async def test_staff_edit_a_fair_and_its_reminders_follow_the_new_dates(fair_cor
         replies = await staff.press("Giữ nguyên")
     replies = await staff.press("Gửi")
     assert "Đã lưu" in texts(replies)
+    assert "Đã gửi ngày và địa điểm mới cho 2 cơ sở đã đăng ký" in texts(replies)
     assert [r.status for r in await registrations(fair_core)] == ["confirmed", "offered"]
+    # The reminders sent before gave the old dates: everyone registered is told the new ones.
+    for user in ("a", "b"):
+        assert any("có thay đổi: nay diễn ra 17/4/2027 – 21/4/2027" in m.text
+                   for m in await queued(fair_core, user))
     async with UnitOfWork(fair_core.session_factory) as uow:
         fair = await uow.fairs.get(fair_id)
         assert fair is not None and (fair.booths, fair.starts_on) == (2, date(2027, 4, 17))
         keys = sorted(job.key for job in await uow.jobs.pending(f"fair:{fair_id}:remind"))
         assert keys == [f"fair:{fair_id}:remind:1:2027-04-17",
                         f"fair:{fair_id}:remind:7:2027-04-17"]
+
+
+async def test_an_edit_over_a_change_made_meanwhile_is_refused_not_saved(fair_core) -> None:
+    """A colleague raised the booths while the form was open: "Keep" on the old number and
+    "Gửi" undid it without a word (staff walkthrough, 8 Dec 2026)."""
+    fair_id = await add_fair(fair_core, booths=1)
+    staff = await staff_chat(fair_core)
+    await staff.say(payload=f"fa:f:{fair_id}")
+    await staff.press("Sửa thông tin")
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        await booking.set_booths(uow, fair_id, 8, datetime(2027, 1, 5, 3, tzinfo=UTC))
+        await uow.commit()
+    for _ in range(3):
+        await staff.press("Giữ nguyên")
+    await staff.press("Bỏ qua")
+    for _ in range(10):
+        replies = await staff.press("Giữ nguyên")
+    replies = await staff.press("Gửi")
+    assert "Chưa lưu" in texts(replies) and "người khác thay đổi" in texts(replies)
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        fair = await uow.fairs.get(fair_id)
+        assert fair is not None and fair.booths == 8
 
 
 async def test_a_fair_closed_by_staff_mid_form_keeps_nothing_half_done(fair_core) -> None:

@@ -414,6 +414,9 @@ async def _change_booths(ctx: Context, fair_id: int, booths: int) -> list[Reply]
 def _begin_edit(ctx: Context, fair: Fair | None, answers: dict[str, Any]) -> list[Reply]:
     ctx.conversation.start(EDIT_FLOW, "answering", {
         "fair": fair.id if fair else None,
+        # The fair as it was when the form opened: saving over a change made meanwhile (its
+        # booths, by a colleague) is refused rather than undone by "Keep".
+        "seen": fair.updated_at.isoformat() if fair else None,
         "progress": Progress(answers=answers).to_json()})
     runner = _edit_runner(ctx)
     replies = runner.start()
@@ -449,7 +452,7 @@ async def _edit_step(ctx: Context, act: Callable[[FormRunner], FormStep]) -> lis
     ctx.conversation.draft["progress"] = runner.progress.to_json()
     if not step.completed:
         return step.replies
-    fair_id = ctx.conversation.draft.get("fair")
+    fair_id, seen = ctx.conversation.draft.get("fair"), ctx.conversation.draft.get("seen")
     answers = runner.progress.answers
     ctx.conversation.finish()
     values = fair_values(answers)
@@ -469,7 +472,14 @@ async def _edit_step(ctx: Context, act: Callable[[FormRunner], FormStep]) -> lis
     fair = await ctx.uow.fairs.lock(int(fair_id))
     if fair is None:
         return [Reply(ctx._(_STALE))]
-    if answers["deadline"] == fair_answers(fair)["deadline"]:
+    if seen not in (None, fair.updated_at.isoformat()):
+        return [Reply(ctx._("Not saved: «{name}» was changed by someone else while you were "
+                            "editing it. Here it is now; tap Edit details to start again "
+                            "from it.").format(name=fair_name(fair, ctx.i18n))),
+                await fair_detail(ctx, fair)]
+    before = fair_answers(fair)
+    changed = sorted(name for name, value in answers.items() if before.get(name) != value)
+    if answers["deadline"] == before["deadline"]:
         # The same day: keep its time (an import may have set 17:00, not 23:59).
         values.pop("registration_deadline")
     for name, value in values.items():
@@ -482,6 +492,14 @@ async def _edit_step(ctx: Context, act: Callable[[FormRunner], FormStep]) -> lis
         await notices.send(ctx.uow, ctx.translators,
                            await booking.promote(ctx.uow, fair, ctx.now), ctx.now)
     await schedule_fair(ctx.uow, fair, ctx.now)
+    told = 0
+    if {"starts_on", "ends_on", "place_vi", "place_en"} & set(changed):
+        told = await notices.moved(ctx.uow, ctx.translators, fair, ctx.now)
+        if told:
+            replies.append(Reply(ctx.ngettext(
+                "The new dates and place were sent to {n} registered establishment.",
+                "The new dates and place were sent to {n} registered establishments.",
+                told).format(n=told)))
     await ctx.uow.audit.record(actor=ctx.actor, action="fair.edit", target=fair.code,
-                               now=ctx.now)
+                               now=ctx.now, details={"changed": changed, "told": told})
     return [*replies, await fair_detail(ctx, fair)]

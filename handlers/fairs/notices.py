@@ -10,7 +10,7 @@ from handlers.fairs.display import dates, fair_name
 from handlers.forms.model import Text
 from handlers.i18n import Translator, translator_for
 from handlers.stored_replies import CurrentChoices
-from storage.models import Fair, FairRegistration
+from storage.models import ACTIVE, Fair, FairRegistration
 from storage.uow import UnitOfWork
 
 ACCEPT = "fo:yes"  # + ":<registration id>"; checked against the person and the offer
@@ -71,6 +71,27 @@ async def remind(uow: UnitOfWork, translators: dict[str, Translator], fair: Fair
         "Your establishment has {n} booths there.", registration.booths).format(
         n=registration.booths)
     await uow.outbox.add(user.id, text, now)
+
+
+async def moved(uow: UnitOfWork, translators: dict[str, Translator], fair: Fair,
+                now: datetime) -> int:
+    """Tell everyone with an active registration the fair's new dates and place (staff moved
+    it: the reminders already sent gave the old ones). Returns the number told."""
+    told = 0
+    for registration in await uow.registrations.of_fair(fair.id, ACTIVE):
+        user = await uow.users.get(registration.user_id)
+        if user is None:
+            continue
+        i18n = translator_for(translators, user.locale)
+        _ = i18n.gettext
+        text = _("«{name}» has changed: it is now held {dates}.").format(
+            name=fair_name(fair, i18n), dates=dates(fair, i18n))
+        if place := Text(fair.place or {}).get(i18n.locale):
+            text += "\n" + _("Place: {place}").format(place=place)
+        text += "\n" + _("Your registration stays as it was; to cancel it, open /hoicho.")
+        await uow.outbox.add(user.id, text, now)
+        told += 1
+    return told
 
 
 def _message(kind: NoticeKind, registration: FairRegistration, fair: Fair,
