@@ -46,6 +46,8 @@ async def export_to(database_url: str, output: str,
     It reads on a read-only engine, so a long export never holds up the bot's writes, and a
     file is written aside and renamed: no half-written export is ever left behind.
     """
+    if output != "-":
+        check_output_file(Path(output))
     reader = create_engine(database_url, read_only=True)
     try:
         async with UnitOfWork(create_session_factory(reader)) as uow:
@@ -62,6 +64,17 @@ async def export_to(database_url: str, output: str,
             return rows
     finally:
         await reader.dispose()
+
+
+def check_output_file(target: Path) -> None:
+    """Exit with a plain message, not a traceback, when `target` cannot be written as a file
+    (a folder given for -o, or a folder that does not exist)."""
+    if target.is_dir():
+        raise SystemExit(f"{target} is a folder: give a file name, e.g. "
+                         f"{target / ('export' + (target.suffix or '.xlsx'))}")
+    if not target.parent.is_dir():
+        raise SystemExit(f"{target.parent} does not exist: create the folder first, or "
+                         f"choose another")
 
 
 async def record_export(database_url: str, action: str, target: str,

@@ -7,6 +7,7 @@ from handlers.fairs import booking, notices
 from handlers.i18n import N_
 from handlers.routing import Router
 from handlers.types import Choice, Incoming, Reply
+from storage.models import ACTIVE
 
 router = Router()
 
@@ -35,10 +36,15 @@ async def delete_button(msg: Incoming, ctx: Context) -> list[Reply]:
     # The audit log keeps that a deletion happened and an anonymous reference, never who
     # the person was; the same reference replaces their id in older entries.
     reference = f"deleted user #{ctx.user.id}"
+    # Staff see in the audit log which fairs lost a registration (a booth given up this way
+    # vanished from the exports without a trace).
+    fairs = sorted({fair.code for registration in await ctx.uow.registrations.of_user(ctx.user.id)
+                    if registration.status in ACTIVE
+                    and (fair := await ctx.uow.fairs.get(registration.fair_id))})
     passed = await booking.withdraw_for_erasure(ctx.uow, ctx.user.id, ctx.now)
     await notices.send(ctx.uow, ctx.translators, passed, ctx.now)
     await ctx.uow.users.erase(ctx.user, reference)
     await ctx.uow.audit.record(actor=reference, action="user.delete_own_data", now=ctx.now,
-                               details={"channel": ctx.user.channel})
+                               details={"channel": ctx.user.channel, "fairs": fairs})
     ctx.conversation.user_deleted = True
     return [Reply(done, forget_user=True, choices=(Choice(ctx._("Main menu"), "menu"),))]

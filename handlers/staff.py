@@ -50,25 +50,34 @@ REVOKED = N_("Your staff rights on the centre's bot have been withdrawn.")
 async def _set_role(msg: Incoming, ctx: Context, role: str) -> list[Reply]:
     parts = msg.text.split()
     channel, _sep, user_id = (parts[1] if len(parts) > 1 else "").partition(":")
+    channel, user_id = channel.strip().lower(), user_id.strip()  # "Telegram:501" too
     if not channel or not user_id:
         return [Reply(ctx._("Please name the user as channel:id, for example "
                             "/capquyen telegram:12345. They find their id with /toi."))]
     if channel == "web":
         return [Reply(ctx._("Web-chat visitors are anonymous and cannot become staff."))]
+    named = f"{channel}:{user_id}"
     target = await ctx.uow.users.find(channel, user_id)
     if target is None:
         return [Reply(ctx._("I do not know {user}. They must write to the bot once first.")
-                      .format(user=parts[1]))]
+                      .format(user=named))]
+    if role == "user" and named in ctx.services.admin_ids:
+        # Their rights come from the settings: "no longer staff" was said, and untrue.
+        return [Reply(ctx._("{user} is an administrator named in the settings (ADMIN_IDS): "
+                            "their rights can only be taken back there.").format(user=named))]
+    if target.role == role:  # told once, not again
+        return [Reply(ctx._("{user} is already staff.") if role == "staff" else
+                      ctx._("{user} is not staff.")).format(user=named)]
     target.role = role
-    await ctx.uow.audit.record(actor=ctx.actor, action=f"role.{role}", target=parts[1],
+    await ctx.uow.audit.record(actor=ctx.actor, action=f"role.{role}", target=named,
                                now=ctx.now)
     # The person is told, in their language (a new staff member heard nothing before).
     message = GRANTED if role == "staff" else REVOKED
     told = translator_for(ctx.translators, target.locale).gettext(message)
     await ctx.uow.outbox.add(target.id, told, ctx.now)
     if role == "staff":
-        return [Reply(ctx._("{user} is now staff.").format(user=parts[1]))]
-    return [Reply(ctx._("{user} is no longer staff.").format(user=parts[1]))]
+        return [Reply(ctx._("{user} is now staff.").format(user=named))]
+    return [Reply(ctx._("{user} is no longer staff.").format(user=named))]
 
 
 @router.command("toi", "whoami", description=N_("Show your user id (to be made staff)"),

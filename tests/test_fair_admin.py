@@ -385,6 +385,17 @@ async def test_cli_export_writes_the_file_and_audits(cli_env: str, factory, tmp_
         ("cli", "export.registrations", "HC/1", {"format": "csv", "registrations": 6})]
 
 
+@pytest.mark.parametrize("where", ["folder", "missing/x.xlsx"])
+async def test_an_export_to_a_folder_or_a_missing_one_says_so_without_a_traceback(
+        cli_env: str, factory, tmp_path: Path, where: str) -> None:
+    fair = await fill(factory)
+    with pytest.raises(SystemExit) as stopped:
+        await run_cli("export", "registrations", "--fair", fair.code, "-o",
+                      str(tmp_path if where == "folder" else tmp_path / where))
+    assert "is a folder" in str(stopped.value) or "does not exist" in str(stopped.value)
+    assert not await all_of(factory, AuditEntry)
+
+
 async def test_an_empty_fair_exports_just_the_header(factory) -> None:
     async with UnitOfWork(factory) as uow:
         fair = await uow.fairs.add(

@@ -491,6 +491,9 @@ async def test_deleting_ones_data_cancels_the_registration_and_frees_the_booth(
     assert [(r.status, r.answers.get("contact_name")) for r in remaining] == [
         ("offered", "Nguyễn Thị Hoa")]  # the second's own registration, now offered a booth
     assert any("Tin vui" in m.text for m in await queued(fair_core, "b"))
+    async with UnitOfWork(fair_core.session_factory) as uow:  # staff can see which fair
+        (entry,) = [e for e in await uow.audit.recent(10) if e.action == "user.delete_own_data"]
+        assert entry.details["fairs"] == ["HC-01"]
 
 
 async def test_a_registration_passes_to_a_colleague_without_the_leavers_contact_details(

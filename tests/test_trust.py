@@ -8,11 +8,13 @@ import re
 import pytest
 from sqlalchemy import select
 
+from bot.app import build_core
 from bot.channels.console import ConsoleChat
 from handlers.identifiers import parse_tax_code
 from handlers.types import Incoming
 from storage.models import Base
 from storage.uow import UnitOfWork
+from tests.conftest import make_settings
 from tests.test_first_conversation import labels, texts
 from tests.test_profile import VALID_TAX_CODE, fill_profile, profile_of
 
@@ -182,6 +184,29 @@ async def test_revoked_staff_cannot_finish_an_answer(core) -> None:
         (question, _user), = await uow.questions.waiting()
     assert question.status == "forwarded" and question.answer is None
     assert "Cán bộ Trung tâm đã trả lời" not in texts(await asker.say("/menu"))
+
+
+async def test_granting_takes_the_channel_in_any_case_and_tells_the_person_once(core) -> None:
+    admin = ConsoleChat(core.dispatcher, user_id="admin", operator=True)
+    clerk = ConsoleChat(core.dispatcher, user_id="clerk")
+    await clerk.say("/start")
+    assert "console:clerk đã được cấp quyền" in texts(await admin.say("/capquyen Console:clerk"))
+    assert "đã là cán bộ" in texts(await admin.say("/capquyen console:clerk"))
+    told = [r for r in await clerk.say("/menu") if "được cấp quyền cán bộ" in r.text]
+    assert len(told) == 1
+
+
+async def test_an_administrator_of_the_settings_is_not_said_to_lose_rights(
+        database_url, locales_dir, knowledge_base) -> None:
+    core = build_core(make_settings(database_url, locales_dir,
+                                    admin_ids=frozenset({"console:boss"})), kb=knowledge_base)
+    try:
+        boss = ConsoleChat(core.dispatcher, user_id="boss")
+        await boss.say("/start")
+        replies = await boss.say("/thuquyen console:boss")
+        assert "ADMIN_IDS" in texts(replies) and "không còn là cán bộ" not in texts(replies)
+    finally:
+        await core.close()
 
 
 async def test_staff_buttons_are_refused_to_users_by_the_router(chat: ConsoleChat) -> None:
