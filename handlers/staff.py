@@ -66,8 +66,9 @@ async def _set_role(msg: Incoming, ctx: Context, role: str) -> list[Reply]:
         return [Reply(ctx._("{user} is an administrator named in the settings (ADMIN_IDS): "
                             "their rights can only be taken back there.").format(user=named))]
     if target.role == role:  # told once, not again
-        return [Reply(ctx._("{user} is already staff.") if role == "staff" else
-                      ctx._("{user} is not staff.")).format(user=named)]
+        said = ctx._("{user} is already staff.") if role == "staff" else ctx._(
+            "{user} is not staff.")
+        return [Reply(said.format(user=named))]
     target.role = role
     await ctx.uow.audit.record(actor=ctx.actor, action=f"role.{role}", target=named,
                                now=ctx.now)
