@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from enum import StrEnum
 
@@ -64,6 +65,15 @@ FORM = Form(
                  required=True),
     ),
 )
+
+
+# Opened on the way to a survey or a fair, the profile must link an establishment, which its
+# tax code names: "Skip" there ended the way on without a word (a phone user, 8 Dec 2026).
+FORM_GOING_ON = dataclasses.replace(FORM, questions=tuple(
+    dataclasses.replace(question, required=True, label=msgid(
+        "What is its tax code (mã số thuế)? It is needed to go on. A household business gives "
+        "its representative's 12-digit personal identification number."))
+    if question.name == Step.TAX_CODE else question for question in FORM.questions))
 
 
 @router.command("hoso", "profile", description=N_("See or fill in your enterprise profile"))
@@ -211,7 +221,8 @@ def _runner(ctx: Context, progress: Progress | None = None, *,
     if editing is None:
         editing = bool(draft.get("editing"))
     draft["editing"] = editing
-    return FormRunner(FORM, ctx, progress, prefix=PREFIX, review=False, keep_answers=editing)
+    form = FORM_GOING_ON if draft.get("then") else FORM
+    return FormRunner(form, ctx, progress, prefix=PREFIX, review=False, keep_answers=editing)
 
 
 async def _after(ctx: Context, runner: FormRunner, step: FormStep) -> list[Reply]:
