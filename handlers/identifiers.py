@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from enum import StrEnum
 
@@ -74,8 +75,16 @@ def mask_tax_code(tax_code: str) -> str:
     return tax_code
 
 
+def ascii_digits(text: str) -> str:
+    """Every decimal digit as 0-9: "０２００…" (full-width) or Arabic-Indic digits were kept as
+    typed, and made a second establishment of a tax code already known."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 def _compact_tax_code(text: str) -> str:
-    compact = re.sub(r"[\s.]", "", text)
+    compact = re.sub(r"[\s.]", "", ascii_digits(text))
     return re.sub(r"^(\d{10})(\d{3})$", r"\1-\2", compact)  # 13 digits typed without dash
 
 
@@ -107,6 +116,7 @@ def find_personal_data(text: str) -> set[PersonalData]:
     """Which kinds of personal data a free text seems to contain (for staff to see before
     anything typed by a user is shown to others)."""
     found = set()
+    text = ascii_digits(text)
     if any(parse_phone(m.group()) for m in _PHONE_LIKE.finditer(text)):
         found.add(PersonalData.PHONE)
     if _EMAIL.search(text):
@@ -118,7 +128,7 @@ def find_personal_data(text: str) -> set[PersonalData]:
 
 def parse_phone(text: str) -> str | None:
     """Return a Vietnamese phone number in national form (0912345678), or None."""
-    compact = _SEPARATORS.sub("", text)
+    compact = _SEPARATORS.sub("", ascii_digits(text))
     if compact.startswith("+84"):
         compact = "0" + compact[3:]
     elif compact.startswith("84") and len(compact) in (11, 12):

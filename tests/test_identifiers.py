@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.identifiers import parse_phone, parse_tax_code
+from handlers.identifiers import PersonalData, find_personal_data, parse_phone, parse_tax_code
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,20 @@ def test_valid_phones(text: str, expected: str) -> None:
 )
 def test_invalid_phones(text: str) -> None:
     assert parse_phone(text) is None
+
+
+@pytest.mark.parametrize(("parse", "typed", "expected"), [
+    (parse_tax_code, "０２００１２３４５７", "0200123457"),  # full-width, as typed by an outsider
+    (parse_tax_code, "٠٢٠٠١٢٣٤٥٧", "0200123457"),  # Arabic-Indic
+    (parse_tax_code, "02001２3457", "0200123457"),  # one look-alike digit among the others
+    (parse_phone, "０９１２ ３４５ ６７８", "0912345678"),
+])
+def test_digits_of_other_scripts_are_read_as_the_same_code(parse, typed: str,
+                                                            expected: str) -> None:
+    """Kept as typed, they made a second establishment of a tax code already known, past the
+    one-per-establishment rules (an outsider probing the server, 8 Dec 2026)."""
+    assert parse(typed) == expected
+
+
+def test_a_phone_in_full_width_digits_is_still_personal_data() -> None:
+    assert PersonalData.PHONE in find_personal_data("gọi em số ０９１２３４５６７８ nhé")
