@@ -29,6 +29,7 @@ _STATUS = {
     ResponseStatus.IN_PROGRESS: N_("in progress"),
     ResponseStatus.SUBMITTED: N_("submitted"),
 }
+ANSWERED_BY_COLLEAGUE = N_("already answered by someone of your establishment")
 
 
 @router.command("khaosat", "survey", description=N_("Answer the centre's surveys"))
@@ -38,11 +39,20 @@ async def list_surveys(msg: Incoming, ctx: Context) -> list[Reply]:
         return [Reply(ctx._("There is no open survey right now. Thank you for your interest!"),
                       choices=(Choice(ctx._("Main menu"), "menu"),))]
     statuses = await ctx.uow.responses.statuses_of_user(ctx.user.id)
+    profile = await ctx.uow.profiles.get(ctx.user.id)
+    establishment = profile.establishment_id if profile else None
     lines = [ctx._("Open surveys:")]
     choices = []
     for survey in surveys:
         title = _title(survey, ctx)
         status = statuses.get(survey.code)
+        if status is None and establishment is not None and \
+                await ctx.uow.responses.submitted_for(survey.code, establishment):
+            # Answered by a colleague: "not started" was shown, then "already answered".
+            lines.append(f"• {title} — {ctx._(ANSWERED_BY_COLLEAGUE)}")
+            choices.append(Choice(ctx._("See: {title}").format(title=title),
+                                  f"svl:{survey.code}"))
+            continue
         lines.append(f"• {title} — {ctx._(_STATUS.get(status, _STATUS[None]))}")
         label = {None: ctx._("Answer: {title}"),
                  ResponseStatus.IN_PROGRESS: ctx._("Continue: {title}"),

@@ -207,7 +207,11 @@ async def test_a_second_person_of_the_same_establishment(chat: ConsoleChat, core
 
     colleague = ConsoleChat(core.dispatcher, user_id="owner-2")
     await with_profile(colleague)  # the same tax code, another person
-    replies = await colleague.press(labels(await colleague.say("/khaosat"))[0])
+    listed = await colleague.say("/khaosat")
+    # Not "not started" (then refused): answered by a colleague, to be seen.
+    assert "đã có người của cơ sở trả lời" in texts(listed) and "chưa bắt đầu" not in texts(listed)
+    assert labels(listed)[0].startswith("Xem: ")
+    replies = await colleague.press(labels(listed)[0])
     assert "Cơ sở của anh/chị đã trả lời khảo sát này vào ngày" in texts(replies)
     assert "15" not in texts(replies) and "Hội chợ" not in texts(replies)  # never the content
     await colleague.press("Gửi ghi chú cho cán bộ")
