@@ -95,3 +95,23 @@ async def test_unsubscribing_says_where_a_fair_registration_is_cancelled(
     replies = await chat.say("/huydangky")
     assert "/hoicho" in texts(replies) and "Hội chợ triển lãm" in labels(replies)
     assert "Hội chợ triển lãm" in labels(await chat.say("/dangky"))
+
+
+@pytest.mark.parametrize(("typed", "recorded"), [
+    ("ho kd", "Hộ kinh doanh"),
+    ("hộ kd", "Hộ kinh doanh"),
+])
+async def test_kinds_of_establishment_as_typed_on_a_phone(
+        chat: ConsoleChat, typed: str, recorded: str) -> None:
+    await start_check(chat)
+    await chat.say(typed)
+    replies = await chat.press("Quay lại")  # the answer recorded is shown
+    assert f"Hiện tại: {recorded}" in texts(replies)
+
+
+async def test_a_sector_typed_by_some_of_its_words(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    await chat.say("an thanh")
+    replies = await chat.say("che bien thuc pham")
+    assert "vui lòng chọn" not in texts(replies)

@@ -193,3 +193,14 @@ def test_an_amount_typed_with_a_unit_word_is_counted_in_the_labels_unit(
     assert parse_number(text, integer=False, unit=10**6) == Decimal(as_decimal)
     assert parse_number(text, integer=True, unit=10**6) == (
         None if as_integer is None else Decimal(as_integer))
+
+
+@pytest.mark.parametrize(("typed", "integer", "expected"), [
+    ("tầm 15 ng", True, 15),  # a phone user, 8 Dec 2026: all refused
+    ("20 cn", True, 20),
+    ("1 gian thôi", True, 1),
+    ("15 người ạ", True, 15),
+    ("about 400 million", False, 400_000_000),
+])
+def test_numbers_as_typed_on_a_phone(typed: str, integer: bool, expected: int) -> None:
+    assert parse_number(typed, integer=integer) == expected

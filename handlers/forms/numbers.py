@@ -35,6 +35,8 @@ _UNITS = {
     "k": 1000, "nghin": 1000, "ngan": 1000,
     "tr": 10**6, "trieu": 10**6,
     "ty": 10**9, "ti": 10**9,
+    # "about 400 million" (an English-speaking manager, 8 Dec 2026)
+    "thousand": 10**3, "million": 10**6, "billion": 10**9,
 }
 _CURRENCIES = frozenset({"d", "dong", "vnd"})
 _MINUS_SIGNS = ("-", "\u2212")
@@ -43,10 +45,13 @@ _DIGITS = frozenset("0123456789")
 _COUNTED = tuple(tuple(phrase.split()) for phrase in (
     "nguoi lao dong", "lao dong", "cong nhan", "nhan cong", "nhan vien", "xa vien",
     "thanh vien", "co so", "gian hang", "san pham", "nguoi", "tho", "ho", "cai", "chiec",
-    "bo", "may", "gian", "lan", "people", "workers", "persons", "booth", "booths"))
+    "bo", "may", "gian", "lan", "people", "workers", "persons", "booth", "booths",
+    # as typed on a phone: "tầm 15 ng", "20 cn", "30 lđ"
+    "ng", "cn", "ld", "nv", "employees", "worker", "person"))
+# Words after the number that only soften it: "1 gian thôi", "15 người ạ".
+_TRAILING = frozenset({"a", "thoi", "nhe", "nha", "only", "please"})
 _ESTIMATES = frozenset({"khoang", "tam", "chung", "about", "around", "approximately",
                         "roughly"})
-_ENGLISH_UNITS = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 # The unit of a label's amounts, in its folded text: "(triệu đồng)", "tỷ đồng", "(triệu)",
 # "million VND", "(millions)"; not a unit after a figure ("ví dụ 700 triệu đồng").
 _LABEL_UNIT = re.compile(
@@ -66,7 +71,7 @@ def label_unit(*labels: str) -> int:
             if before and before[-1] in _DIGITS:  # an example amount, not the unit
                 continue
             word = next(group for group in match.groups() if group)
-            return _UNITS.get(word) or _ENGLISH_UNITS[word]
+            return _UNITS[word]
     return 1
 
 
@@ -80,6 +85,8 @@ def parse_number(text: str, *, integer: bool, unit: int = 1) -> Decimal | None:
     tokens = _tokens(folded[1:] if negative else folded)
     if len(tokens) > 1 and tokens[0] in _ESTIMATES and not negative:
         del tokens[0]
+    while len(tokens) > 1 and tokens[-1] in _TRAILING:
+        del tokens[-1]
     if integer:
         counted = next((p for p in _COUNTED if len(tokens) > len(p) and
                         tuple(tokens[-len(p):]) == p), None)

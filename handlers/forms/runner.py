@@ -736,7 +736,8 @@ _REFERENCE = re.compile(r"\$\{([^{}\s]+)\}")
 # Abbreviations owners type for the kinds of establishment ("hkd" for "Hộ kinh doanh").
 _ABBREVIATIONS = {"hkd": "ho kinh doanh", "htx": "hop tac xa", "dn": "doanh nghiep",
                   "cty": "cong ty", "ct": "cong ty", "dnnvv": "doanh nghiep nho va vua",
-                  "csxk": "co so san xuat kinh doanh"}
+                  "csxk": "co so san xuat kinh doanh", "kd": "kinh doanh", "sx": "san xuat",
+                  "tp": "thuc pham"}
 
 
 def _expanded(typed: str) -> str:
@@ -750,7 +751,14 @@ def _matching(labels: list[str], typed: str) -> list[int]:
         return []
     exact = [i for i, label in enumerate(labels)
              if query == fold(label) or bare == bare_name(label)]
-    return exact or [i for i, label in enumerate(labels) if bare in fold(label)]
+    within = [i for i, label in enumerate(labels) if bare in fold(label)]
+    if exact or within:
+        return exact or within
+    # Its words, in another order or with others between them ("che bien thuc pham" for
+    # "Chế biến nông, lâm, thủy sản và thực phẩm"), when it has two or more.
+    typed_words = set(bare.split())
+    return [i for i, label in enumerate(labels)
+            if len(typed_words) >= 2 and typed_words <= set(re.findall(r"\w+", fold(label)))]
 
 
 def _closest(labels: list[str], typed: str, limit: int = 5) -> list[int]:
