@@ -174,7 +174,11 @@ async def answer_question(msg: Incoming, ctx: Context) -> list[Reply]:
     if not result.small_talk and (alone := _identifier_alone(msg.text)):
         # A phone number or a tax code with nothing else: no question for the knowledge base
         # ("outside what I can help with" was the reply), nor one to keep.
-        return [main_menu(ctx, ctx._(alone))]
+        menu = main_menu(ctx, ctx._(alone))
+        if alone == PHONE_ALONE:  # the way to staff, which it told of, is a button here
+            menu = dataclasses.replace(menu, choices=(
+                Choice(ctx._("Write to staff"), "qa:write"), *menu.choices))
+        return [menu]
     if result.small_talk:
         return [main_menu(ctx, ctx._(SMALL_TALK_REPLIES[result.small_talk]))]
     if result.outside:
@@ -398,8 +402,8 @@ def _forwarded(ctx: Context) -> Reply:
 
 
 PHONE_ALONE = N_("That looks like a phone number. To have the centre's staff call you back, "
-                 "write in a few words what it is about, then tap \"Ask staff\" under the "
-                 "reply; your number can be kept in your enterprise profile (/hoso).")
+                 "tap \"Write to staff\" and say in a few words what it is about; your number "
+                 "can be kept in your enterprise profile (/hoso).")
 TAX_CODE_ALONE = N_("That looks like a tax code. Your enterprise profile (/hoso) keeps it for "
                     "surveys and fair registrations, and \"Am I eligible for support?\" checks "
                     "your establishment in a few questions.")

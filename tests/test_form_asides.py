@@ -115,3 +115,11 @@ async def test_a_sector_typed_by_some_of_its_words(chat: ConsoleChat) -> None:
     await chat.say("an thanh")
     replies = await chat.say("che bien thuc pham")
     assert "vui lòng chọn" not in texts(replies)
+
+
+async def test_a_phone_number_alone_offers_the_way_to_staff_it_speaks_of(
+        chat: ConsoleChat) -> None:
+    replies = await chat.say("0912 345 678")
+    assert "Viết cho cán bộ" in texts(replies) and "Viết cho cán bộ" in labels(replies)
+    replies = await chat.press("Viết cho cán bộ")
+    assert "/huy" in texts(replies)  # asked for the question to pass on
