@@ -123,3 +123,22 @@ async def test_a_phone_number_alone_offers_the_way_to_staff_it_speaks_of(
     assert "Viết cho cán bộ" in texts(replies) and "Viết cho cán bộ" in labels(replies)
     replies = await chat.press("Viết cho cán bộ")
     assert "/huy" in texts(replies)  # asked for the question to pass on
+
+
+@pytest.mark.parametrize("typed", ["quang hung an lao", "xa quang hung huyen an lao",
+                                   "thon my dong xa quang hung huyen an lao"])
+async def test_an_address_without_commas_names_the_unit_of_today(
+        chat: ConsoleChat, typed: str) -> None:
+    """"quang hung an lao" got "Phường Trần Hưng Đạo?", and the others "not found" without
+    the "Outside Hai Phong" button (a phone user, 8 Dec 2026)."""
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    replies = await chat.say(typed)
+    assert "Đã ghi nhận: Xã An Quang (" in texts(replies)
+
+
+async def test_a_place_not_found_keeps_the_outside_button(chat: ConsoleChat) -> None:
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    replies = await chat.say("zzqx")
+    assert "Ngoài Hải Phòng" in labels(replies)

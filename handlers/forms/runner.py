@@ -12,6 +12,7 @@ question; the runner checks again that each fits the question it is asking.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from typing import Any
 
 from handlers.communes import bare_name
 from handlers.context import Context
-from handlers.former_districts import FormerCommune
+from handlers.former_districts import FormerCommune, FormerDistrictDirectory
 from handlers.forms import expressions
 from handlers.forms.model import Form, Option, Question, QuestionType, Text
 from handlers.forms.numbers import label_unit, parse_number
@@ -487,7 +488,7 @@ class FormRunner:
         found = communes.search(text)
         former: list[FormerCommune] = []
         if not found:
-            parts = [p.strip() for p in re.split(r"[,;/()]", text) if p.strip()]
+            parts = _place_parts(text, self.ctx.services.former_districts)
             # A commune named as it was before 1/7/2025 ("xã Lập Lễ, Thủy Nguyên"): the unit
             # it went into, not the district's namesake named after it.
             former = self._former_communes(parts)
@@ -503,15 +504,20 @@ class FormRunner:
                                         dict.fromkeys(f"{f.name}, {f.district}" for f in former))))
             step = self._answer(question, found[0].code)
             return Step([noted, *step.replies], step.completed)
+        # The question's own answers ("Outside Hai Phong") stay on offer when the name is not
+        # found (they were dropped with the question's message).
+        own = [Choice(self._text(o.label), self._payload("o", str(i)))
+               for i, o in enumerate(self._options(question))]
         if not found and (close := communes.suggest(text)):
             choices = [Choice(c.full_name, self._payload("c", c.code)) for c in close]
             return Step([Reply(self._("I could not find \"{text}\". Did you mean one of "
                                       "these?").format(text=text),
-                               choices=(*choices, *self._navigation(question)))])
+                               choices=(*choices, *own, *self._navigation(question)))])
         if not found:
-            return Step([self._refusal(question, self._(
+            refusal = self._refusal(question, self._(
                 "I could not find \"{text}\" among Hai Phong's 114 communes, wards and special "
-                "zones (since 1 July 2025). Please check the name.").format(text=text))])
+                "zones (since 1 July 2025). Please check the name.").format(text=text))
+            return Step([dataclasses.replace(refusal, choices=(*own, *refusal.choices))])
         if len(found) > MAX_MATCH_CHOICES:
             return Step([Reply(self._("Many places match \"{text}\". Please type more of the "
                                       "name.").format(text=text),
@@ -738,6 +744,28 @@ _ABBREVIATIONS = {"hkd": "ho kinh doanh", "htx": "hop tac xa", "dn": "doanh nghi
                   "cty": "cong ty", "ct": "cong ty", "dnnvv": "doanh nghiep nho va vua",
                   "csxk": "co so san xuat kinh doanh", "kd": "kinh doanh", "sx": "san xuat",
                   "tp": "thuc pham"}
+
+
+# Words that begin the name of a place ("xã Quang Hưng huyện An Lão"), folded.
+_PLACE_WORDS = re.compile(r"\s+(?=(?:xa|huyen|quan|phuong|thi tran|thi xa|thon|tp|thanh pho|"
+                          r"dac khu)\s)")
+
+
+def _place_parts(text: str, districts: FormerDistrictDirectory) -> list[str]:
+    """The places a typed address names, most precise first: split at commas, else before
+    each word that begins a place ("xa quang hung huyen an lao"), else before a former
+    district's name it ends with ("quang hung an lao": once "Phường Trần Hưng Đạo?")."""
+    parts = [p.strip() for p in re.split(r"[,;/()]", text) if p.strip()]
+    if len(parts) != 1:
+        return parts
+    folded = fold(text)
+    if len(split := _PLACE_WORDS.split(folded)) > 1:
+        return [p for p in split if p]
+    for district in districts:
+        name = fold(district.name)
+        if folded.endswith(f" {name}") and len(folded) > len(name) + 1:
+            return [folded[:-len(name)].strip(), name]
+    return parts
 
 
 def _expanded(typed: str) -> str:
