@@ -338,6 +338,8 @@ async def test_a_refusal_is_shown_as_a_bot_message(open_page, sqlite_url, locale
         await page.press("#input", "Enter")
         notice = page.locator(".bot.notice")
         await expect(notice).to_contain_text("Vui lòng đợi một phút")
+        # What was typed is back in the box, to send again (it had to be typed anew).
+        await expect(page.locator("#input")).to_have_value("/help")
         # Refused, the message moved nothing on: the last buttons still work (a phone user
         # found them dead).
         await expect(page.locator(".choices button:not(:disabled)").first).to_be_visible()

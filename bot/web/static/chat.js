@@ -174,12 +174,17 @@
 
   function send(body, label, tapped) {
     // Old buttons stop working once the conversation moves on, as on Telegram; if the server
-    // refuses the message (too fast, unavailable), nothing moved on and they work again.
+    // refuses the message (too fast, unavailable), nothing moved on and they work again, and
+    // what was typed goes back in the box to send again (it had to be typed anew).
     const live = Array.from(log.querySelectorAll(".choices button:not(:disabled)"));
     live.forEach(function (b) { b.disabled = true; });
     const refused = function (data) {
       showRefusal(data);
       live.forEach(function (b) { b.disabled = false; });
+      if (body.text && !body.payload && !input.value.trim()) {
+        input.value = body.text;
+        fit();
+      }
     };
     if (label) {
       const mine = {from: "user", text: label};
