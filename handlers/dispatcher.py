@@ -21,7 +21,15 @@ from handlers.routing import FlowRoute, Router
 from handlers.services import Services
 from handlers.start import MENU_ENTRIES, TYPED_COMMANDS, WANTING
 from handlers.stored_replies import CurrentChoices, from_stored, queued_reply, to_stored
-from handlers.text import fold, normalize_input, pick_yes_or_no, plain, storable, wants_to_stop
+from handlers.text import (
+    answers_yes_or_no,
+    fold,
+    normalize_input,
+    pick_yes_or_no,
+    plain,
+    storable,
+    wants_to_stop,
+)
 from handlers.types import Choice, Incoming, MessageKind, Reply
 from storage.models import ProcessedUpdate
 from storage.uow import UnitOfWork
@@ -223,7 +231,10 @@ class Dispatcher:
                 return [Reply(notice, choices=offered)], current
             replies = await button.handler(msg, ctx)
         else:
+            in_flow = bool(ctx.conversation.flow)
             replies = await self._call_text_handler(msg, ctx, current)
+            if not in_flow and not text.startswith("/"):
+                replies += _still_awaited(current, replies, ctx)
         return replies, CurrentChoices.of(replies)
 
     def _is_admin(self, msg: Incoming) -> bool:
@@ -379,6 +390,25 @@ def _typed_command(text: str) -> str | None:
         typed = typed.removeprefix(f"{wanting} ")
     return next((command for command, phrases in TYPED_COMMANDS.items() if typed in phrases),
                 None)
+
+
+AWAITED = "awaited"  # conversation draft: the yes/no choices offered again, once
+
+
+def _still_awaited(current: CurrentChoices, replies: list[Reply], ctx: Context) -> list[Reply]:
+    """A yes-or-no the person was asked (consent, a booth offered) and did not answer before
+    typing a question: offered again under the answer, once, so "được" typed next answers it
+    (the answer's buttons replaced it, and "dc" got "Vâng ạ": the registration was dropped)."""
+    said = [answers_yes_or_no(choice.label) for choice in current.last]
+    if True not in said or False not in said or ctx.conversation.flow or any(
+            choice in current.last for reply in replies for choice in reply.choices):
+        return []
+    key = sorted(choice.payload for choice in current.last)
+    if ctx.conversation.draft.get(AWAITED) == key:
+        return []
+    ctx.conversation.draft[AWAITED] = key
+    return [Reply(ctx._("And the question before still waits for your answer:"),
+                  choices=current.last)]
 
 
 def _is_command(text: str) -> bool:

@@ -142,3 +142,22 @@ async def test_a_place_not_found_keeps_the_outside_button(chat: ConsoleChat) -> 
     await chat.press("Hộ kinh doanh")
     replies = await chat.say("zzqx")
     assert "Ngoài Hải Phòng" in labels(replies)
+
+
+async def test_a_question_asked_before_consenting_leaves_the_consent_to_answer(
+        chat: ConsoleChat) -> None:
+    """Asked at the consent step, a question's answer replaced its buttons, and "dc" (I
+    agree) got "Vâng ạ": the registration was dropped without a word."""
+    await chat.say("/hoso")
+    replies = await chat.say("mst cua ho kinh doanh la gi a")
+    assert "vẫn đang chờ anh/chị trả lời" in texts(replies)
+    assert labels(replies)[-2:] == ["Tôi đồng ý", "Tôi không đồng ý"]
+    replies = await chat.say("dc")
+    assert "Tên cơ sở" in texts(replies)
+
+
+async def test_the_consent_is_offered_again_once_not_under_every_answer(
+        chat: ConsoleChat) -> None:
+    await chat.say("/hoso")
+    assert "vẫn đang chờ" in texts(await chat.say("hội chợ là gì"))
+    assert "vẫn đang chờ" not in texts(await chat.say("khuyến công là gì"))
