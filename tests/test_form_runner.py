@@ -259,3 +259,47 @@ async def test_a_number_typed_after_a_refusal_is_the_answer_not_a_button(chat: C
     assert "không được âm" in texts(await chat.say("-5"))
     replies = await chat.say("1")
     assert "→ 2005" in texts(replies) and "→ 1\n" in texts(replies) + "\n"
+
+
+GATED = Form(code="gated", version="1", title=vi("Khảo sát có điều kiện"), questions=(
+    Question("report", QuestionType.SELECT_ONE, vi("Có gì cần báo cáo không?"), required=True,
+             options=(Option("yes", vi("Có")), Option("no", vi("Không")))),
+    Question("what", QuestionType.TEXT, vi("Báo cáo việc gì?"), required=True,
+             relevant="${report} = 'yes'"),
+    Question("age", QuestionType.INTEGER, vi("Cơ sở hoạt động bao nhiêu năm?"), required=True,
+             constraint="${age} > 0 and ${age} < 120",
+             constraint_message=vi("Số năm không hợp lệ.")),
+))
+
+
+async def test_a_sent_survey_edited_into_new_questions_asks_them_before_saving(
+        chat: ConsoleChat, core) -> None:
+    """A changed answer that made required questions relevant ended on the first of them with
+    "changes saved", the response sent without them (UNHCR's weekly report, 8 Dec 2026)."""
+    await publish(core, GATED)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Không")
+    await chat.say("12")
+    await chat.press("Gửi")
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Sửa một câu trả lời")
+    await chat.press("1. Có gì cần báo cáo không?")
+    replies = await chat.press("Có")
+    assert "Báo cáo việc gì?" in texts(replies) and "Đã lưu các thay đổi" not in texts(replies)
+    replies = await chat.say("Thiếu nguyên liệu")
+    assert "Đã lưu các thay đổi" in texts(replies)
+    (response,) = await responses(core)
+    assert response.progress["a"]["what"] == "Thiếu nguyên liệu"
+
+
+async def test_a_constraint_naming_its_own_question_checks_the_answer_typed(
+        chat: ConsoleChat, core) -> None:
+    """"${age} > 0" read the saved answer (none), so every age was refused (onadata's
+    tutorial form)."""
+    await publish(core, GATED)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await chat.press("Không")
+    assert "Số năm không hợp lệ" in texts(await chat.say("200"))
+    assert "Vui lòng kiểm tra lại" in texts(await chat.say("12"))

@@ -227,7 +227,9 @@ class FormRunner:
                                       self.progress.history[-1] != question.name):
             self.progress.history.append(question.name)
         replies = self._advance(after=question.name)
-        return Step(replies, completed=self.progress.finished)
+        # A sent form whose edit made new questions relevant is not done until they are
+        # answered (it ended on the first of them, "changes saved", with them missing).
+        return Step(replies, completed=self.progress.finished and self.progress.current is None)
 
     def _advance(self, after: str | None) -> list[Reply]:
         """Go to the first relevant question after `after` (when reviewing: the first
@@ -544,7 +546,9 @@ class FormRunner:
         """The translated message when the answer breaks the question's constraint."""
         if not question.constraint:
             return None
-        if expressions.truth(self._evaluate(question.constraint, current=value)):
+        # "${age} > 0" names the question itself: the answer being checked, not the saved one.
+        if expressions.truth(self._evaluate(question.constraint, current=value,
+                                            own=(question.name, value))):
             return None
         if question.constraint_message:
             return self._text(question.constraint_message)
@@ -669,8 +673,11 @@ class FormRunner:
         return value
 
     def _evaluate(self, source: str, *, current: Any = None,
-                  option: dict[str, str] | None = None) -> Any:
-        env = expressions.Env(answers=self.progress.answers, current=current,
+                  option: dict[str, str] | None = None,
+                  own: tuple[str, Any] | None = None) -> Any:
+        answers = self.progress.answers if own is None else {**self.progress.answers,
+                                                              own[0]: own[1]}
+        env = expressions.Env(answers=answers, current=current,
                               today=self.ctx.now.astimezone(LOCAL_TZ).date(), option=option)
         return expressions.parse(source).evaluate(env)
 
