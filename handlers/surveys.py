@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from handlers.context import Context
-from handlers.forms.model import QuestionType, Text
-from handlers.forms.runner import FormRunner, Progress
+from handlers.forms.model import Question, QuestionType, Text
+from handlers.forms.numbers import parse_number
+from handlers.forms.runner import FormRunner, Progress, json_number
 from handlers.forms.runner import Step as FormStep
 from handlers.i18n import LOCAL_TZ, N_
 from handlers.profile import profile_for
@@ -104,10 +106,12 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
                  QuestionType.COMMUNE: profile.commune}
         # Only the first question of each kind: a later phone question asks for someone
         # else's number ("số điện thoại của người liên hệ khác").
-        offered: dict[str, str] = {}
+        offered: dict[str, Any] = {}
         for question in form.questions:
             if value := known.pop(question.type, None):
                 offered[question.name] = value
+            elif (default := _default_answer(question)) is not None:
+                offered[question.name] = default  # the form's default column, with Keep
         await ctx.uow.responses.save_progress(response, Progress(answers=offered).to_json(),
                                               now=ctx.now)
     runner_survey = await ctx.uow.surveys.get(response.survey_id)
@@ -207,6 +211,26 @@ async def _after_step(ctx: Context, survey: Survey, response: SurveyResponse,
               "and change them with /khaosat until the survey closes.").format(
             title=_title(survey, ctx)),
         choices=(Choice(ctx._("Main menu"), "menu"),))]
+
+
+def _default_answer(question: Question) -> Any:
+    """A question's `default` as its answer, where it is one the person could have given
+    (a text, a number, choices of its list); None otherwise."""
+    default = (question.default or "").strip()
+    if not default:
+        return None
+    if question.type is QuestionType.TEXT:
+        return default
+    if question.type in (QuestionType.INTEGER, QuestionType.DECIMAL):
+        number = parse_number(default, integer=question.type is QuestionType.INTEGER)
+        return None if number is None else json_number(number)
+    names = {option.name for option in question.options}
+    if question.type is QuestionType.SELECT_ONE:
+        return default if default in names else None
+    if question.type is QuestionType.SELECT_MULTIPLE:
+        ticked = default.split()
+        return ticked if ticked and set(ticked) <= names else None
+    return None
 
 
 def _already_answered(ctx: Context, taken: SurveyResponse) -> Reply:

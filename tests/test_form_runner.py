@@ -303,3 +303,21 @@ async def test_a_constraint_naming_its_own_question_checks_the_answer_typed(
     await chat.press("Không")
     assert "Số năm không hợp lệ" in texts(await chat.say("200"))
     assert "Vui lòng kiểm tra lại" in texts(await chat.say("12"))
+
+
+DEFAULTS = Form(code="defaults", version="1", title=vi("Khảo sát có giá trị mặc định"), questions=(
+    Question("nation", QuestionType.TEXT, vi("Quốc tịch?"), required=True, default="Việt Nam"),
+    Question("count", QuestionType.INTEGER, vi("Số lao động?"), required=True, default="10"),
+))
+
+
+async def test_a_forms_default_is_offered_with_keep(chat: ConsoleChat, core) -> None:
+    """The default column was ignored: "Moçambicana" had to be typed (Hluvukani's form)."""
+    await publish(core, DEFAULTS)
+    await with_profile(chat)
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "Hiện tại: Việt Nam" in texts(replies) and "Giữ nguyên" in labels(replies)
+    replies = await chat.press("Giữ nguyên")
+    assert "Hiện tại: 10" in texts(replies)
+    replies = await chat.say("12")
+    assert "→ Việt Nam" in texts(replies) and "→ 12" in texts(replies)

@@ -427,3 +427,23 @@ def test_a_form_of_notes_and_calculations_asks_nothing(tmp_path: Path) -> None:
         ["type", "name", "label", "calculation"], ["calculate", "c", None, "1 + 1"],
         ["note", "n", "Cảm ơn anh/chị", None]])
     assert [p.message for p in check_xlsform(path)] == ["the form asks no questions"]
+
+
+def test_computed_read_only_and_hidden_fields_are_never_asked(tmp_path: Path) -> None:
+    """A decimal with a calculation (WFP's food consumption score) and a read-only text were
+    asked, the typed figure feeding later calculations; a hidden field refused the form."""
+    path = workbook(tmp_path / "computed.xlsx", [
+        ["type", "name", "label", "calculation", "read_only", "default"],
+        ["integer", "days", "Số ngày?", None, None, None],
+        ["decimal", "score", "Điểm", "${days} * 2", "yes", None],
+        ["text", "shown", "Chỉ để xem", None, "yes", None],
+        ["hidden", "origin", None, None, None, "chatbot"],
+        ["note", "said", "Điểm: ${score}", "${days} + 1", None, None],
+    ])
+    assert check_xlsform(path) == []
+    form = load_xlsform(path)
+    kinds = {q.name: (q.type, q.calculation) for q in form.questions}
+    assert kinds["score"] == (QuestionType.CALCULATE, "${days} * 2")
+    assert kinds["shown"][0] is QuestionType.NOTE
+    assert kinds["origin"] == (QuestionType.CALCULATE, "'chatbot'")
+    assert kinds["said"][0] is QuestionType.NOTE  # a note with a calculation stays a note

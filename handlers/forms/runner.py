@@ -464,7 +464,7 @@ class FormRunner:
                 return None, self._("Please type a whole number, for example 25 or "
                                     "1.500.000.") if kind is QuestionType.INTEGER else self._(
                     "Please type a number, for example 2,5 or 1,5 tỷ.")
-            return _json_number(number), None
+            return json_number(number), None
         if kind is QuestionType.DATE:
             day = _parse_date(text)
             if day is None:
@@ -810,7 +810,7 @@ def _closest(labels: list[str], typed: str, limit: int = 5) -> list[int]:
     return [i for _score, i in sorted(scored)[:limit]]
 
 
-def _json_number(number: Decimal) -> int | float:
+def json_number(number: Decimal) -> int | float:
     return int(number) if number == number.to_integral_value() else float(number)
 
 

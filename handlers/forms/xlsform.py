@@ -435,6 +435,20 @@ class _Reader:
             self.metadata[name] = kind
             return
         question_type, refusal = self._question_type(element, raw_type)
+        bind = element.get("bind", {})
+        calculation = bind.get("calculate")
+        if element.get("type") == "hidden":
+            # Never shown (pyxform's hidden): its default, or nothing, kept as a calculation.
+            question_type, refusal = QuestionType.CALCULATE, None
+            calculation = calculation or _literal(element.get("default"))
+        elif calculation and question_type not in (None, QuestionType.CALCULATE,
+                                                   QuestionType.NOTE):
+            # A value the form computes ("fcs", a food consumption score, read-only): the
+            # chat asked it, and the person's figure fed later calculations.
+            question_type = QuestionType.CALCULATE
+        elif _true(bind.get("readonly")) and question_type not in (
+                None, QuestionType.CALCULATE, QuestionType.NOTE):
+            question_type = QuestionType.NOTE  # read-only, nothing to compute: shown only
         if refusal:
             self.problems.append(Problem(SURVEY, row, type_column,
                                          f"'{raw_type}' is not supported: {refusal}"))
@@ -444,7 +458,6 @@ class _Reader:
                                          f"unknown question type '{raw_type}'"))
             return
 
-        bind = element.get("bind", {})
         own_relevant = bind.get("relevant")
         other_of = None
         if generated_other:
@@ -461,11 +474,11 @@ class _Reader:
         elif element.get("type") == "percentage" and not constraint:
             constraint = "0 <= . and . <= 100"
         for column, source in (("constraint", bind.get("constraint")),
-                               ("calculation", bind.get("calculate")),
+                               ("calculation", calculation),
                                ("choice_filter", element.get("choice_filter"))):
             if source:
                 self._expect(str(source), row, column, name)
-        if question_type is QuestionType.CALCULATE and not bind.get("calculate"):
+        if question_type is QuestionType.CALCULATE and not calculation:
             self.problems.append(Problem(SURVEY, row, self.raw.header(raw_row, "calculation"),
                                          "a calculate row needs a calculation"))
 
@@ -488,7 +501,7 @@ class _Reader:
             constraint_message=self._text(bind.get("jr:constraintMsg")),
             relevant=_all_of((*relevant, own_relevant) if own_relevant else relevant),
             choice_filter=element.get("choice_filter"),
-            calculation=bind.get("calculate"),
+            calculation=calculation,
             default=None if element.get("default") is None else str(element["default"]),
             section=section,
             other_of=other_of,
@@ -763,3 +776,14 @@ def _analyse(source: str) -> tuple[frozenset[str], bool]:
             pass
     # Until the expression grammar is there: names only, "." unknown.
     return frozenset(_REFERENCE.findall(source)), False
+
+
+def _literal(value: Any) -> str:
+    """A value as an expression's string literal ('' for none)."""
+    text = "" if value is None else str(value)
+    return f'"{text}"' if "'" in text else f"'{text}'"
+
+
+def _true(value: Any) -> bool:
+    """Whether a bind's flag is set: pyxform writes "true()"; forms write yes, true, 1."""
+    return str(value or "").strip().lower() in ("true()", "true", "yes", "1")
