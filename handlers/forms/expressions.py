@@ -235,6 +235,24 @@ def _round(value: Any, places: Any = 0) -> int | float:
     return int(rounded) if int(digits) <= 0 else float(rounded)
 
 
+def _rounded(how: Callable[[float], int]) -> Callable[[Any], Any]:
+    """floor() and ceiling() of a number (NaN and infinities as they are)."""
+    def apply(value: Any) -> Any:
+        number = to_number(value)
+        return number if isinstance(number, float) and not math.isfinite(number) else how(number)
+    return apply
+
+
+def _substr(value: Any, start: Any, end: Any = None) -> str:
+    """XPath's substr(s, start, end?) as ODK has it: 0-based, end excluded."""
+    text = to_string(value)
+    first = to_number(start)
+    last = len(text) if end is None else to_number(end)
+    if not all(isinstance(n, int) or math.isfinite(n) for n in (first, last)):
+        return ""
+    return text[max(int(first), 0):max(int(last), 0)]
+
+
 def _coalesce(first: Any, second: Any) -> Any:
     return first if to_string(first) != "" else second
 
@@ -261,6 +279,12 @@ _FUNCTIONS: dict[str, _Function] = {
     "contains": _Function(2, 2, lambda x, part: to_string(part) in to_string(x)),
     "starts-with": _Function(2, 2, lambda x, start: to_string(x).startswith(to_string(start))),
     "round": _Function(1, 2, _round),
+    "floor": _Function(1, 1, _rounded(math.floor)),
+    "ceiling": _Function(1, 1, _rounded(math.ceil)),
+    "abs": _Function(1, 1, lambda x: abs(to_number(x))),
+    "substr": _Function(2, 3, _substr),
+    # once(x) keeps the first value computed; a chat computes it when the question comes.
+    "once": _Function(1, 1, lambda x: x),
 }
 # Evaluated by their own nodes: if() evaluates one branch, regex() has a compiled pattern,
 # today() reads the environment.
@@ -609,7 +633,8 @@ class _Parser:
             function = _FUNCTIONS[name.text]
             arity = (function.min_args, function.max_args)
         if arity is None:
-            raise ExpressionError(f"unknown function {name.text}()", name.position)
+            raise ExpressionError(f"the function {name.text}() is not supported in the chat",
+                                  name.position)
         opening = self.advance()
         args: list[_Node] = []
         positions: list[int] = []
