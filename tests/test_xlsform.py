@@ -439,6 +439,9 @@ def test_computed_read_only_and_hidden_fields_are_never_asked(tmp_path: Path) ->
         ["text", "shown", "Chỉ để xem", None, "yes", None],
         ["hidden", "origin", None, None, None, "chatbot"],
         ["note", "said", "Điểm: ${score}", "${days} + 1", None, None],
+        # KoboToolbox's version records, exported as question columns before
+        ["calculate", "__version__", None, "'vGv7'", None, None],
+        ["calculate", "_version__001", None, "'vAbc'", None, None],
     ])
     assert check_xlsform(path) == []
     form = load_xlsform(path)
@@ -447,3 +450,4 @@ def test_computed_read_only_and_hidden_fields_are_never_asked(tmp_path: Path) ->
     assert kinds["shown"][0] is QuestionType.NOTE
     assert kinds["origin"] == (QuestionType.CALCULATE, "'chatbot'")
     assert kinds["said"][0] is QuestionType.NOTE  # a note with a calculation stays a note
+    assert "__version__" not in kinds and "_version__001" not in kinds

@@ -430,6 +430,8 @@ class _Reader:
             return
         self.order[name] = len(self.order)
 
+        if element.get("type") == "calculate" and _KOBO_VERSION.fullmatch(name):
+            return  # KoboToolbox's record of its form versions: no answer of the person's
         kind = self._metadata_kind(element)
         if kind is not None:
             self.metadata[name] = kind
@@ -776,6 +778,11 @@ def _analyse(source: str) -> tuple[frozenset[str], bool]:
             pass
     # Until the expression grammar is there: names only, "." unknown.
     return frozenset(_REFERENCE.findall(source)), False
+
+
+# The calculate rows KoboToolbox adds, one per deployed version: "__version__", "_version_",
+# "_version__001"…
+_KOBO_VERSION = re.compile(r"__?version_+\d*")
 
 
 def _literal(value: Any) -> str:
