@@ -237,16 +237,9 @@ class _Table:
             (6, values.mapped({key: key if lang is None else gettext(msgid)
                                for key, msgid in SECTORS.items()}))]
         charts: list[_Chart] = []
-        # Questions labelled alike ("Vui lòng ghi rõ:" of two questions with "other", two
-        # "Mã số thuế") get headers of their own: the question they specify, or their code.
-        alike = Counter(question.label.get(lang) or name for name, question in newest.items()
-                        ) if lang is not None else Counter()
+        titles = _distinct_titles(newest, lang)
         for index, (name, question) in enumerate(newest.items(), _FIRST_ANSWER):
-            title = name if lang is None else question.label.get(lang) or name
-            if alike[title] > 1:
-                parent = newest.get(question.other_of or "")
-                title = f"{parent.label.get(lang) or parent.name} — {title}" if parent else (
-                    f"{title} ({name})")
+            title = titles[name]
             if question.type is QuestionType.SELECT_ONE:
                 charts.append(_Chart(title, len(columns), [
                     (option_labels[name].get(o.name) or o.name, None)
@@ -272,6 +265,25 @@ class _Table:
                    for survey_id, _, _, names in versions}
         return cls(columns, layouts, plan, charts,
                    "charts" if lang is None else gettext(CHARTS_SHEET))
+
+
+def _distinct_titles(questions: dict[str, Question], lang: str | None) -> dict[str, str]:
+    """Column headers: the questions' labels in `lang` (codes when None); labels alike ("Vui
+    lòng ghi rõ:" of two questions with "other", two "Mã số thuế") get headers of their own:
+    the header of the question they specify before theirs, else their code after it."""
+    if lang is None:
+        return {name: name for name in questions}
+    labels = {name: question.label.get(lang) or name for name, question in questions.items()}
+    alike = Counter(labels.values())
+    titles = {name: f"{label} ({name})" if alike[label] > 1 else label
+              for name, label in labels.items()}
+    for name, question in questions.items():
+        if alike[labels[name]] > 1 and question.other_of in questions:
+            # after the parent's own title is settled: two parents labelled alike part too
+            titles[name] = f"{titles[question.other_of]} — {labels[name]}"
+    still = Counter(titles.values())
+    return {name: f"{title} ({name})" if still[title] > 1 else title
+            for name, title in titles.items()}
 
 
 @dataclass(frozen=True)
