@@ -321,3 +321,19 @@ async def test_a_forms_default_is_offered_with_keep(chat: ConsoleChat, core) -> 
     assert "Hiện tại: 10" in texts(replies)
     replies = await chat.say("12")
     assert "→ Việt Nam" in texts(replies) and "→ 12" in texts(replies)
+
+
+SECTIONS = Form(code="sections", version="1", title=vi("Khảo sát theo phần"), questions=(
+    Question("n1", QuestionType.NOTE, vi("Điền cẩn thận."), section=vi("Thông tin chung")),
+    Question("q1", QuestionType.SELECT_ONE, vi("Có gì cần báo cáo?"), section=vi(
+        "Thông tin chung"), options=(Option("yes", vi("Có")), Option("no", vi("Không")))),
+))
+
+
+async def test_a_section_opening_with_a_note_shows_its_heading(chat: ConsoleChat, core) -> None:
+    """Groups opening with a note never showed their name (UNHCR's weekly report)."""
+    await publish(core, SECTIONS)
+    await with_profile(chat)
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "THÔNG TIN CHUNG\nĐiền cẩn thận." in texts(replies)
+    assert texts(replies).count("THÔNG TIN CHUNG") == 1

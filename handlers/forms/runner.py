@@ -257,7 +257,11 @@ class FormRunner:
             if question.type is QuestionType.NOTE:
                 if revisiting:
                     continue
-                notes.append(Reply(self._label(question)))
+                said = self._label(question)
+                if question.section and self._section_starts_at(question):
+                    # a group opening with a note: its heading was never shown
+                    said = f"{self._text(question.section).upper()}\n{said}"
+                notes.append(Reply(said))
                 continue
             self.progress.current = question.name
             self.progress.selecting = None
