@@ -451,3 +451,23 @@ def test_computed_read_only_and_hidden_fields_are_never_asked(tmp_path: Path) ->
     assert kinds["origin"] == (QuestionType.CALCULATE, "'chatbot'")
     assert kinds["said"][0] is QuestionType.NOTE  # a note with a calculation stays a note
     assert "__version__" not in kinds and "_version__001" not in kinds
+
+
+def test_a_plain_hint_beside_labels_in_one_language_is_in_that_language(tmp_path: Path) -> None:
+    """pyxform's flat_xlsform_test: "label missing in 'vi' (given in en)", for a column that
+    does not exist."""
+    path = workbook(tmp_path / "flat.xlsx", [
+        ["type", "name", "label::english", "hint"],
+        ["text", "name", "Your name?", "As on your ID"],
+    ])
+    assert check_xlsform(path) == []
+    form = load_xlsform(path)
+    assert form.languages == ("en",)
+    assert form.questions[0].hint.get("en") == "As on your ID"
+
+
+def test_a_default_language_named_in_words_is_known(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "sw.xlsx", [["type", "name", "label"], ["text", "jina", "Jina?"]],
+                    settings=[["default_language"], ["swahili"]])
+    assert check_xlsform(path) == []
+    assert load_xlsform(path).languages == ("sw",)

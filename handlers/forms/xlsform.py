@@ -75,6 +75,18 @@ _WHY_NOT = {
 
 _LANGUAGE_NAMES = {"vietnamese": "vi", "tieng viet": "vi", "viet": "vi",
                    "english": "en", "tieng anh": "en"}
+# The settings' default_language may name any language in words ("Arabic" was refused): the
+# plain columns are in it. A column "label::French" beside English ones is left out instead
+# (the chat speaks Vietnamese and English; a half-filled one would refuse the form).
+_SETTINGS_LANGUAGE_NAMES = {**_LANGUAGE_NAMES,
+                   "french": "fr", "francais": "fr", "spanish": "es", "espanol": "es",
+                   "portuguese": "pt", "portugues": "pt", "arabic": "ar", "swahili": "sw",
+                   "kiswahili": "sw", "chinese": "zh", "nepali": "ne", "bengali": "bn",
+                   "bangla": "bn", "khmer": "km", "lao": "lo", "thai": "th", "korean": "ko",
+                   "japanese": "ja", "hindi": "hi", "indonesian": "id", "russian": "ru",
+                   "german": "de", "burmese": "my", "amharic": "am", "somali": "so",
+                   "hausa": "ha", "ukrainian": "uk", "turkish": "tr", "persian": "fa",
+                   "dari": "prs", "pashto": "ps", "urdu": "ur"}
 _LANGUAGE_IN_PARENS = re.compile(r"\(\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?\s*\)\s*$")
 _TRANSLATED_SURVEY = ("label", "hint", "constraint_message", "required_message")
 _COLUMN_ALIASES = {
@@ -259,7 +271,8 @@ def _cell(row: Mapping[str, Any], column: str) -> str:
     return ""
 
 
-def language_code(name: str, default: str = DEFAULT_LANGUAGE) -> str | None:
+def language_code(name: str, default: str = DEFAULT_LANGUAGE,
+                  words: Mapping[str, str] = _LANGUAGE_NAMES) -> str | None:
     """The language code of an XLSForm language name: "English (en)", "vi", "Vietnamese"."""
     name = name.strip()
     if name in ("", "default"):
@@ -269,7 +282,7 @@ def language_code(name: str, default: str = DEFAULT_LANGUAGE) -> str | None:
         return found.group(1).lower()
     if re.fullmatch(r"[A-Za-z]{2,3}", name):
         return name.lower()
-    return _LANGUAGE_NAMES.get(fold(name))
+    return words.get(fold(name))
 
 
 @dataclass
@@ -315,8 +328,16 @@ class _Reader:
                     languages=self.languages, metadata=dict(self.metadata))
 
     def _default_language(self) -> str:
-        name = str(self.tree.get("default_language") or "default")
-        code = language_code(name)
+        given = str(self.tree.get("default_language") or "").removeprefix("default")
+        labelled = {header.partition("::")[2] for header in self.raw.survey_headers
+                    if _base(header) == "label"}
+        if not given and len(labelled) == 1 and "" not in labelled and (
+                only := language_code(labelled.pop())):
+            # Every label in one named language ("label::English"): a plain "hint" column
+            # beside them is in it too, not Vietnamese ("label missing in 'vi'" was said).
+            return only
+        name = given or "default"
+        code = language_code(name, words=_SETTINGS_LANGUAGE_NAMES)
         if code is None:
             self.problems.append(Problem(SETTINGS, 2, "default_language",
                                          f"unknown language '{name}'; write it like "
