@@ -347,7 +347,12 @@ async def browse_topic(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(ctx._("Choose a question:"), choices=tuple(choices))]
 
 
-@router.payload("qa")
+REPLY_TO_STAFF = N_("Reply to staff")
+
+
+# "Reply to staff" comes under an answer pushed later, from any earlier message; it only asks
+# for the text to send.
+@router.payload("qa", always_valid=frozenset({"qa:write"}))
 async def question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, value = msg.payload.removeprefix("qa:").partition(":")
     if action == "staff":
@@ -448,11 +453,15 @@ async def list_questions(msg: Incoming, ctx: Context) -> list[Reply]:
     lines = [ctx.ngettext("{count} question is waiting:", "{count} questions are waiting:",
                           total).format(count=ctx.i18n.number(total))]
     choices = []
-    for question, _user in waiting:
+    for question, user in waiting:
         state = ctx._("asked for staff") if question.status == "forwarded" else ctx._(
             "the bot found no answer")
-        lines.append(f"#{question.id} · {ctx.i18n.date(question.asked_at)} · {state}\n"
-                     f"  «{question.text}»")
+        # Who asked: the establishment of their profile, else that they have none (staff
+        # could not tell who sent "135 workers, not 120").
+        profile = await ctx.uow.profiles.get(user.id)
+        who = profile.name if profile and profile.name else ctx._("no enterprise profile")
+        lines.append(f"#{question.id} · {ctx.i18n.date(question.asked_at)} · {state} · "
+                     f"{user.channel} · {who}\n  «{question.text}»")
         found = find_personal_data(question.text)
         if found:
             lines.append("  ⚠ " + _personal_data_warning(ctx, found))
@@ -555,9 +564,13 @@ async def type_answer(msg: Incoming, ctx: Context) -> list[Reply]:
     question.answered_by, question.answered_at = ctx.actor, ctx.now
     asker = await ctx.uow.users.get(question.user_id)
     translator = translator_for(ctx.translators, asker.locale)
+    # With a way to write back: a reply typed under it went to the knowledge base, never to
+    # staff (a staff member asking the asker for their establishment's name, 8 Dec 2026).
     await ctx.uow.outbox.add(asker.id, translator.gettext(
         "The centre's staff answered your question «{question}»:\n\n{answer}").format(
-        question=question.text, answer=msg.text), ctx.now)
+        question=question.text, answer=msg.text), ctx.now,
+        choices=[(translator.gettext(REPLY_TO_STAFF), "qa:write"),
+                 (translator.gettext("Main menu"), "menu")])
     await ctx.uow.audit.record(actor=ctx.actor, action="question.answer",
                                target=f"question:{question.id}", now=ctx.now)
     return [Reply(

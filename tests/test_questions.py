@@ -220,6 +220,7 @@ async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
     replies = await staff.say("/cauhoi")
     assert "1 câu hỏi đang chờ" in texts(replies)
     assert "xưởng mộc của tôi" in texts(replies)
+    assert "console · chưa có hồ sơ cơ sở" in texts(replies)  # who asked
     await staff.press(labels(replies)[0])
     replies = await staff.say("Khuyến công không hỗ trợ mua xe tải chở hàng.")
     assert "đang được gửi tới người hỏi" in texts(replies)
@@ -232,6 +233,13 @@ async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
     replies = await chat.say("/menu")
     assert "Cán bộ Trung tâm đã trả lời câu hỏi «xưởng mộc" in replies[0].text
     assert "không hỗ trợ mua xe tải" in replies[0].text
+    # ... with a way to write back, which reaches staff (it went to the knowledge base).
+    (reply_back,) = [c for c in replies[0].choices if c.label == "Trả lời cán bộ"]
+    replies = await chat.say(reply_back.label, payload=reply_back.payload)  # from its message
+    assert "/huy" in texts(replies)
+    await chat.say("Cảm ơn, vậy xe ba gác có được không ạ?")
+    async with UnitOfWork(core.session_factory) as uow:
+        assert any("xe ba gác" in q.text for q, _user in await uow.questions.waiting())
     # Another owner now gets it straight from the knowledge base.
     other = ConsoleChat(core.dispatcher, user_id="owner-9")
     replies = await other.say("xuong moc co duoc ho tro mua xe tai cho hang khong")
