@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -14,6 +15,8 @@ from handlers.forms.runner import Step as FormStep
 from handlers.i18n import LOCAL_TZ, N_
 from handlers.profile import profile_for
 from handlers.routing import Router
+from handlers.sectors import SECTORS
+from handlers.text import fold
 from handlers.types import Choice, Incoming, Reply
 from storage.models import ResponseStatus, Survey, SurveyResponse, SurveyStatus
 
@@ -103,12 +106,21 @@ async def open_survey(msg: Incoming, ctx: Context) -> list[Reply]:
         # What the profile already says is offered, not asked again ("Keep" or a new value).
         form = ctx.services.forms.get(survey.id, survey.form)
         known = {QuestionType.TAX_CODE: profile.tax_code, QuestionType.PHONE: profile.phone,
-                 QuestionType.COMMUNE: profile.commune}
+                 QuestionType.COMMUNE: profile.commune, _NAME: profile.name,
+                 _SECTOR: profile.sector}
+        sector_labels = {fold(translator.gettext(SECTORS[profile.sector]))
+                         for translator in ctx.translators.values()
+                         } if profile.sector in SECTORS else set()
         # Only the first question of each kind: a later phone question asks for someone
         # else's number ("số điện thoại của người liên hệ khác").
         offered: dict[str, Any] = {}
         for question in form.questions:
-            if value := known.pop(question.type, None):
+            kind = _NAME if _asks_the_name(question) else question.type
+            if kind is QuestionType.SELECT_ONE and _SECTOR in known and (
+                    option := _option_like(question, sector_labels)):
+                # The profile's sector, as this form words it ("…thủy sản, thực phẩm").
+                kind, known[_SECTOR] = _SECTOR, option
+            if value := known.pop(kind, None):
                 offered[question.name] = value
             elif (default := _default_answer(question)) is not None:
                 offered[question.name] = default  # the form's default column, with Keep
@@ -211,6 +223,35 @@ async def _after_step(ctx: Context, survey: Survey, response: SurveyResponse,
               "and change them with /khaosat until the survey closes.").format(
             title=_title(survey, ctx)),
         choices=(Choice(ctx._("Main menu"), "menu"),))]
+
+
+# The profile's other answers a survey may ask again (the establishment's name, its sector).
+_NAME, _SECTOR = "name", "sector"
+_NAME_LABELS = ("ten co so", "ten doanh nghiep", "ten cong ty", "ten ho kinh doanh",
+                "ten hop tac xa", "ten htx", "name of the establishment", "establishment name",
+                "name of your establishment", "company name", "business name")
+# Share of words a choice's label has in common with the profile's sector's label (folded)
+# from which it is that sector: "Chế biến nông, lâm, thủy sản, thực phẩm" for "… và thực
+# phẩm", "Hàng thủ công mỹ nghệ, tiểu thủ công nghiệp" for "Tiểu thủ công nghiệp, thủ công mỹ
+# nghệ".
+_SAME_SECTOR = 0.75
+
+
+def _asks_the_name(question: Question) -> bool:
+    return question.type is QuestionType.TEXT and any(
+        name in fold(label) for label in question.label.values.values() for name in _NAME_LABELS)
+
+
+def _option_like(question: Question, labels: set[str]) -> str | None:
+    """The one choice of `question` whose label has most words of one of `labels`."""
+    def words_of(text: str) -> set[str]:
+        return set(re.findall(r"\w+", fold(text)))
+
+    wanted = [words_of(label) for label in labels]
+    found = [option.name for option in question.options
+             if any(len(words_of(text) & words) / len(words_of(text) | words) >= _SAME_SECTOR
+                    for text in option.label.values.values() for words in wanted if words)]
+    return found[0] if len(found) == 1 else None
 
 
 def _default_answer(question: Question) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.app import build_core
 from bot.channels.console import ConsoleChat
@@ -290,3 +291,20 @@ async def test_a_typed_number_is_the_answer_not_the_button_with_that_number(
     # Where the buttons are the answers, a number still picks one.
     replies = await chat.say("2")
     assert "✓ Đào tạo nghề" in labels(replies)
+
+
+async def test_the_shipped_survey_offers_the_profiles_name_and_sector(chat: ConsoleChat,
+                                                                      core) -> None:
+    """The establishment's name and sector were asked again with no Keep: a phone user typed
+    the name twice, and the survey's name differed from the profile's (8 Dec 2026)."""
+    from handlers.forms.xlsform import load_xlsform
+
+    await publish(core, load_xlsform(Path("surveys/khao-sat-nhu-cau-ho-tro-khuyen-cong.xlsx")))
+    await with_profile(chat)
+    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    assert "Hiện tại: Cơ sở Mây tre Phú Nghĩa" in texts(replies)
+    await chat.press("Giữ nguyên")  # the name
+    await chat.press("Giữ nguyên")  # the tax code
+    await chat.press("Hộ kinh doanh")
+    replies = await chat.say("an thanh")
+    assert "Hiện tại: Hàng thủ công mỹ nghệ, tiểu thủ công nghiệp" in texts(replies)
