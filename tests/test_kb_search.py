@@ -1606,7 +1606,7 @@ def test_a_trader_is_told_that_trading_alone_does_not_qualify():
 
 @pytest.mark.parametrize(("listed", "misspelt"), [
     ("regardless_of_anchors: [fire,", "regardless_of_anchors: [fires,"),
-    ("told_before_any_answer: [immigration]", "told_before_any_answer: [imigration]"),
+    ("told_before_any_answer: [immigration,", "told_before_any_answer: [imigration,"),
 ])
 def test_an_area_listed_in_scope_yaml_must_be_an_area(tmp_path, listed: str, misspelt: str):
     """A misspelt area under regardless_of_anchors or told_before_any_answer would quietly do
