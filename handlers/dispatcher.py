@@ -201,8 +201,9 @@ class Dispatcher:
             return [Reply(notice, choices=offered)], current
         text = normalize_input(msg.text)
         # A command is never a button's label.
-        payload = msg.payload or (None if text.startswith("/") else _pick_choice(
-            text, offered, by_number=not current.expects_text))
+        payload = msg.payload or (None if text.startswith("/") else (
+            _pick_choice(text, current.pushed_in_form, by_number=False, yes_or_no=False)
+            or _pick_choice(text, offered, by_number=not current.expects_text)))
         if not payload and not ctx.conversation.flow and not text.startswith("/"):
             payload = _menu_entry(text, ctx)
             if not payload and (command := _typed_command(text)):
@@ -235,7 +236,10 @@ class Dispatcher:
             replies = await self._call_text_handler(msg, ctx, current)
             if not in_flow and not text.startswith("/"):
                 replies += _still_awaited(current, replies, ctx)
-        return replies, CurrentChoices.of(replies)
+        now = CurrentChoices.of(replies)
+        if ctx.conversation.flow:
+            now = now.keeping_pushed(current, used=payload)
+        return replies, now
 
     def _is_admin(self, msg: Incoming) -> bool:
         return msg.operator or msg.user_key in self._services.admin_ids
@@ -351,19 +355,23 @@ def _replies_of_duplicate(msg: Incoming, applied: ProcessedUpdate) -> list[Reply
     return from_stored(applied.replies)
 
 
-def _pick_choice(text: str, offered: tuple[Choice, ...], *, by_number: bool = True
-                 ) -> str | None:
+def _pick_choice(text: str, offered: tuple[Choice, ...], *, by_number: bool = True,
+                 yes_or_no: bool = True) -> str | None:
     """Map "2", "2." or a typed label (diacritics and case ignored) to a choice's payload;
-    not a number where the question asks for a typed answer (then "2" is the answer)."""
+    not a number where the question asks for a typed answer (then "2" is the answer). A label
+    two choices share picks neither (on Zalo OA a tap sends the label: the second of two fairs
+    cut to the same words registered for the first)."""
     if not offered or not text:
         return None
     number = text.rstrip(".)")
     if by_number and number.isdigit() and 1 <= int(number) <= len(offered):
         return offered[int(number) - 1].payload
     folded = fold(text)
-    for choice in offered:
-        if fold(choice.label) == folded:
-            return choice.payload
+    named = {choice.payload for choice in offered if fold(choice.label) == folded}
+    if len(named) == 1:
+        return named.pop()
+    if named or not yes_or_no:
+        return None
     # "có", "đồng ý", "ko" typed to buttons "Tôi đồng ý" / "Tôi không đồng ý".
     index = pick_yes_or_no(text, [choice.label for choice in offered])
     return None if index is None else offered[index].payload

@@ -18,6 +18,7 @@ from handlers.kb.scope import ScopeRules
 from handlers.language import language_named, switch_language
 from handlers.routing import Router
 from handlers.start import main_menu
+from handlers.stored_replies import push
 from handlers.text import row_id, shorten
 from handlers.types import Choice, Incoming, Link, Reply
 
@@ -350,8 +351,6 @@ async def browse_topic(msg: Incoming, ctx: Context) -> list[Reply]:
 REPLY_TO_STAFF = N_("Reply to staff")
 
 
-# "Reply to staff" comes under an answer pushed later, from any earlier message; it only asks
-# for the text to send.
 @router.payload("qa", always_valid=frozenset({"qa:write"}))
 async def question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     action, _sep, value = msg.payload.removeprefix("qa:").partition(":")
@@ -390,8 +389,22 @@ def _ask_for_staff_question(ctx: Context) -> list[Reply]:
 
 @router.flow(STAFF_QUESTION_FLOW)
 async def type_staff_question(msg: Incoming, ctx: Context) -> list[Reply]:
+    reply_to = ctx.conversation.draft.get("reply_to")
     ctx.conversation.finish()
-    return [await _forward(ctx, msg.text)]
+    # A reply to a staff answer names the question it follows, for staff to see (it came as
+    # an unrelated question).
+    return [await _forward(ctx, f"↪ #{reply_to}: {msg.text}" if reply_to else msg.text)]
+
+
+# Under a staff answer pushed later: from any earlier message; it only asks for the text.
+@router.payload("qareply", always_valid=True)
+async def reply_to_staff(msg: Incoming, ctx: Context) -> list[Reply]:
+    question_id = row_id(msg.payload.removeprefix("qareply:"))
+    question = await ctx.uow.questions.get_for_update(question_id) if question_id else None
+    if question is None or question.user_id != ctx.user.id:
+        return _ask_for_staff_question(ctx)
+    ctx.conversation.start(STAFF_QUESTION_FLOW, "typing", {"reply_to": question.id})
+    return [Reply(ctx._("Type your reply to the centre's staff (/huy to cancel):"))]
 
 
 async def _forward(ctx: Context, text: str) -> Reply:
@@ -552,6 +565,9 @@ async def type_kb_question(msg: Incoming, ctx: Context) -> list[Reply]:
 @router.flow(ANSWER_FLOW, staff=True)
 async def type_answer(msg: Incoming, ctx: Context) -> list[Reply]:
     question_id = ctx.conversation.draft.get("question_id")
+    if not any(ch.isalpha() for ch in msg.text):
+        # "2", typed as if picking from a list, reached the asker as the answer.
+        return [Reply(ctx._("An answer needs words: please type it (/huy to cancel)."))]
     ctx.conversation.finish()
     question = await ctx.uow.questions.get_for_update(int(question_id or 0))
     if question is None:
@@ -566,11 +582,11 @@ async def type_answer(msg: Incoming, ctx: Context) -> list[Reply]:
     translator = translator_for(ctx.translators, asker.locale)
     # With a way to write back: a reply typed under it went to the knowledge base, never to
     # staff (a staff member asking the asker for their establishment's name, 8 Dec 2026).
-    await ctx.uow.outbox.add(asker.id, translator.gettext(
+    await push(ctx.uow, asker.id, translator.gettext(
         "The centre's staff answered your question «{question}»:\n\n{answer}").format(
         question=question.text, answer=msg.text), ctx.now,
-        choices=[(translator.gettext(REPLY_TO_STAFF), "qa:write"),
-                 (translator.gettext("Main menu"), "menu")])
+        [(translator.gettext(REPLY_TO_STAFF), f"qareply:{question.id}"),
+         (translator.gettext("Main menu"), "menu")])
     await ctx.uow.audit.record(actor=ctx.actor, action="question.answer",
                                target=f"question:{question.id}", now=ctx.now)
     return [Reply(

@@ -8,10 +8,13 @@ ask again).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from handlers.types import Attachment, Choice, Link, Reply
+from storage.uow import UnitOfWork
 
 
 def to_stored(replies: list[Reply]) -> list[dict[str, Any]]:
@@ -60,6 +63,9 @@ class CurrentChoices:
     last: tuple[Choice, ...] = ()
     payloads: frozenset[str] = frozenset()
     expects_text: bool = False  # the last message asks for a typed answer (see Reply)
+    # Buttons of a message pushed while the user was in a form (a booth offered): their whole
+    # label typed picks them before the form reads it, as on Zalo OA a tap sends the label.
+    pushed_in_form: tuple[Choice, ...] = ()
 
     @classmethod
     def of(cls, replies: list[Reply]) -> CurrentChoices:
@@ -75,8 +81,9 @@ class CurrentChoices:
     @classmethod
     def from_stored(cls, stored: dict) -> CurrentChoices:
         last = tuple(Choice(c["label"], c["payload"]) for c in stored.get("items", []))
-        return cls(last, frozenset(stored.get("offered", ())) | {c.payload for c in last},
-                   bool(stored.get("text")))
+        pushed = tuple(Choice(c["label"], c["payload"]) for c in stored.get("pushed", []))
+        return cls(last, frozenset(stored.get("offered", ())) | {c.payload for c in last} |
+                   {c.payload for c in pushed}, bool(stored.get("text")), pushed)
 
     def stored(self) -> dict:
         stored: dict = {"items": [{"label": c.label, "payload": c.payload} for c in self.last]}
@@ -85,10 +92,46 @@ class CurrentChoices:
             stored["offered"] = earlier
         if self.expects_text:
             stored["text"] = True
+        if self.pushed_in_form:
+            stored["pushed"] = [{"label": c.label, "payload": c.payload}
+                                for c in self.pushed_in_form]
         return stored
 
-    def pushed(self, choices: list[tuple[str, str]]) -> CurrentChoices:
-        """These choices, of a message pushed to the user (a booth offered), made the ones a
-        typed label, number or "có" picks; those offered before stay valid to press."""
-        last = tuple(Choice(label, payload) for label, payload in choices)
-        return CurrentChoices(last, self.payloads | {c.payload for c in last})
+    def keeping_pushed(self, earlier: CurrentChoices, used: str | None) -> CurrentChoices:
+        """These choices, still with the buttons pushed into a form before (but the one just
+        used): they stay until the form is over."""
+        kept = tuple(c for c in earlier.pushed_in_form if c.payload != used)
+        if not kept:
+            return self
+        return dataclasses.replace(self, payloads=self.payloads | {c.payload for c in kept},
+                                   pushed_in_form=kept)
+
+    def pushed(self, choices: list[tuple[str, str]], *, in_form: bool = False
+               ) -> CurrentChoices:
+        """These choices, of a message pushed to the user (a booth offered, a staff answer),
+        made the ones a typed label, number or "có" picks; those offered before stay valid to
+        press. In a form, whose own buttons and answers come first, only their whole labels
+        pick them (see pushed_in_form)."""
+        pushed = tuple(Choice(label, payload) for label, payload in choices)
+        payloads = self.payloads | {c.payload for c in pushed}
+        if in_form:
+            return dataclasses.replace(self, payloads=payloads,
+                                       pushed_in_form=(*self.pushed_in_form, *pushed))
+        return CurrentChoices(pushed, payloads)
+
+
+async def push(uow: UnitOfWork, user_id: int, text: str, now: datetime,
+               choices: list[tuple[str, str]] | None = None) -> None:
+    """Queue a message for a user (delivered by the channel's sender, or with their next
+    reply); its buttons become theirs to tap or type later (on Zalo a number or the label
+    typed is the tap: "1" under a staff answer picked the menu of an older message)."""
+    await uow.outbox.add(user_id, text, now, choices=choices)
+    if not choices:
+        return
+    state = await uow.conversations.get(user_id)
+    current = CurrentChoices.from_stored(state.choices or {}) if state else CurrentChoices()
+    in_form = bool(state and state.flow)
+    await uow.conversations.save(
+        user_id, flow=state.flow if state else None, step=state.step if state else None,
+        draft=dict(state.draft or {}) if state else {},
+        choices=current.pushed(choices, in_form=in_form).stored(), now=now)

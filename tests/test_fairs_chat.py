@@ -715,3 +715,28 @@ async def test_the_number_of_booths_may_be_typed_with_what_it_counts(fair_core) 
     replies = await chat.say("2 gian hàng")
     assert "Vui lòng kiểm tra" in texts(replies) or "kiểm tra" in texts(replies)
     assert "chọn một câu trả lời" not in texts(replies)
+
+
+async def test_an_offer_pushed_into_a_form_is_taken_by_its_label_not_saved_as_an_answer(
+        fair_core) -> None:
+    """On Zalo OA a tap sends the button's label as text: "Có, chúng tôi nhận" tapped while a
+    survey's name question was open was saved as the establishment's name, and the offer was
+    left pending (a channel walkthrough, 8 Dec 2026)."""
+    await add_fair(fair_core, booths=1, offer_hours=48)
+    first = await owner(fair_core, "first", TAX_CODES[0])
+    second = await owner(fair_core, "second", TAX_CODES[1])
+    await register(first)
+    await register(second)
+    await second.say("/hoso")
+    await second.press("Sửa")  # in the profile's form: its name question is open
+    replies = await first.press("Đăng ký của tôi")
+    await first.press(next(x for x in labels(replies) if x.startswith("Hủy:")))
+    await first.press("Có, hủy đăng ký")
+    replies = await second.say("Có, chúng tôi nhận")
+    assert "Xong: cơ sở của anh/chị có 1 gian hàng" in texts(replies)
+    assert [r.status for r in await registrations(fair_core)] == ["cancelled", "confirmed"]
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        user = (await uow._session.execute(select(User).where(
+            User.channel_user_id == "second"))).scalar_one()
+        profile = await uow.profiles.get(user.id)
+        assert profile is not None and profile.name != "Có, chúng tôi nhận"

@@ -239,7 +239,9 @@ async def test_staff_answer_reaches_the_asker_and_joins_the_knowledge_base(
     assert "/huy" in texts(replies)
     await chat.say("Cảm ơn, vậy xe ba gác có được không ạ?")
     async with UnitOfWork(core.session_factory) as uow:
-        assert any("xe ba gác" in q.text for q, _user in await uow.questions.waiting())
+        # it names the question it follows, for staff to see
+        assert any(q.text.startswith("↪ #1: ") and "xe ba gác" in q.text
+                   for q, _user in await uow.questions.waiting())
     # Another owner now gets it straight from the knowledge base.
     other = ConsoleChat(core.dispatcher, user_id="owner-9")
     replies = await other.say("xuong moc co duoc ho tro mua xe tai cho hang khong")
@@ -418,3 +420,17 @@ async def test_a_phone_number_or_tax_code_alone_is_told_what_to_do_with_it(
 async def test_an_angry_face_alone_gets_an_apology(chat: ConsoleChat) -> None:
     replies = await chat.say("😡")
     assert "Xin lỗi" in texts(replies)
+
+
+async def test_a_staff_answers_buttons_are_the_ones_a_typed_number_picks(
+        chat: ConsoleChat, core: Core) -> None:
+    """On Zalo a list's number is the tap: "1" under a staff answer picked the menu of an
+    older message, and an answer of "2" alone reached the asker (a channel walkthrough)."""
+    await chat.say("lịch nghỉ tết của trung tâm")
+    await chat.press("Chuyển cho cán bộ")
+    staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
+    await staff.press(labels(await staff.say("/cauhoi"))[0])
+    assert "cần có chữ" in texts(await staff.say("2"))
+    await staff.say("Trung tâm nghỉ từ 28 tháng Chạp.")
+    replies = await chat.say("1")
+    assert "gõ nội dung trả lời gửi cán bộ" in texts(replies)

@@ -9,7 +9,7 @@ from handlers.fairs.booking import Notice, NoticeKind
 from handlers.fairs.display import dates, fair_name
 from handlers.forms.model import Text
 from handlers.i18n import Translator, translator_for
-from handlers.stored_replies import CurrentChoices
+from handlers.stored_replies import push
 from storage.models import ACTIVE, Fair, FairRegistration
 from storage.uow import UnitOfWork
 
@@ -31,22 +31,7 @@ async def send(uow: UnitOfWork, translators: dict[str, Translator], notices: lis
             continue
         i18n = translator_for(translators, user.locale)
         text, choices = _message(notice.kind, registration, fair, i18n)
-        await uow.outbox.add(user.id, text, now, choices=choices)
-        if choices:  # "có" typed to the offer takes it, as its button would
-            await _offer_choices(uow, user.id, choices, now)
-
-
-async def _offer_choices(uow: UnitOfWork, user_id: int, choices: list[tuple[str, str]],
-                         now: datetime) -> None:
-    """The pushed message's buttons become the user's current ones, unless the user is in a
-    form, whose own buttons and typed answers come first."""
-    state = await uow.conversations.get(user_id)
-    if state is not None and state.flow:
-        return
-    current = CurrentChoices.from_stored(state.choices or {}) if state else CurrentChoices()
-    await uow.conversations.save(user_id, flow=None, step=None,
-                                 draft=dict(state.draft or {}) if state else {},
-                                 choices=current.pushed(choices).stored(), now=now)
+        await push(uow, user.id, text, now, choices)
 
 
 async def remind(uow: UnitOfWork, translators: dict[str, Translator], fair: Fair, days: int,
