@@ -146,18 +146,42 @@ _STOP_FOLDED = frozenset({"huy", "huy bo", "thoat", "thoat ra", "dung lai", "tho
 
 def wants_to_stop(text: str, *, typed_answer: bool) -> bool:
     """Whether a message, whole, asks to leave the form it was typed in; `typed_answer`: the
-    form's question asks for a typed answer, which the folded spellings could be."""
+    form's question asks for a typed answer, which "huy" could be (a name), written so; the
+    other folded spellings ("thoi", "thoat", "ve menu") are no answer to anything, and people
+    who type without diacritics were kept in the form by them."""
     exact = " ".join(re.sub(r"[^\w\s]", " ", normalize_input(text).lower()).split())
     while exact.rsplit(" ", 1)[-1] in {"ạ", "nhé", "nha", "nhe", "đi", "please"} and " " in exact:
         exact = exact.rsplit(" ", 1)[0]
-    return exact in _STOP_TYPED or (not typed_answer and plain(text) in _STOP_FOLDED)
+    folded = " ".join(w for w in plain(text).split() if w not in {"di", "em", "ad"}) or \
+        plain(text)
+    return exact in _STOP_TYPED or (folded in _STOP_FOLDED and not (
+        typed_answer and plain(text) == "huy"))
+
+
+# In a short reply that asks nothing, words that say yes or no among others ("uh thì đồng ý",
+# "ok we take it", "yes please", "uh hủy đi"; "không, thôi"): a reply to a booth offer or the
+# consent typed so lost it (a phone walkthrough, 8 Dec 2026). "có" is left out ("có lẽ").
+_YES_WORDS = (("dong", "y"), ("ok",), ("oke",), ("okay",), ("yes",), ("vang",), ("uh",),
+              ("uhm",), ("um",), ("duoc",), ("take", "it"), ("accept",), ("agree",),
+              ("sure",), ("yep",), ("yeah",))
+_NO_WORDS = (("khong",), ("no",), ("chua",), ("nope",), ("not",), ("pass",), ("decline",),
+             ("refuse",), ("dont",))
+_SHORT_REPLY = 6  # words
 
 
 def yes_or_no(text: str) -> bool | None:
     """Whether a typed message says yes (True) or no (False): "có ạ", "đồng ý", "ok", "ko",
-    "không đồng ý"; None for anything else."""
+    "không đồng ý", and a short reply with such words among others; None for anything else
+    (a question, both, or neither)."""
     said = plain(text)
-    return True if said in _YES else False if said in _NO else None
+    if said in _YES or said in _NO:
+        return said in _YES
+    words_ = said.split()
+    if not words_ or len(words_) > _SHORT_REPLY or "?" in text:
+        return None
+    has = {meaning for meaning, phrases in ((True, _YES_WORDS), (False, _NO_WORDS))
+           if any(tuple(words_[i:i + len(p)]) == p for p in phrases for i in range(len(words_)))}
+    return has.pop() if len(has) == 1 else None
 
 
 def answers_yes_or_no(label: str) -> bool | None:

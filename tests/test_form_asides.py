@@ -161,3 +161,32 @@ async def test_the_consent_is_offered_again_once_not_under_every_answer(
     await chat.say("/hoso")
     assert "vẫn đang chờ" in texts(await chat.say("hội chợ là gì"))
     assert "vẫn đang chờ" not in texts(await chat.say("khuyến công là gì"))
+
+
+async def test_yes_under_a_saved_answer_keeps_it(chat: ConsoleChat) -> None:
+    """"dc" under "Hiện tại: …" became the establishment's name (a phone walkthrough)."""
+    from tests.test_profile import fill_profile
+
+    await fill_profile(chat)
+    await chat.say("/hoso")
+    await chat.press("Sửa")
+    replies = await chat.say("dc")
+    assert "mã số thuế" in texts(replies).lower()  # the name kept, on to the next question
+    replies = await chat.say("đúng rồi em")
+    assert "điện thoại" in texts(replies).lower()
+
+
+async def test_stop_words_typed_without_diacritics_leave_a_question_asking_for_text(
+        chat: ConsoleChat) -> None:
+    """"thoi" at a phone question got "the phone number is not right" over and over."""
+    await chat.say("/hoso")
+    await chat.press("Tôi đồng ý")
+    await chat.say("Cơ sở Mây tre")
+    assert "Đã hủy" in texts(await chat.say("thoi"))
+
+
+@pytest.mark.parametrize("typed", ["uh thi dong y", "ok we agree", "vâng, em đồng ý ạ"])
+async def test_consent_said_in_a_few_more_words(chat: ConsoleChat, typed: str) -> None:
+    await chat.say("/hoso")
+    replies = await chat.say(typed)
+    assert "Tên cơ sở" in texts(replies)

@@ -35,7 +35,7 @@ from handlers.identifiers import (
     parse_tax_code,
     tax_code_problem,
 )
-from handlers.text import closeness, fold, pick_yes_or_no, shorten
+from handlers.text import closeness, fold, pick_yes_or_no, plain, shorten, yes_or_no
 from handlers.types import Choice, Reply
 
 MAX_MATCH_CHOICES = 8
@@ -138,6 +138,10 @@ class FormRunner:
         if current is None:
             return Step([Reply(self._("Please use the buttons: submit your answers, or "
                                       "change one of them.")), self._review_screen()])
+        if current.type in (*_TYPED, QuestionType.COMMUNE) and self.progress.answers.get(
+                current.name) not in (None, "", []) and _means_keep(text):
+            # "đúng rồi em", "dc" under "Hiện tại: …" keep it ("dc" became the name).
+            return self.on_button(self._payload("keep"))
         if current.type is QuestionType.SELECT_ONE:
             # An answer typed by a part of its name ("doanh nghiep" for "Doanh nghiệp nhỏ và
             # vừa"), when it names one answer only.
@@ -777,6 +781,19 @@ def _place_parts(text: str, districts: FormerDistrictDirectory) -> list[str]:
         if folded.endswith(f" {name}") and len(folded) > len(name) + 1:
             return [folded[:-len(name)].strip(), name]
     return parts
+
+
+# Folded; "dung" alone is not here: it is also the name Dũng ("đúng" keeps, as typed).
+_KEEPING = frozenset({"dung roi", "dung vay", "dung the", "chinh xac", "giu nguyen",
+                      "giu", "van the", "nhu cu", "khong doi", "correct", "right", "thats right",
+                      "keep", "keep it", "same"})
+
+
+def _means_keep(typed: str) -> bool:
+    """Whether a reply to a question showing its saved answer says to keep it."""
+    said = " ".join(w for w in plain(typed).split() if w not in ("em", "a", "ad", "nhe"))
+    return yes_or_no(typed) is True or said in _KEEPING or plain(typed) in _KEEPING or \
+        typed.strip().lower().rstrip(" .!ạa") in ("đúng", "đúng rồi")
 
 
 def _expanded(typed: str) -> str:
