@@ -64,13 +64,22 @@ def main_menu(ctx: Context, text: str | None = None) -> Reply:
     return Reply(text or ctx._("What would you like to do?"), choices=choices)
 
 
-@router.command("start", "batdau", description=N_("Start over and show the main menu"))
+@router.command("start", "batdau", description=N_("Start over and show the main menu"),
+                keeps_flow=True)
 async def start(msg: Incoming, ctx: Context) -> list[Reply]:
     greeting = ctx._(
         "Hello! I am the assistant of the Hai Phong Industrial Promotion and Development "
         "Consultancy Centre. I can answer questions about industrial-promotion (khuyến công) "
         "support, keep your enterprise profile, and pass your questions to our staff."
     )
+    flow = ctx.router.flows.get(ctx.conversation.flow or "")
+    if flow is not None and flow.resume is not None:
+        # A form half done stays (the web page sends /start when opened in a new tab, which
+        # threw away an unfinished fair registration without a word).
+        going_on = ctx._("You were filling in a form: here is where you stopped. Type /huy "
+                         "to leave it.")
+        return [Reply(f"{greeting}\n\n{going_on}"), *await flow.resume(ctx)]
+    ctx.conversation.finish()
     # One message, not two: the menu's buttons sit under the greeting.
     return [main_menu(ctx, f"{greeting}\n\n{ctx._('What would you like to do?')}")]
 

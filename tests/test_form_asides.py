@@ -190,3 +190,15 @@ async def test_consent_said_in_a_few_more_words(chat: ConsoleChat, typed: str) -
     await chat.say("/hoso")
     replies = await chat.say(typed)
     assert "Tên cơ sở" in texts(replies)
+
+
+async def test_start_in_the_middle_of_a_form_keeps_it(chat: ConsoleChat) -> None:
+    """The web page sends /start when opened in a new tab: an unfinished form was thrown
+    away without a word."""
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    replies = await chat.say("/start")
+    assert "đang điền dở" in texts(replies) and "Câu 2/" in texts(replies)
+    assert "Đã ghi nhận: Xã An Thành" in texts(await chat.say("an thanh"))
+    assert "Đã hủy" in texts(await chat.say("/huy"))
+    assert "đang điền dở" not in texts(await chat.say("/start"))
