@@ -202,3 +202,12 @@ async def test_start_in_the_middle_of_a_form_keeps_it(chat: ConsoleChat) -> None
     assert "Đã ghi nhận: Xã An Thành" in texts(await chat.say("an thanh"))
     assert "Đã hủy" in texts(await chat.say("/huy"))
     assert "đang điền dở" not in texts(await chat.say("/start"))
+
+
+async def test_english_replies_name_the_english_commands(chat: ConsoleChat) -> None:
+    """English users were told "Type /huy to stop", "/khaosat", "/hoso"; both names work."""
+    await chat.say("/lang en")
+    replies = await chat.say("/hoso")
+    replies = await chat.press("I agree")
+    assert "/cancel" in texts(replies) and "/huy" not in texts(replies)
+    assert "Cancelled" in texts(await chat.say("/cancel"))
