@@ -740,3 +740,21 @@ async def test_an_offer_pushed_into_a_form_is_taken_by_its_label_not_saved_as_an
             User.channel_user_id == "second"))).scalar_one()
         profile = await uow.profiles.get(user.id)
         assert profile is not None and profile.name != "Có, chúng tôi nhận"
+
+
+async def test_fairs_named_alike_get_buttons_told_apart_by_their_code(fair_core) -> None:
+    """Two fairs cut to the same words had identical buttons; on Zalo OA, where a tap sends
+    the label, the second one's registered for the first (a channel walkthrough)."""
+    await add_fair(fair_core, code="HC-01")
+    second_id = await add_fair(fair_core, code="HC-02")
+    chat = await owner(fair_core, "a", TAX_CODES[0])
+    replies = await chat.say("/hoicho")
+    register_labels = [x for x in labels(replies) if x.startswith("Đăng ký:")]
+    assert len(set(register_labels)) == 2
+    assert any("HC-02" in x for x in register_labels)
+    second = next(x for x in register_labels if "HC-02" in x)
+    await chat.say(second)  # typed, as Zalo OA sends it
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        state = await uow.conversations.get((await uow._session.execute(select(User).where(
+            User.channel_user_id == "a"))).scalar_one().id)
+        assert state is not None and state.draft.get("fair") == second_id

@@ -3,10 +3,13 @@ Babel, in Vietnam's time)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from handlers.forms.model import Text
 from handlers.i18n import LOCAL_TZ, Translator
+from handlers.text import shorten
 from storage.models import Fair, FairRegistration, RegistrationStatus
 
 
@@ -80,3 +83,16 @@ def reminder_due(fair: Fair, days: int) -> datetime:
     """When the reminder `days` before the fair goes out: 8 o'clock that morning, local."""
     day = fair.starts_on - timedelta(days=days)
     return datetime(day.year, day.month, day.day, 8, tzinfo=LOCAL_TZ)
+
+
+def button_names(fairs: Iterable[Fair], i18n: Translator) -> dict[int, str]:
+    """Each fair's name as short as a button needs, told apart: two fairs whose names are cut
+    to the same words ("Hội chợ Hàng công nghiệp nông thôn…") are named by their code first
+    (on Zalo OA a tap sends the label, and the second fair's registered for the first)."""
+    fairs = list(fairs)
+    short = {fair.id: shorten(fair_name(fair, i18n)) for fair in fairs}
+    alike = Counter(short.values())
+    for fair in fairs:
+        if alike[short[fair.id]] > 1:
+            short[fair.id] = shorten(f"{fair.code} · {fair_name(fair, i18n)}")
+    return short

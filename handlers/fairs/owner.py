@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 from handlers.context import Context
 from handlers.fairs import booking, notices
-from handlers.fairs.display import describe_fair, fair_name, status_text
+from handlers.fairs.display import button_names, describe_fair, fair_name, status_text
 from handlers.forms.model import Form, Option, Question, QuestionType, Text
 from handlers.forms.runner import FormRunner, Progress, msgid
 from handlers.forms.runner import Step as FormStep
 from handlers.i18n import N_
 from handlers.profile import profile_for
 from handlers.routing import Router
-from handlers.text import row_id, shorten
+from handlers.text import row_id
 from handlers.types import Choice, Incoming, Reply
 from storage.fairs import booths_left, is_taking_registrations
 from storage.models import ACTIVE, Fair, FairRegistration, FairStatus, RegistrationStatus
@@ -72,6 +72,7 @@ async def list_fairs(ctx: Context) -> list[Reply]:
     held = await ctx.uow.fairs.held_booths_by_fair()
     mine = {r.fair_id: r for r in await _registrations(ctx) if r.status in ACTIVE}
     choices = []
+    names = button_names(fairs, ctx.i18n)
     if fairs:
         blocks = [ctx._("Fairs open for registration:")]
         for fair in fairs:
@@ -82,8 +83,8 @@ async def list_fairs(ctx: Context) -> list[Reply]:
                 blocks[-1] += "\n" + ctx._("Your registration: {status}").format(
                     status=await _status(ctx, registration))
             else:
-                choices.append(Choice(ctx._("Register: {name}").format(
-                    name=shorten(fair_name(fair, ctx.i18n))), f"fr:{fair.id}"))
+                choices.append(Choice(ctx._("Register: {name}").format(name=names[fair.id]),
+                                      f"fr:{fair.id}"))
         text = "\n\n".join(blocks)
     else:
         # No promise to tell: opening a fair tells no one by itself (staff announce it).
@@ -229,8 +230,10 @@ async def my_registrations(msg: Incoming, ctx: Context) -> list[Reply]:
                       choices=(Choice(ctx._("Main menu"), "menu"),))]
     lines = [ctx._("Your establishment's registrations:")]
     choices = []
+    fairs = {r.fair_id: await ctx.uow.fairs.get(r.fair_id) for r in registrations}
+    names = button_names((f for f in fairs.values() if f), ctx.i18n)
     for registration in registrations:
-        fair = await ctx.uow.fairs.get(registration.fair_id)
+        fair = fairs[registration.fair_id]
         if fair is None:
             continue
         name = fair_name(fair, ctx.i18n)
@@ -243,12 +246,12 @@ async def my_registrations(msg: Incoming, ctx: Context) -> list[Reply]:
                                           "the centre can change it."))
             continue
         if registration.status == RegistrationStatus.OFFERED:
-            choices += [Choice(ctx._("Take the booth: {name}").format(name=shorten(name)),
+            choices += [Choice(ctx._("Take the booth: {name}").format(name=names[fair.id]),
                                f"{notices.ACCEPT}:{registration.id}"),
-                        Choice(ctx._("Pass it on: {name}").format(name=shorten(name)),
+                        Choice(ctx._("Pass it on: {name}").format(name=names[fair.id]),
                                f"{notices.DECLINE}:{registration.id}")]
         elif registration.status in ACTIVE:
-            choices.append(Choice(ctx._("Cancel: {name}").format(name=shorten(name)),
+            choices.append(Choice(ctx._("Cancel: {name}").format(name=names[fair.id]),
                                   f"fx:{registration.id}"))
     choices.append(Choice(ctx._("Main menu"), "menu"))
     return [Reply("\n".join(lines), choices=tuple(choices))]
