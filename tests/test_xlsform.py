@@ -471,3 +471,14 @@ def test_a_default_language_named_in_words_is_known(tmp_path: Path) -> None:
                     settings=[["default_language"], ["swahili"]])
     assert check_xlsform(path) == []
     assert load_xlsform(path).languages == ("sw",)
+
+
+def test_a_form_id_too_long_for_a_button_is_refused(tmp_path: Path) -> None:
+    """A 62-character form_id passed the check, and /khaosat then failed for everyone (its
+    button's data was over Telegram's 64 bytes)."""
+    code = "khao_sat_nhu_cau_ho_tro_khuyen_cong_cac_xa_phuong_dac_khu_2027"
+    path = workbook(tmp_path / "long.xlsx", [["type", "name", "label"], ["text", "q", "Hỏi?"]],
+                    settings=[["form_id"], [code]])
+    (problem,) = check_xlsform(path)
+    assert (problem.sheet, problem.column) == ("settings", "form_id")
+    assert "too long" in problem.message

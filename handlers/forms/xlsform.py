@@ -73,6 +73,7 @@ _WHY_NOT = {
     "external_data": "external data files are not supported",
 }
 
+MAX_CODE_BYTES = 56  # a survey's button is "svl:" and its code, within 64 bytes, with room
 _LANGUAGE_NAMES = {"vietnamese": "vi", "tieng viet": "vi", "viet": "vi",
                    "english": "en", "tieng anh": "en"}
 # The settings' default_language may name any language in words ("Arabic" was refused): the
@@ -323,6 +324,13 @@ class _Reader:
             self.problems.append(Problem(SURVEY, None, None, "the form asks no questions"))
         version = str(self.tree.get("version") or "").strip() or self.version_fallback
         code = str(self.tree.get("id_string") or "").strip()
+        if len(code.encode()) > MAX_CODE_BYTES:
+            # A button naming the survey must fit Telegram's 64 bytes: /khaosat failed for
+            # everyone once a 62-character form_id was opened.
+            self.problems.append(Problem(SETTINGS, 2, "form_id", (
+                f"the form_id '{code}' is too long for the chat's buttons: at most "
+                f"{MAX_CODE_BYTES} characters (without diacritics; the file's name when there "
+                f"is no form_id)")))
         title = self._text(self.tree.get("title")) or Text({self.default_language: code})
         return Form(code=code, version=version, title=title, questions=tuple(self.questions),
                     languages=self.languages, metadata=dict(self.metadata))
