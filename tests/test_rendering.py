@@ -1,6 +1,7 @@
 """Long replies are split to fit a channel's limit without cutting words."""
 
-from bot.channels.rendering import split_text
+from bot.channels.rendering import render, split_text
+from handlers.types import Reply
 
 
 def test_short_text_is_one_part() -> None:
@@ -74,3 +75,17 @@ def test_a_typed_answer_question_keeps_its_flag_when_kept_or_queued() -> None:
                   expects_text=True)
     assert from_stored(to_stored([reply])) == [reply]
     assert as_text(reply).endswith("\n\n[Giữ nguyên]")
+
+
+def test_telegram_parts_fit_its_limit_counted_in_utf16_units() -> None:
+    """Telegram counts an emoji as two: a staff answer under 4,096 characters but over 4,096
+    UTF-16 units, with its "📌" bullets, was refused as too long and never reached the asker."""
+    from bot.channels.rendering import utf16_length
+    from bot.channels.telegram import CAPABILITIES
+
+    text = "\n".join(f"📌 Mục {i}: " + "nội dung hỗ trợ " * 7 for i in range(33))
+    text += "\n" + "x" * (4080 - len(text))
+    assert len(text) <= 4096 < utf16_length(text)
+    messages = render(Reply(text), CAPABILITIES)
+    assert len(messages) == 2
+    assert all(utf16_length(m.text) <= 4096 for m in messages)

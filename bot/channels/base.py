@@ -38,6 +38,9 @@ class Capabilities:
     # The outbox sender pushes queued messages (staff answers…) through `deliver()`; a
     # channel that does not push has its clients fetch them (the web page polls its inbox).
     push: bool = True
+    # Lengths counted in UTF-16 code units, as Telegram counts them: an emoji is two (a staff
+    # answer with 33 "📌" under 4,096 characters was refused as too long).
+    utf16_lengths: bool = False
 
 
 class Channel(Protocol):

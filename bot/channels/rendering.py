@@ -49,7 +49,7 @@ def render(reply: Reply, capabilities: Capabilities) -> list[Message]:
                                                   typed=reply.expects_text)
     if not text:
         return []
-    parts = split_text(text, capabilities.max_text_length)
+    parts = split_text(text, capabilities.max_text_length, utf16=capabilities.utf16_lengths)
     messages = [Message(part) for part in parts]
     if as_buttons:
         messages[-1] = Message(parts[-1], tuple(choices))
@@ -64,7 +64,8 @@ def with_attachment(reply: Reply, capabilities: Capabilities
     follows as its own messages (buttons on the last), so the file always comes first."""
     messages = render(replace(reply, attachment=None), capabilities)
     if len(messages) == 1 and not messages[0].buttons and \
-            len(messages[0].text) <= capabilities.caption_length:
+            (utf16_length if capabilities.utf16_lengths else len)(
+                messages[0].text) <= capabilities.caption_length:
         return messages[0].text, []
     return None, messages
 
@@ -74,20 +75,37 @@ def buttons_fit(choices: tuple[Choice, ...], capabilities: Capabilities) -> bool
             and all(len(c.label) <= capabilities.max_button_label for c in choices))
 
 
-def split_text(text: str, limit: int) -> list[str]:
+def split_text(text: str, limit: int, *, utf16: bool = False) -> list[str]:
     """Split at paragraph, then line, then sentence, then word boundaries so each part fits
-    `limit`; a single word longer than the limit is the only thing ever cut."""
-    if len(text) <= limit:
+    `limit` (characters, or UTF-16 code units); a single word longer than the limit is the
+    only thing ever cut."""
+    size = utf16_length if utf16 else len
+    if size(text) <= limit:
         return [text]
     parts: list[str] = []
     rest = text
-    while len(rest) > limit:
-        cut = _best_cut(rest, limit)
+    while size(rest) > limit:
+        cut = _best_cut(rest, _chars_within(rest, limit) if utf16 else limit)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
         parts.append(rest)
     return parts
+
+
+def utf16_length(text: str) -> int:
+    """The length Telegram counts: characters beyond the Basic Multilingual Plane are two."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _chars_within(text: str, limit: int) -> int:
+    """How many characters of `text` fit `limit` UTF-16 code units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
 
 
 def _best_cut(text: str, limit: int) -> int:

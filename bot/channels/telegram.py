@@ -61,6 +61,7 @@ CAPABILITIES = Capabilities(
     # Every choice as an inline button, one per row, as the bot has always shown them.
     max_buttons=100, max_button_label=MessageLimit.MAX_TEXT_LENGTH,
     photos=True, documents=True, edit=True, caption_length=MessageLimit.CAPTION_LENGTH,
+    utf16_lengths=True,
 )
 # Seconds for downloading what staff send (up to 20 MB) and for uploading an attachment.
 FILE_TIMEOUT = 60
