@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DeliveryStatus, OutboxMessage, User
+
+# How long a message the platform refused to push waits for the user's next message.
+NOT_ALLOWED_KEPT = timedelta(days=30)
 
 
 class OutboxRepository:
@@ -25,11 +28,15 @@ class OutboxRepository:
     async def take_for_user(self, user_id: int, now: datetime) -> list[OutboxMessage]:
         """Pending messages of one user, marked sent: the caller puts them in a reply that is
         kept with the update's ledger row, so they are re-sent if that reply is lost. Messages
-        a sender holds under a lease are left to it."""
+        a sender holds under a lease are left to it. So are, with the next reply, those the
+        platform did not let the sender push (Zalo OA outside its 48-hour window: a staff
+        answer was lost), for NOT_ALLOWED_KEPT."""
         query = (
             select(OutboxMessage)
             .where(OutboxMessage.user_id == user_id,
-                   OutboxMessage.status == DeliveryStatus.PENDING,
+                   or_(OutboxMessage.status == DeliveryStatus.PENDING,
+                       and_(OutboxMessage.status == DeliveryStatus.NOT_ALLOWED,
+                            OutboxMessage.created_at >= now - NOT_ALLOWED_KEPT)),
                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now))
             .order_by(OutboxMessage.id)
             .with_for_update(skip_locked=True)

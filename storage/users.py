@@ -36,8 +36,11 @@ class LockedUser(NamedTuple):
 
 def _lock_query(*, with_ledger: bool) -> Select:
     columns: list = [User, ConversationState,
+                     # refused by the platform too: they come with the next reply (see
+                     # OutboxRepository.take_for_user, which also checks their age)
                      exists().where(OutboxMessage.user_id == User.id,
-                                    OutboxMessage.status == DeliveryStatus.PENDING)]
+                                    OutboxMessage.status.in_((DeliveryStatus.PENDING,
+                                                              DeliveryStatus.NOT_ALLOWED)))]
     if with_ledger:
         columns.append(ProcessedUpdate)
     query = (
