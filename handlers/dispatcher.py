@@ -19,7 +19,13 @@ from handlers.language import language_named, switch_language
 from handlers.questions import answer_in_passing
 from handlers.routing import FlowRoute, Router
 from handlers.services import Services
-from handlers.start import MENU_ENTRIES, TYPED_COMMANDS, WANTING
+from handlers.start import (
+    MAX_WORDS_FOR_WITHIN,
+    MENU_ENTRIES,
+    TYPED_COMMANDS,
+    TYPED_COMMANDS_WITHIN,
+    WANTING,
+)
 from handlers.stored_replies import CurrentChoices, from_stored, queued_reply, to_stored
 from handlers.text import (
     answers_yes_or_no,
@@ -396,8 +402,13 @@ def _typed_command(text: str) -> str | None:
     typed = plain(text)
     for wanting in WANTING:
         typed = typed.removeprefix(f"{wanting} ")
-    return next((command for command, phrases in TYPED_COMMANDS.items() if typed in phrases),
-                None)
+    exact = next((command for command, phrases in TYPED_COMMANDS.items() if typed in phrases),
+                 None)
+    if exact or len(typed.split()) > MAX_WORDS_FOR_WITHIN:
+        return exact
+    padded = f" {typed} "
+    return next((command for command, phrases in TYPED_COMMANDS_WITHIN.items()
+                 if any(f" {phrase} " in padded for phrase in phrases)), None)
 
 
 AWAITED = "awaited"  # conversation draft: the yes/no choices offered again, once

@@ -112,6 +112,20 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ID_LIKE = re.compile(r"(?<![\d.,])(?:\d{9,13}|\d{10}-\d{3})(?![\d.,]\d)")
 
 
+def phone_in(text: str) -> str | None:
+    """The one phone number a sentence gives ("số này nhé em 0987 654 321"), if one only."""
+    found = {phone for match in _PHONE_LIKE.finditer(ascii_digits(text))
+             if (phone := parse_phone(match.group()))}
+    return found.pop() if len(found) == 1 else None
+
+
+def tax_code_in(text: str) -> str | None:
+    """The one tax code a sentence gives ("tax code is 0201765432"), if one only."""
+    found = {code for match in _ID_LIKE.finditer(ascii_digits(text))
+             if (code := parse_tax_code(match.group()))}
+    return found.pop() if len(found) == 1 else None
+
+
 def find_personal_data(text: str) -> set[PersonalData]:
     """Which kinds of personal data a free text seems to contain (for staff to see before
     anything typed by a user is shown to others)."""

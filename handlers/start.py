@@ -50,6 +50,22 @@ TYPED_COMMANDS = {
                "register for the fair", "register for a trade fair", "book a booth",
                "cancel my booth", "upcoming fairs"),
 }
+# Phrases that ask for a command anywhere in a short message ("giờ chị làm cái khảo sát luôn
+# nhé em", "ok, am i eligible?", "I want to save my company profile").
+TYPED_COMMANDS_WITHIN = {
+    "khaosat": ("lam khao sat", "lam cai khao sat", "dien khao sat", "lam phieu khao sat",
+                "dien phieu khao sat", "fill in the survey", "take the survey", "do the survey",
+                "fill the survey", "answer the survey"),
+    # Not "hồ sơ của tôi" within a sentence: a dossier is a hồ sơ too ("hồ sơ của tôi bị
+    # trả lại thì sao"); "xem hồ sơ của tôi" alone is in TYPED_COMMANDS.
+    "hoso": ("my company profile", "my profile", "my enterprise profile",
+             "xem ho so cua chi", "xem ho so cua em"),
+    "hoicho": ("dang ky cua toi", "dang ky cua em", "dang ky cua chi", "my registrations",
+               "register for the fair", "register for a fair", "register for a trade fair"),
+    "dieukien": ("am i eligible", "check eligibility", "check my eligibility"),
+    "xoadulieu": ("delete my data", "xoa du lieu cua toi", "xoa het du lieu"),
+}
+MAX_WORDS_FOR_WITHIN = 10
 # Words before what they want ("e muốn làm khảo sát", "I want to take the survey").
 WANTING = ("toi muon", "em muon", "e muon", "minh muon", "chau muon", "muon", "cho em",
            "cho toi", "cho minh", "lam", "i want to", "i would like to", "id like to", "please")

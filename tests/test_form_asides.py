@@ -79,6 +79,8 @@ async def test_a_language_named_in_a_form_switches_and_asks_the_question_again(
     ("xoa het du lieu cua toi", "Xóa tất cả?"),
     ("xem ho so cua toi", "Trước khi lưu thông tin về cơ sở"),
     ("dang ky hoi cho", "hội chợ"),
+    ("gio chi lam cai khao sat luon nhe em", "khảo sát"),
+    ("ok, am i eligible?", "Câu 1/"),
 ])
 async def test_what_a_command_does_typed_in_words_does_it(
         chat: ConsoleChat, typed: str, expected: str) -> None:
@@ -211,3 +213,22 @@ async def test_english_replies_name_the_english_commands(chat: ConsoleChat) -> N
     replies = await chat.press("I agree")
     assert "/cancel" in texts(replies) and "/huy" not in texts(replies)
     assert "Cancelled" in texts(await chat.say("/cancel"))
+
+
+async def test_a_phone_and_a_tax_code_given_in_a_sentence_are_taken(chat: ConsoleChat) -> None:
+    await chat.say("/hoso")
+    await chat.press("Tôi đồng ý")
+    await chat.say("Cơ sở Mây tre")
+    replies = await chat.say("mst la 0100109106 nhe em")
+    assert "điện thoại" in texts(replies).lower()
+    replies = await chat.say("so nay nhe em 0987 654 321")
+    assert "xã, phường" in texts(replies)
+
+
+@pytest.mark.parametrize(("typed", "place"), [("Hai An district", "Phường Hải An"),
+                                              ("An Lao district", "Xã An Lão")])
+async def test_a_place_named_in_english_is_found(chat: ConsoleChat, typed: str,
+                                                 place: str) -> None:
+    await start_check(chat)
+    await chat.press("Hộ kinh doanh")
+    assert f"Đã ghi nhận: {place}" in texts(await chat.say(typed))

@@ -33,6 +33,8 @@ from handlers.identifiers import (
     mask_tax_code,
     parse_phone,
     parse_tax_code,
+    phone_in,
+    tax_code_in,
     tax_code_problem,
 )
 from handlers.text import closeness, fold, pick_yes_or_no, plain, shorten, yes_or_no
@@ -480,20 +482,21 @@ class FormRunner:
                                     "15/03/2027.")
             return day.isoformat(), None
         if kind is QuestionType.PHONE:
-            phone = parse_phone(text)
+            phone = parse_phone(text) or phone_in(text)  # "so nay nhe em 0987 654 321"
             if phone is None:
                 return None, self._("That is not a valid Vietnamese phone number. Please type "
                                     "a mobile number such as 0912 345 678 or a landline such as "
                                     "0225 3 123 456.")
             return phone, None
         if kind is QuestionType.TAX_CODE:
-            tax_code = parse_tax_code(text)
+            tax_code = parse_tax_code(text) or tax_code_in(text)  # "tax code is 0201…"
             if tax_code is None:
                 return None, self._(_TAX_CODE_PROBLEMS[tax_code_problem(text)])
             return tax_code, None
         return text, None
 
     def _typed_commune(self, question: Question, text: str) -> Step:
+        text = _ENGLISH_PLACE_WORDS.sub(" ", text).strip(" ,") or text  # "Hai An district"
         communes = self.ctx.services.communes
         found = communes.search(text)
         former: list[FormerCommune] = []
@@ -761,6 +764,9 @@ _ABBREVIATIONS = {"hkd": "ho kinh doanh", "htx": "hop tac xa", "dn": "doanh nghi
                   "tp": "thuc pham"}
 
 
+# The kind of a place in English, after its name ("Hai An district", "Trang Minh ward").
+_ENGLISH_PLACE_WORDS = re.compile(r"\b(?:district|ward|commune|town|city|province|village|"
+                                  r"special zone)\b", re.IGNORECASE)
 # Words that begin the name of a place ("xã Quang Hưng huyện An Lão"), folded.
 _PLACE_WORDS = re.compile(r"\s+(?=(?:xa|huyen|quan|phuong|thi tran|thi xa|thon|tp|thanh pho|"
                           r"dac khu)\s)")
