@@ -219,3 +219,11 @@ async def test_deleting_ones_data_tells_the_page_to_forget_and_drops_the_cookie(
     await post(client, text="/start")
     new = next(c.value for c in client.session.cookie_jar if c.key == "kc_visitor")
     assert new != old
+
+
+async def test_subscribing_on_the_web_says_announcements_go_to_telegram_and_zalo(
+        client: TestClient) -> None:
+    """"You will receive the centre's announcements" was said to web visitors, who never do."""
+    data = await post(client, text="/dangky")
+    said = " ".join(reply["text"] for reply in data["replies"])
+    assert "Telegram và Zalo" in said and "sẽ nhận thông báo" not in said

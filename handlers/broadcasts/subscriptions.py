@@ -9,6 +9,8 @@ from handlers.routing import Router
 from handlers.start import main_menu
 from handlers.types import Incoming, Reply
 
+WEB = "web"  # the web chat's channel name
+
 router = Router()
 
 
@@ -28,6 +30,11 @@ async def unsubscribe(msg: Incoming, ctx: Context) -> list[Reply]:
                 keeps_flow=True)
 async def subscribe(msg: Incoming, ctx: Context) -> list[Reply]:
     ctx.user.unsubscribed_at = None
+    if ctx.user.channel == WEB:
+        # The page cannot be written to when it is closed: "you will receive them" was untrue.
+        return [main_menu(ctx, ctx._("The centre's announcements go out on Telegram and Zalo; "
+                                     "this web chat cannot receive them. Write to the centre's "
+                                     "bot on Telegram or Zalo to get them."))]
     return [main_menu(ctx, ctx._("Done: you will receive the centre's announcements (new "
                                  "programmes, fairs, surveys). Type /huydangky to stop them "
                                  "at any time."))]
