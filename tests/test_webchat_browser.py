@@ -631,3 +631,23 @@ async def test_a_pasted_message_keeps_its_lines_in_a_box_that_grows(page) -> Non
     await page.press("#input", "Shift+Enter")  # a new line, nothing sent
     assert await page.input_value("#input") == "\n"
     assert await page.locator(".user").count() == 1
+
+
+async def test_a_question_asked_in_a_form_on_a_phone(page) -> None:
+    """Asked where the eligibility check waits for a tap: answered, then the check's question
+    again with its buttons working (a phone user got "please tap one of the answers")."""
+    from playwright.async_api import expect
+
+    await page.get_by_role("button", name="Tôi có được hỗ trợ không?").click()
+    await expect(page.locator(".bot").last).to_contain_text("Câu 1/")
+    await page.fill("#input", "mã số thuế của hộ kinh doanh là gì ạ")
+    await page.press("#input", "Enter")
+    await expect(page.locator(".bot").last).to_contain_text("Câu 1/")
+    await expect(page.locator(".bot").nth(-2)).to_contain_text("Quay lại phiếu")
+    await page.screenshot(path="/tmp/webchat-question-in-a-form.png")
+    await page.locator(".bot").last.get_by_role("button", name="Hộ kinh doanh").click()
+    await expect(page.locator(".bot").last).to_contain_text("Câu 2/")
+    await page.fill("#input", "thoi")
+    await page.press("#input", "Enter")
+    await expect(page.locator(".bot").last).to_contain_text("Đã hủy")
+    await page.screenshot(path="/tmp/webchat-left-a-form.png")
