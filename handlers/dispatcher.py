@@ -370,7 +370,10 @@ def _pick_choice(text: str, offered: tuple[Choice, ...], *, by_number: bool = Tr
     if not offered or not text:
         return None
     number = text.rstrip(".)")
-    if by_number and number.isdigit() and 1 <= int(number) <= len(offered):
+    # A number that is a button's label is that button, not the one at its position: "8"
+    # typed to buttons 0-10 stored 7.
+    if by_number and number.isdigit() and 1 <= int(number) <= len(offered) and not any(
+            choice.label.strip() == number for choice in offered):
         return offered[int(number) - 1].payload
     folded = fold(text)
     named = {choice.payload for choice in offered if fold(choice.label) == folded}

@@ -154,6 +154,15 @@ def test_conditions(source: str, current: object, expected: bool) -> None:
         ("substr('khuyen cong', 0, 6)", "khuyen"),
         ("substr('khuyen cong', 7)", "cong"),
         ("once(${age})", 45),
+        # forms made by others (8 Dec 2026): a date against a number counts days, a decimal
+        # step's mod is exact, "100-${x}" subtracts
+        ("'2025-06-01' > today() - 36525", True),
+        ("'2025-06-01' >= today() - 30", True),
+        ("'2025-04-01' >= today() - 30", False),
+        ("0.5 mod 0.1", 0.0),
+        ("0.3 mod 0.1", 0.0),
+        ("-0.35 mod 0.1", -0.05),
+        ("100-${age}", 55),
         ("today()", "2025-06-15"),
         ("true()", True),
         ("false()", False),

@@ -337,3 +337,36 @@ async def test_a_section_opening_with_a_note_shows_its_heading(chat: ConsoleChat
     replies = await chat.press(labels(await chat.say("/khaosat"))[0])
     assert "THÔNG TIN CHUNG\nĐiền cẩn thận." in texts(replies)
     assert texts(replies).count("THÔNG TIN CHUNG") == 1
+
+
+SCORES = Form(code="scores", version="1", title=vi("Thang điểm"), questions=(
+    Question("nps", QuestionType.SELECT_ONE, vi("Anh/chị chấm mấy điểm?"), required=True,
+             options=tuple(Option(str(n), vi(str(n))) for n in range(11))),
+))
+
+
+async def test_a_number_typed_to_buttons_that_are_numbers_is_that_label(chat: ConsoleChat,
+                                                                         core) -> None:
+    """"8" typed to buttons 0-10 picked the eighth, "7", without a word (CorrelAid's form)."""
+    await publish(core, SCORES)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    replies = await chat.say("8")
+    assert "→ 8" in texts(replies)
+
+
+PICKY = Form(code="picky", version="1", title=vi("Ràng buộc lựa chọn"), questions=(
+    Question("kind", QuestionType.SELECT_ONE, vi("Loại?"), required=True,
+             constraint="not(selected(., 'a'))", constraint_message=vi("Không chọn A."),
+             options=(Option("a", vi("A")), Option("b", vi("B")))),
+))
+
+
+async def test_a_single_choice_refused_by_its_rule_shows_its_choices_again(
+        chat: ConsoleChat, core) -> None:
+    await publish(core, PICKY)
+    await with_profile(chat)
+    await chat.press(labels(await chat.say("/khaosat"))[0])
+    replies = await chat.press("A")
+    assert "Không chọn A." in texts(replies) and "B" in labels(replies)
+    assert "→ B" in texts(await chat.press("B"))

@@ -165,7 +165,9 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 def _relate(op: str, a: Any, b: Any) -> bool:
     if isinstance(a, str) and isinstance(b, str) and _is_iso_date(a) and _is_iso_date(b):
         return _ORDER[op](a, b)
-    return _ORDER[op](to_number(a), to_number(b))
+    # A date against a number counts days, as in arithmetic ("today() - 36525" is a number:
+    # ". > today() - 36525" refused every date).
+    return _ORDER[op](_operand(a), _operand(b))
 
 
 def _divide(x: int | float, y: int | float) -> float:
@@ -182,7 +184,11 @@ def _modulo(x: int | float, y: int | float) -> int | float:
     if isinstance(x, int) and isinstance(y, int):
         rest = abs(x) % abs(y)  # XPath's mod keeps the sign of the dividend, Python's %, not
         return -rest if x < 0 else rest
-    return math.fmod(x, y)
+    if math.isnan(x):
+        return math.nan
+    # In decimal, as written: fmod(0.5, 0.1) is 0.0999…, and a range stepping by 0.1 refused
+    # 0.3 and 0.5. Decimal's % keeps the dividend's sign, as XPath does.
+    return float(Decimal(repr(x)) % Decimal(repr(y)))
 
 
 _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
@@ -496,7 +502,9 @@ def _tokenize(source: str) -> list[_Token]:
                 end += 1
                 while end < n and source[end] in _DIGITS:
                     end += 1
-            if end < n and (_is_name_char(source[end]) or source[end] == "."):
+            # "100-${x}" is a subtraction: a name may hold "-", a number may not.
+            if end < n and ((_is_name_char(source[end]) and source[end] != "-")
+                            or source[end] == "."):
                 raise ExpressionError(f"malformed number {source[i:end + 1]!r}", i)
             tokens.append(_Token("number", source[i:end], i))
             i = end

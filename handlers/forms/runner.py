@@ -217,8 +217,9 @@ class FormRunner:
     def _answer(self, question: Question, value: Any) -> Step:
         problem = self._check_constraint(question, value)
         if problem is not None:
-            if question.type is QuestionType.SELECT_MULTIPLE:
-                # The choices again, as ticked, to untick some ("chọn tối đa 3").
+            if question.type in (QuestionType.SELECT_MULTIPLE, QuestionType.SELECT_ONE):
+                # The choices again (as ticked, to untick some: "chọn tối đa 3"); a single
+                # choice refused kept only Skip and Back, its buttons "an earlier message".
                 return Step([Reply(problem), self._ask(question)])
             return Step([self._refusal(question, problem)])
         self.progress.answers[question.name] = value
