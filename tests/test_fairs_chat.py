@@ -459,7 +459,14 @@ async def test_more_booths_promote_the_waitlist_in_order(fair_core) -> None:
     replies = await staff.say("0")
     assert "từ 1 đến 1000" in texts(replies)
     replies = await staff.say("1")  # below the two booths given
-    assert "nhiều hơn con số này" in texts(replies)
+    assert "Đã giao 2 gian hàng" in texts(replies)
+    # Asked again: the next number is the booths, not the fair card's button of that rank
+    # ("4" closed registration, a staff walkthrough, 8 Dec 2026).
+    replies = await staff.say("4")
+    assert "đã mời 1 gian hàng" in texts(replies)
+    async with UnitOfWork(fair_core.session_factory) as uow:
+        (fair,) = await uow.fairs.listed()
+        assert (fair.booths, fair.status) == (4, "open")
 
 
 async def test_fair_management_is_staff_only(fair_core) -> None:

@@ -192,7 +192,7 @@ async def admin_button(msg: Incoming, ctx: Context) -> list[Reply]:
         return [Reply(ctx._("«{name}» has {booths} booths, {held} of them given. Type the new "
                             "number of booths (/huy to cancel):").format(
             name=fair_name(fair, ctx.i18n), booths=fair.booths,
-            held=await ctx.uow.fairs.held_booths(fair.id)))]
+            held=await ctx.uow.fairs.held_booths(fair.id)), expects_text=True)]
     if action in EXPORT_FORMATS:
         return [await _export(ctx, fair, action)]
     return [Reply(ctx._(_STALE))]
@@ -384,8 +384,16 @@ async def reject_reason(msg: Incoming, ctx: Context) -> list[Reply]:
 async def booths_number(msg: Incoming, ctx: Context) -> list[Reply]:
     booths = parse_number(msg.text, integer=True)  # the runner's reading: "1.000", "12"
     if booths is None or not 1 <= booths <= MAX_BOOTHS:
-        return [Reply(ctx._("Please type a number from 1 to 1000 (/huy to cancel):"))]
+        return [Reply(ctx._("Please type a number from 1 to 1000 (/huy to cancel):"),
+                      expects_text=True)]
     fair_id = int(ctx.conversation.draft.get("fair", 0))
+    held = await ctx.uow.fairs.held_booths(fair_id)
+    if booths < held:
+        # Asked again, the number still to come: back on the fair's card, the next number
+        # typed picked its button of that rank ("4" closed registration).
+        return [Reply(ctx._("{held} booths are already given to establishments: type a "
+                            "number from {held} up, or reject or cancel registrations first "
+                            "(/huy to cancel):").format(held=held), expects_text=True)]
     ctx.conversation.finish()
     replies = await _change_booths(ctx, fair_id, int(booths))
     fair = await ctx.uow.fairs.get(fair_id)
