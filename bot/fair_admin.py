@@ -104,30 +104,68 @@ async def import_fairs(database_url: str, file: str,
         actor = cli_actor()
         done: list[tuple[str, Fair]] = []
         passed: list[booking.Notice] = []
+        changes: dict[str, list[str]] = {}
         for row in rows:
+            before = await _details_of(uow, row.values["code"])
             outcome = await _apply(uow, row, now, actor, problems)
             if outcome is not None:
                 done.append((outcome[0], outcome[1]))
                 passed += outcome[2]
+                if before is not None:
+                    changes[outcome[1].code] = sorted(
+                        name for name, value in _details(outcome[1]).items()
+                        if before.get(name) != value)
         if problems.found:
             problems.report()
             return 1  # the unit of work rolls back: nothing imported
         await notices.send(uow, translators, passed, now)
+        told = 0
+        for _what, fair in done:
+            # As the chat's edit does: the reminders already sent gave the old dates.
+            if set(changes.get(fair.code, ())) & _MOVED:
+                told += await notices.moved(uow, translators, fair, now)
         created = [fair.code for what, fair in done if what == "created"]
         updated = [fair.code for what, fair in done if what == "updated"]
         await uow.audit.record(actor=actor, action="fair.import", target=Path(file).name,
                                now=now, details={"created": created, "updated": updated,
-                                                 "offered": len(passed)})
+                                                 "offered": len(passed), "changed": changes,
+                                                 "told": told})
         await uow.commit()
         for what, fair in done:
-            print(f"{what} {fair.code} ({fair.status})")
+            # What an update changed, so a row that left out the English name or the support
+            # (a row is the whole fair) is seen to have cleared them.
+            changed = changes.get(fair.code)
+            said = f": {', '.join(changed)} changed" if changed else (
+                ": nothing changed" if what == "updated" else "")
+            print(f"{what} {fair.code} ({fair.status}){said}")
         print(f"imported {len(done)} fair(s) from {file}: {len(created)} created, "
               f"{len(updated)} updated")
         if passed:
             print(f"{len(passed)} waitlisted registration(s) offered a booth")
+        if told:
+            print(f"{told} registered establishment(s) told the new dates or place")
         return 0
 
     return await with_uow(database_url, run)
+
+
+_MOVED = {"starts_on", "ends_on", "place"}  # changes registrants are told of
+
+
+def _details(fair: Fair) -> dict[str, Any]:
+    """A fair's columns an import may change, to say which it changed."""
+    return {"name": dict(fair.name or {}), "place": dict(fair.place or {}),
+            "support": dict(fair.support or {}), "support_max_vnd": fair.support_max_vnd,
+            "starts_on": fair.starts_on, "ends_on": fair.ends_on,
+            "registration_deadline": fair.registration_deadline, "booths": fair.booths,
+            "max_booths_per_establishment": fair.max_booths_per_establishment,
+            "offer_hours": fair.offer_hours, "reminder_days": list(fair.reminder_days or ()),
+            "status": str(fair.status)}
+
+
+async def _details_of(uow: UnitOfWork, code: str) -> dict[str, Any] | None:
+    fair = await uow.fairs.by_code(code)
+    return None if fair is None else _details(fair)
 
 
 async def _apply(uow: UnitOfWork, row: _Row, now: datetime, actor: str, problems: _Problems

@@ -137,7 +137,8 @@ async def test_import_a_csv_creates_fairs_plans_their_jobs_and_is_audited(
     (entry,) = await all_of(factory, AuditEntry)
     assert (entry.actor, entry.action, entry.target, entry.details) == (
         "cli:operator1", "fair.import", "f.csv",
-        {"created": ["HC-2027-01", "HC-2027-02"], "updated": [], "offered": 0})
+        {"created": ["HC-2027-01", "HC-2027-02"], "updated": [], "offered": 0, "changed": {},
+         "told": 0})
 
 
 async def test_import_an_xlsx_with_date_cells_and_numbers(
@@ -232,7 +233,7 @@ async def test_an_update_by_code_moves_booths_through_the_booking_rules(
     row[8] = "3"
     assert await run_cli("fairs", "import", str(write_csv(tmp_path / "c.csv",
                                                           [HEADER, row]))) == 0
-    assert "updated HC-2027-01 (open)" in capsys.readouterr().out
+    assert "updated HC-2027-01 (open): booths, name changed" in capsys.readouterr().out
     async with UnitOfWork(factory) as uow:
         fair = await uow.fairs.by_code("HC-2027-01")
         statuses = [r.status for r in await uow.registrations.of_fair(fair.id)]
@@ -242,8 +243,28 @@ async def test_an_update_by_code_moves_booths_through_the_booking_rules(
     assert "Tên mới" in offer.text and offer.choices
     audit = await all_of(factory, AuditEntry)
     assert [(e.action, e.details) for e in audit] == [
-        ("fair.import", {"created": ["HC-2027-01"], "updated": [], "offered": 0}),
-        ("fair.import", {"created": [], "updated": ["HC-2027-01"], "offered": 1})]
+        ("fair.import", {"created": ["HC-2027-01"], "updated": [], "offered": 0, "changed": {},
+                         "told": 0}),
+        ("fair.import", {"created": [], "updated": ["HC-2027-01"], "offered": 1,
+                         "changed": {"HC-2027-01": ["booths", "name"]}, "told": 0})]
+
+
+async def test_an_import_that_moves_a_fair_tells_its_registrants(
+        cli_env: str, factory, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The chat's edit told them; an import said only "updated" (a staff walkthrough)."""
+    row = [*GOOD[0]]
+    assert await run_cli("fairs", "import", str(write_csv(tmp_path / "a.csv",
+                                                          [HEADER, row]))) == 0
+    (fair,) = await fairs(factory)
+    await register(factory, fair.id, 1, now=datetime.now(UTC))
+    row[5], row[6] = "16/03/2027", "19/03/2027"
+    capsys.readouterr()
+    assert await run_cli("fairs", "import", str(write_csv(tmp_path / "b.csv",
+                                                          [HEADER, row]))) == 0
+    out = capsys.readouterr().out
+    assert "ends_on, starts_on changed" in out and "1 registered establishment(s) told" in out
+    (notice,) = await all_of(factory, OutboxMessage)
+    assert "16/3/2027 – 19/3/2027" in notice.text
 
 
 async def test_list(cli_env: str, factory, tmp_path: Path,
