@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from handlers.context import Context
 from handlers.i18n import N_, Translator, translator_for
@@ -437,6 +438,14 @@ def _identifier_alone(text: str) -> str | None:
     return None
 
 
+def _asked(text: str) -> str:
+    """A forwarded question as its asker typed it, without the mark of a reply to staff."""
+    return _REPLY_MARK.sub("", text, count=1)
+
+
+_REPLY_MARK = re.compile(r"^↪ #\d+: ")
+
+
 def _title(entry: Entry, lang: str) -> str:
     return entry.title.get(lang)
 
@@ -510,7 +519,7 @@ async def staff_question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     if question.status != "answered":
         return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
     if action == "addkb":
-        return [_review_kb_question(ctx, question.id, question.text)]
+        return [_review_kb_question(ctx, question.id, _asked(question.text), question.answer)]
     if action == "rewrite":
         ctx.conversation.start(KB_QUESTION_FLOW, "text", {"question_id": question.id})
         return [Reply(ctx._("Type the question as everyone will see it, without names, phone "
@@ -518,7 +527,7 @@ async def staff_question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     if action == "kbok":
         wording = ctx.conversation.draft.get("kb_question")
         if ctx.conversation.draft.get("question_id") != question.id or not wording or \
-                find_personal_data(wording):
+                find_personal_data(wording) or find_personal_data(question.answer or ""):
             return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
         ctx.conversation.finish()
         await ctx.uow.staff_answers.add(question=wording, answer=question.answer,
@@ -531,17 +540,25 @@ async def staff_question_button(msg: Incoming, ctx: Context) -> list[Reply]:
     return [Reply(ctx._("That button is no longer valid. Type /menu to start again."))]
 
 
-def _review_kb_question(ctx: Context, question_id: int, wording: str) -> Reply:
-    """Show the question exactly as every user would see it, to confirm or rewrite.
+def _review_kb_question(ctx: Context, question_id: int, wording: str,
+                        answer: str | None) -> Reply:
+    """Show the question and answer exactly as every user would see them, to confirm or
+    rewrite the question.
 
-    What an asker typed is never published unseen: it may name them or give their phone.
+    What an asker typed is never published unseen: it may name them or give their phone. Nor is
+    an answer that gives someone's phone or e-mail ("liên hệ chị Hằng, số riêng 0905…" was
+    added and shown to a stranger): it cannot be added.
     """
     ctx.conversation.start(KB_QUESTION_FLOW, "review",
                            {"question_id": question_id, "kb_question": wording})
     lines = [ctx._("Everyone who asks something similar will see this question with your "
-                   "answer:"), f"«{wording}»"]
+                   "answer:"), f"«{wording}»", f"→ {answer or ''}"]
     rewrite = Choice(ctx._("Rewrite the question"), f"qastaff:rewrite:{question_id}")
     cancel = Choice(ctx._("Do not add"), "menu")
+    if in_answer := find_personal_data(answer or ""):
+        lines += ["", "⚠ " + _personal_data_warning(ctx, in_answer),
+                  ctx._("An answer with personal details cannot be added for everyone.")]
+        return Reply("\n".join(lines), choices=(cancel,))
     found = find_personal_data(wording)
     if found:
         lines += ["", "⚠ " + _personal_data_warning(ctx, found),
@@ -559,7 +576,9 @@ async def type_kb_question(msg: Incoming, ctx: Context) -> list[Reply]:
     if len(msg.text) > MAX_KB_QUESTION_CHARS or not any(ch.isalpha() for ch in msg.text):
         return [Reply(ctx._("Please type the question in up to {limit} characters.").format(
             limit=ctx.i18n.number(MAX_KB_QUESTION_CHARS)))]
-    return [_review_kb_question(ctx, int(question_id), msg.text)]
+    question = await ctx.uow.questions.get_for_update(int(question_id))
+    return [_review_kb_question(ctx, int(question_id), msg.text,
+                                question.answer if question else None)]
 
 
 @router.flow(ANSWER_FLOW, staff=True)
@@ -584,7 +603,7 @@ async def type_answer(msg: Incoming, ctx: Context) -> list[Reply]:
     # staff (a staff member asking the asker for their establishment's name, 8 Dec 2026).
     await push(ctx.uow, asker.id, translator.gettext(
         "The centre's staff answered your question «{question}»:\n\n{answer}").format(
-        question=question.text, answer=msg.text), ctx.now,
+        question=_asked(question.text), answer=msg.text), ctx.now,
         [(translator.gettext(REPLY_TO_STAFF), f"qareply:{question.id}"),
          (translator.gettext("Main menu"), "menu")])
     await ctx.uow.audit.record(actor=ctx.actor, action="question.answer",

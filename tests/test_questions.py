@@ -434,3 +434,35 @@ async def test_a_staff_answers_buttons_are_the_ones_a_typed_number_picks(
     await staff.say("Trung tâm nghỉ từ 28 tháng Chạp.")
     replies = await chat.say("1")
     assert "gõ nội dung trả lời gửi cán bộ" in texts(replies)
+
+
+async def test_an_answer_with_someones_phone_cannot_join_the_knowledge_base(
+        chat: ConsoleChat, core: Core) -> None:
+    """Only the question was checked: "liên hệ chị Hằng, số riêng 0905…" was added and shown to
+    a stranger (a staff walkthrough, 8 Dec 2026)."""
+    await chat.say("lịch nghỉ tết của trung tâm")
+    await chat.press("Chuyển cho cán bộ")
+    staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
+    await staff.press(labels(await staff.say("/cauhoi"))[0])
+    await staff.say("Anh liên hệ chị Hằng, số riêng 0905 123 456.")
+    replies = await staff.press("Thêm vào cơ sở tri thức")
+    assert "0905 123 456" in texts(replies)  # the answer is shown before adding
+    assert "không thể thêm" in texts(replies)
+    assert "Thêm với câu hỏi này" not in labels(replies)
+    async with UnitOfWork(core.session_factory) as uow:
+        assert await uow.staff_answers.all() == []
+
+
+async def test_a_reply_to_staff_is_quoted_back_without_its_mark(
+        chat: ConsoleChat, core: Core) -> None:
+    await chat.say("lịch nghỉ tết của trung tâm")
+    await chat.press("Chuyển cho cán bộ")
+    staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
+    await staff.press(labels(await staff.say("/cauhoi"))[0])
+    await staff.say("Trung tâm nghỉ từ 28 tháng Chạp.")
+    await chat.say("1")
+    await chat.say("Vậy mùng mấy làm lại ạ?")
+    await staff.press(labels(await staff.say("/cauhoi"))[0])
+    await staff.say("Mùng 6 ạ.")
+    replies = await chat.say("/menu")
+    assert "«Vậy mùng mấy làm lại ạ?»" in texts(replies) and "↪" not in texts(replies)
