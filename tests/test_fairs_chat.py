@@ -520,6 +520,8 @@ async def test_a_registration_passes_to_a_colleague_without_the_leavers_contact_
     async with UnitOfWork(fair_core.session_factory) as uow:
         heir = await uow.users.get(registration.user_id)
         assert heir is not None and heir.channel_user_id == "clerk"
+    # ... and told so (it became theirs without a word, reminders and all)
+    assert any("nay đứng tên anh/chị" in m.text for m in await queued(fair_core, "clerk"))
 
 
 async def test_staff_edit_a_fair_and_its_reminders_follow_the_new_dates(fair_core) -> None:

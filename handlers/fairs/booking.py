@@ -33,6 +33,7 @@ class NoticeKind(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WAITLIST_CLOSED = "waitlist_closed"  # the deadline passed while still in line
+    PASSED_ON = "passed_on"  # its registrant deleted their data: now a colleague's
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ async def withdraw_for_erasure(uow: UnitOfWork, user_id: int, now: datetime) -> 
             registration.answers = {k: v for k, v in (registration.answers or {}).items()
                                     if k not in PERSONAL_ANSWERS}
             registration.updated_at = now
+            # Told: it was theirs without a word, reminders and all (a staff walkthrough).
+            notices.append(Notice(NoticeKind.PASSED_ON, registration))
         else:
             notices += await cancel(uow, registration.id, now)
     return notices

@@ -101,6 +101,15 @@ def _message(kind: NoticeKind, registration: FairRegistration, fair: Fair,
     if kind is NoticeKind.APPROVED:
         return _("The centre has approved your registration for «{name}». See you at the "
                  "fair!").format(name=name), None
+    if kind is NoticeKind.PASSED_ON:
+        return i18n.ngettext(
+            "Someone of your establishment who registered it for «{name}» ({n} booth) has "
+            "deleted their data on the bot; the registration is now in your name. Type "
+            "/hoicho to see or cancel it.",
+            "Someone of your establishment who registered it for «{name}» ({n} booths) has "
+            "deleted their data on the bot; the registration is now in your name. Type "
+            "/hoicho to see or cancel it.", registration.booths).format(
+            name=name, n=registration.booths), None
     if kind is NoticeKind.REJECTED:
         return _("The centre could not accept your registration for «{name}». Reason: "
                  "{reason}").format(name=name, reason=registration.reason or "-"), None
