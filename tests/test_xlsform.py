@@ -482,3 +482,11 @@ def test_a_form_id_too_long_for_a_button_is_refused(tmp_path: Path) -> None:
     (problem,) = check_xlsform(path)
     assert (problem.sheet, problem.column) == ("settings", "form_id")
     assert "too long" in problem.message
+
+
+def test_headers_pyxform_fails_on_are_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    """worldbank/iefieldkit's codebooks ("type:current") printed a traceback."""
+    path = workbook(tmp_path / "codebook.xlsx", [["type", "name", "label", "type:current"],
+                                                 ["text", "q", "Hỏi?", "x"]])
+    (problem,) = check_xlsform(path)
+    assert "column headers" in problem.message

@@ -161,7 +161,8 @@ def _read(path: Path) -> tuple[Form | None, list[Problem]]:
                               "not a readable XLSForm workbook (.xlsx, .xls, .csv or .md)")]
     except Exception as err:  # openpyxl and xlrd raise many kinds for a damaged file
         return None, [Problem("", None, None,
-                              f"cannot read the workbook ({type(err).__name__})")]
+                              f"cannot read the workbook ({type(err).__name__}); if it opens "
+                              "in Excel, save it again from Excel as .xlsx and retry")]
     raw = _RawSheets.of(definition)
     pyxform_warnings: list[str] = []
     try:
@@ -170,14 +171,27 @@ def _read(path: Path) -> tuple[Form | None, list[Problem]]:
                                 warnings=pyxform_warnings)
     except PyXFormError as err:
         return None, [_from_pyxform(err)]
+    except Exception as err:  # pyxform itself fails on headers such as "type:current"
+        logger.info("pyxform failed: %s", type(err).__name__)
+        return None, [_UNUSUAL_HEADERS]
     for warning in pyxform_warnings:
         logger.debug("pyxform: %s", warning)
     reader = _Reader(raw, tree, version_fallback=_file_hash(path))
-    form = reader.form()
+    try:
+        form = reader.form()
+    except (TypeError, AttributeError, KeyError, ValueError) as err:
+        logger.info("reading the survey failed: %s", type(err).__name__)
+        return None, [_UNUSUAL_HEADERS]
     problems = sorted(reader.problems, key=lambda p: (_SHEET_ORDER.get(p.sheet, 9), p.row or 0))
     return (None if problems else form), problems
 
 
+# What is said of a workbook that pyxform, or the reading of its survey, fails on without
+# saying why (headers like "type:current" or "relevant:x" raised a traceback).
+_UNUSUAL_HEADERS = Problem(SURVEY, 1, None, "the survey sheet could not be read: check its "
+                           "column headers (type, name, label, relevant…; translated columns "
+                           "as label::English (en)); a header such as 'type:current' is no "
+                           "XLSForm column")
 # How people mark a question required in Excel beyond pyxform's yes/no/true/false: "x", "có".
 _REQUIRED_MARKS = {"1": True, "0": False, "x": True, "*": True, "co": True, "khong": False,
                    "required": True, "bat buoc": True}
