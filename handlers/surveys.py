@@ -258,8 +258,8 @@ def _default_answer(question: Question) -> Any:
     """A question's `default` as its answer, where it is one the person could have given
     (a text, a number, choices of its list); None otherwise."""
     default = (question.default or "").strip()
-    if not default:
-        return None
+    if not default or "${" in default or "(" in default:
+        return None  # an expression ("today()", "${n}*3.7"), not a value to offer
     if question.type is QuestionType.TEXT:
         return default
     if question.type in (QuestionType.INTEGER, QuestionType.DECIMAL):

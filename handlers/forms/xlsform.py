@@ -85,9 +85,9 @@ _SETTINGS_LANGUAGE_NAMES = {**_LANGUAGE_NAMES,
                    "kiswahili": "sw", "chinese": "zh", "nepali": "ne", "bengali": "bn",
                    "bangla": "bn", "khmer": "km", "lao": "lo", "thai": "th", "korean": "ko",
                    "japanese": "ja", "hindi": "hi", "indonesian": "id", "russian": "ru",
-                   "german": "de", "burmese": "my", "amharic": "am", "somali": "so",
-                   "hausa": "ha", "ukrainian": "uk", "turkish": "tr", "persian": "fa",
-                   "dari": "prs", "pashto": "ps", "urdu": "ur"}
+                   "german": "de", "deutsch": "de", "burmese": "my", "amharic": "am",
+                   "somali": "so", "hausa": "ha", "ukrainian": "uk", "turkish": "tr",
+                   "persian": "fa", "dari": "prs", "pashto": "ps", "urdu": "ur"}
 _LANGUAGE_IN_PARENS = re.compile(r"\(\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?\s*\)\s*$")
 _TRANSLATED_SURVEY = ("label", "hint", "constraint_message", "required_message")
 _COLUMN_ALIASES = {
@@ -411,7 +411,7 @@ class _Reader:
             if code is not None and text is not None and str(text).strip():
                 # Composed (NFC), as everything else the bot shows and matches: a workbook
                 # may be written with decomposed accents.
-                values.setdefault(code, unicodedata.normalize("NFC", str(text)))
+                values.setdefault(code, _plain_label(unicodedata.normalize("NFC", str(text))))
         return Text(values)
 
     # ---- the survey tree ----------------------------------------------------------------
@@ -826,6 +826,26 @@ def _analyse(source: str) -> tuple[frozenset[str], bool]:
 # The calculate rows KoboToolbox adds, one per deployed version: "__version__", "_version_",
 # "_version__001"…
 _KOBO_VERSION = re.compile(r"__?version_+\d*")
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*>")
+_LINE_TAGS = frozenset({"br", "p", "div", "li"})
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+
+
+def _plain_label(text: str) -> str:
+    """A label as plain text, as every channel shows it: the HTML and Markdown that ODK and
+    Kobo render ("<b>Food Security</b>", "**…**", "[calendar](https://…)") were shown raw."""
+    if "<" in text:
+        text = _TAG.sub(lambda m: "\n" if m.group(2).lower() in _LINE_TAGS and (
+            m.group(2).lower() == "br" or m.group(1)) else "", text)
+    if "*" in text or "_" in text:
+        text = _EMPHASIS.sub(r"\2", text)
+    if "](" in text:
+        text = _MARKDOWN_LINK.sub(r"\1 (\2)", text)
+    return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip()) \
+        if "\n" in text else text.strip()
 
 
 def _literal(value: Any) -> str:
