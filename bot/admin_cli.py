@@ -87,3 +87,38 @@ async def record_export(database_url: str, action: str, target: str,
         await uow.commit()
 
     await with_uow(database_url, run)
+
+
+async def list_staff_answers(database_url: str) -> int:
+    """The answers staff added to the knowledge base from the chat, oldest first."""
+
+    async def run(uow: UnitOfWork) -> int:
+        answers = await uow.staff_answers.all()
+        if not answers:
+            print("no answer added by staff")
+            return 0
+        for answer in answers:
+            print(f"#{answer.id} {answer.added_at:%Y-%m-%d} {answer.added_by} ({answer.lang})\n"
+                  f"  Q: {answer.question}\n  A: {answer.answer}")
+        return 0
+
+    return await with_uow(database_url, run)
+
+
+async def remove_staff_answer(database_url: str, answer_id: int) -> int:
+    """Remove one (a wrong answer, or one that should not be everyone's); audit-logged. The
+    bot stops giving it within seconds (each worker compares the table's count and highest id
+    every few seconds, see StaffAnswerSync)."""
+
+    async def run(uow: UnitOfWork) -> int:
+        if not await uow.staff_answers.remove(answer_id):
+            print(f"no staff answer #{answer_id} (see `khuyencong kb answers`)",
+                  file=sys.stderr)
+            return 1
+        await uow.audit.record(actor=cli_actor(), action="kb.remove_staff_answer",
+                               target=f"staff_answer:{answer_id}", now=datetime.now(UTC))
+        await uow.commit()
+        print(f"removed staff answer #{answer_id}")
+        return 0
+
+    return await with_uow(database_url, run)

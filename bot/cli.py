@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     kb = commands.add_parser("kb", help="knowledge-base maintenance")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     kb_commands.add_parser("check", help="validate the knowledge-base files")
+    kb_commands.add_parser("answers", help="list the answers staff added in the chat")
+    remove = kb_commands.add_parser("remove-answer",
+                                    help="remove an answer staff added in the chat")
+    remove.add_argument("id", type=int, help="its number, as `kb answers` lists it")
 
     surveys = commands.add_parser("surveys", help="demand surveys (XLSForm workbooks)")
     surveys_commands = surveys.add_subparsers(dest="surveys_command", required=True)
@@ -75,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(settings.database_url)
         print("database is up to date")
         return 0
+    if args.command == "kb" and args.kb_command != "check":
+        from bot.admin_cli import list_staff_answers, remove_staff_answer
+
+        if args.kb_command == "answers":
+            return asyncio.run(list_staff_answers(settings.database_url))
+        return asyncio.run(remove_staff_answer(settings.database_url, args.id))
     if args.command == "kb":
         from handlers.kb.loader import run_check
 

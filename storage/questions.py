@@ -56,6 +56,15 @@ class StaffAnswerRepository:
         await self._session.flush()
         return staff_answer
 
+    async def remove(self, answer_id: int) -> bool:
+        """Delete one; False when there is none with that id."""
+        staff_answer = await self._session.get(StaffAnswer, answer_id)
+        if staff_answer is None:
+            return False
+        await self._session.delete(staff_answer)
+        await self._session.flush()
+        return True
+
     async def all(self) -> list[StaffAnswer]:
         return list((await self._session.execute(
             select(StaffAnswer).order_by(StaffAnswer.id))).scalars())

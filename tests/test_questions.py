@@ -466,3 +466,39 @@ async def test_a_reply_to_staff_is_quoted_back_without_its_mark(
     await staff.say("Mùng 6 ạ.")
     replies = await chat.say("/menu")
     assert "«Vậy mùng mấy làm lại ạ?»" in texts(replies) and "↪" not in texts(replies)
+
+
+async def test_staff_list_and_remove_an_answer_they_added(
+        chat: ConsoleChat, core: Core, locales_dir, monkeypatch, capsys) -> None:
+    """A wrong staff answer stayed everyone's answer for good: nothing listed or removed it
+    (a staff walkthrough, 8 Dec 2026)."""
+    import asyncio
+
+    from bot.cli import main
+
+    replies = await chat.say("xưởng mộc của tôi có được hỗ trợ mua xe tải chở hàng không")
+    replies = await chat.press(next(x for x in labels(replies) if "cán bộ" in x))
+    if "Gửi câu hỏi này" in labels(replies):
+        await chat.press("Gửi câu hỏi này")
+    staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
+    await staff.press(labels(await staff.say("/cauhoi"))[0])
+    await staff.say("Khuyến công không hỗ trợ mua xe tải chở hàng.")
+    await staff.press("Thêm vào cơ sở tri thức")
+    await staff.press("Thêm với câu hỏi này")
+    other = ConsoleChat(core.dispatcher, user_id="owner-9")
+    question = "xuong moc co duoc ho tro mua xe tai cho hang khong"
+    assert "không hỗ trợ mua xe tải" in texts(await other.say(question))
+
+    monkeypatch.setenv("DATABASE_URL", core.settings.database_url)
+    monkeypatch.setenv("LOCALES_DIR", str(locales_dir))
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["kb", "answers"]) == 0
+    listed = capsys.readouterr().out
+    assert "#1 " in listed and "không hỗ trợ mua xe tải" in listed
+    assert await asyncio.to_thread(main, ["kb", "remove-answer", "1"]) == 0
+    assert await asyncio.to_thread(main, ["kb", "remove-answer", "1"]) == 1
+    # Each worker looks at the table every few seconds: here, as if they had passed.
+    core.dispatcher._services.staff_answers.invalidate()
+    assert "không hỗ trợ mua xe tải" not in texts(await other.say(question))
+    async with UnitOfWork(core.session_factory) as uow:
+        assert "kb.remove_staff_answer" in [e.action for e in await uow.audit.recent()]
