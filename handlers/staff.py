@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.i18n import N_, translator_for
 from handlers.routing import Router
+from handlers.text import shorten
 from handlers.types import Choice, Incoming, Reply
 
 router = Router()
@@ -93,6 +94,25 @@ async def audit_log(msg: Incoming, ctx: Context) -> list[Reply]:
     if not entries:
         return [Reply(ctx._("The audit log is empty."))]
     lines = [ctx._("Latest audit log entries:")]
-    lines += [f"{ctx.i18n.date(e.at)} {e.actor} {e.action} {e.target or ''}".rstrip()
-              for e in entries]
+    for entry in entries:
+        # With the time and what it did (a date alone could not tell two changes apart, and
+        # the fairs a deletion cancelled were not shown).
+        lines.append(f"{ctx.i18n.datetime(entry.at)} {entry.actor} {entry.action} "
+                     f"{entry.target or ''}".rstrip())
+        if entry.details:
+            lines.append("  " + shorten(_details_text(entry.details), MAX_DETAILS_SHOWN))
     return [Reply("\n".join(lines))]
+
+
+MAX_DETAILS_SHOWN = 200  # characters of an entry's details in /nhatky
+
+
+def _details_text(details: dict) -> str:
+    """An audit entry's details as "key: value; …" (lists joined by commas)."""
+    def shown(value: object) -> str:
+        if isinstance(value, list | tuple):
+            return ", ".join(map(str, value)) or "-"
+        if isinstance(value, dict):
+            return "; ".join(f"{k}: {shown(v)}" for k, v in value.items()) or "-"
+        return str(value)
+    return "; ".join(f"{key}: {shown(value)}" for key, value in details.items())

@@ -320,3 +320,17 @@ async def test_an_answer_can_be_added_to_the_knowledge_base_after_doing_somethin
     replies = await staff.say("/cauhoi")  # something else first
     replies = await staff.say("", payload="qastaff:addkb:1")
     assert "Thêm với câu hỏi này" in labels(replies)
+
+
+async def test_the_audit_log_shows_times_and_what_each_entry_did(core) -> None:
+    """/nhatky showed a date alone and no details (a staff walkthrough, 8 Dec 2026)."""
+    admin = ConsoleChat(core.dispatcher, user_id="admin", operator=True)
+    user = ConsoleChat(core.dispatcher, user_id="u1")
+    await user.say("/start")
+    await user.say("/xoadulieu")
+    await user.press("Có, xóa hết")
+    replies = await admin.say("/nhatky")
+    shown = texts(replies)
+    assert re.search(r"\d{1,2}:\d{2} \d{1,2}/\d{1,2}/\d{4} deleted user #\d+ "
+                     r"user.delete_own_data", shown)
+    assert "channel: console; fairs: -" in shown
