@@ -433,6 +433,7 @@ async def list_fairs(database_url: str) -> int:
     """A table of the fairs with their booths and waitlists."""
 
     async def run(uow: UnitOfWork) -> int:
+        now = datetime.now(UTC)
         fairs = await uow.fairs.listed()
         if not fairs:
             print("no fair yet: khuyencong fairs import FILE")
@@ -445,7 +446,9 @@ async def list_fairs(database_url: str) -> int:
             name = fair.name.get("vi") or next(iter(fair.name.values()), "")
             deadline = fair.registration_deadline.astimezone(LOCAL_TZ)
             rows.append((fair.code, name, f"{fair.starts_on:%d/%m/%Y}–{fair.ends_on:%d/%m/%Y}",
-                         f"{deadline:%d/%m/%Y %H:%M}", fair.status,
+                         f"{deadline:%d/%m/%Y %H:%M}",
+                         "open, deadline passed" if fair.status == FairStatus.OPEN and
+                         fair.registration_deadline <= now else fair.status,
                          f"{held.get(fair.id, 0)}/{fair.booths}",
                          str(counts.get(RegistrationStatus.WAITLISTED, 0))))
         print_table(rows, numbers_from=5)

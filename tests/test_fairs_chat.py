@@ -767,3 +767,14 @@ async def test_fairs_named_alike_get_buttons_told_apart_by_their_code(fair_core)
         state = await uow.conversations.get((await uow._session.execute(select(User).where(
             User.channel_user_id == "a"))).scalar_one().id)
         assert state is not None and state.draft.get("fair") == second_id
+
+
+async def test_staff_see_an_open_fair_past_its_deadline_as_such(fair_core) -> None:
+    """It read "đang mở" while enterprises no longer saw it (a staff walkthrough)."""
+    await add_fair(fair_core, deadline=NOW + timedelta(days=1))
+    staff = await staff_chat(fair_core)
+    await staff.say("/hoicho")
+    assert "đã quá hạn đăng ký" not in texts(await staff.press("Quản lý hội chợ"))
+    clock(fair_core).advance(days=2)
+    await staff.say("/hoicho")
+    assert "đang mở, đã quá hạn đăng ký" in texts(await staff.press("Quản lý hội chợ"))

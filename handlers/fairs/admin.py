@@ -47,7 +47,17 @@ _STATUS = {
     # TRANSLATORS: a fair no longer taking registrations
     FairStatus.CLOSED: N_("closed"),
 }
+# TRANSLATORS: a fair still marked open whose registration deadline has passed
+DEADLINE_PASSED = N_("open, deadline passed")
 _STALE = N_("That button is no longer valid. Type /hoicho to start again.")
+
+
+def _status_of(ctx: Context, fair: Fair) -> str:
+    """The fair's status in words; an open one past its deadline says so (it read "open"
+    while enterprises no longer saw it)."""
+    if fair.status == FairStatus.OPEN and fair.registration_deadline <= ctx.now:
+        return ctx._(DEADLINE_PASSED)
+    return ctx._(_STATUS[FairStatus(fair.status)])
 _TEXT_RULE = "string-length(.) <= 200"
 
 
@@ -208,7 +218,7 @@ async def _fair_list(ctx: Context) -> list[Reply]:
         lines.append(ctx._("• {code} {name} ({dates}): {status}, {held}/{booths} booths "
                            "given").format(
             code=fair.code, name=fair_name(fair, ctx.i18n), dates=dates(fair, ctx.i18n),
-            status=ctx._(_STATUS[FairStatus(fair.status)]), held=held.get(fair.id, 0),
+            status=_status_of(ctx, fair), held=held.get(fair.id, 0),
             booths=fair.booths))
         choices.append(Choice(fair.code, f"fa:f:{fair.id}"))
     choices.append(Choice(ctx._("New fair"), "fa:new"))
@@ -220,7 +230,7 @@ async def fair_detail(ctx: Context, fair: Fair) -> Reply:
     counts = await ctx.uow.registrations.counts(fair.id)
     text = "\n".join([
         ctx._("{code} — {status}").format(code=fair.code,
-                                          status=ctx._(_STATUS[FairStatus(fair.status)])),
+                                          status=_status_of(ctx, fair)),
         describe_fair(fair, ctx.i18n, left=booths_left(fair, held)),
         ctx._("Registrations: {confirmed} confirmed, {offered} offered, {waiting} on the "
               "waitlist, {cancelled} cancelled, {rejected} rejected.").format(
