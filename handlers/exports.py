@@ -143,6 +143,9 @@ async def write_csv_columns(header: Sequence[str],
     return rows
 
 
+GROUPED_FROM = 10_000  # numbers shown with thousands separators in Excel exports
+
+
 @contextmanager
 def xlsx_workbook(out: BinaryIO) -> Iterator[Any]:
     """An XlsxWriter workbook that streams its rows (constant_memory), copied to `out` when
@@ -174,8 +177,11 @@ class StreamingSheet:
             worksheet.set_column(index, index, width)
             worksheet.write_string(0, index, header, self.bold)
         worksheet.freeze_panes(1, 0)
-        time_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        # As staff in Vietnam read them: day first; amounts in đồng with thousands separated
+        # (1500000000 read badly), from 10,000 so that years and counts stay as they are.
+        time_format = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+        date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
+        grouped = workbook.add_format({"num_format": "#,##0"})
         write_datetime = worksheet.write_datetime
 
         def write_time(r: int, c: int, value: datetime) -> None:
@@ -184,7 +190,14 @@ class StreamingSheet:
         def write_date(r: int, c: int, value: date) -> None:
             write_datetime(r, c, value, date_format)
 
-        write_number = worksheet.write_number
+        plain_number = worksheet.write_number
+
+        def write_number(r: int, c: int, value: float) -> None:
+            if abs(value) >= GROUPED_FROM and float(value).is_integer():
+                plain_number(r, c, value, grouped)
+            else:
+                plain_number(r, c, value)
+
         self._writers: dict[type, Callable[[int, int, Any], Any]] = {
             str: worksheet.write_string, int: write_number, float: write_number,
             datetime: write_time, date: write_date}

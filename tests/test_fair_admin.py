@@ -380,6 +380,7 @@ async def test_xlsx_in_vietnamese_is_typed_frozen_and_filtered(factory, locales_
     assert sheet["E2"].value == "=1+2 Công ty TNHH" and sheet["E2"].data_type == "s"
     assert values[0][11] == datetime(2026, 12, 6, 15, 0)
     assert sheet["L2"].is_date
+    assert sheet["L2"].number_format == "dd/mm/yyyy hh:mm"  # day first, as read in Vietnam
     assert values[1][13] == datetime(2026, 12, 6, 16, 0)
 
 

@@ -186,6 +186,12 @@ async def test_xlsx_in_english_is_typed_frozen_and_sized(db_core, tmp_path: Path
     assert first["What support is needed?/Trade fairs"] == 0
     assert second["Start date?"] == datetime(2027, 3, 15)
     assert sheet.cell(2, header.index("Start date?") + 1).is_date
+    assert sheet.cell(2, header.index("Submitted at") + 1).number_format == "dd/mm/yyyy hh:mm"
+    # Amounts read with their thousands apart; years and counts as they are.
+    numbers = [cell for row in sheet.iter_rows(min_row=2) for cell in row
+               if isinstance(cell.value, int | float) and not cell.is_date]
+    assert any(abs(cell.value) >= 10_000 for cell in numbers)
+    assert all((cell.number_format == "#,##0") == (abs(cell.value) >= 10_000) for cell in numbers)
     assert first["Contact phone?"] is None  # version 1 did not ask it
     assert first["Sector"] == "Handicrafts and cottage industry"
     assert first["Any other comment?"] == '=HYPERLINK("http://evil.example","bấm")'
