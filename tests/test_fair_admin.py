@@ -342,7 +342,7 @@ async def test_csv_has_a_bom_every_registration_in_arrival_order_and_inert_formu
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert table[0] == EN_HEADER
     assert [(r[0], r[1], r[2]) for r in table[1:]] == [
-        ("1", "cancelled", ""), ("2", "confirmed", ""), ("3", "offered", ""),
+        ("1", "cancelled", ""), ("2", "confirmed, approved", ""), ("3", "offered", ""),
         ("4", "rejected", ""), ("5", "waitlisted", "1"), ("6", "waitlisted", "2")]
     first = dict(zip(EN_HEADER, table[1], strict=True))
     assert first["Establishment"] == "'=1+2 Công ty TNHH"
@@ -374,7 +374,8 @@ async def test_xlsx_in_vietnamese_is_typed_frozen_and_filtered(factory, locales_
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:P7"
     values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert [(v[0], v[1], v[2]) for v in values] == [
-        (1, "đã hủy", None), (2, "đã xác nhận", None), (3, "được mời nhận gian hàng", None),
+        (1, "đã hủy", None), (2, "đã xác nhận, đã duyệt", None),
+        (3, "được mời nhận gian hàng", None),
         (4, "bị từ chối", None), (5, "trong danh sách chờ", 1), (6, "trong danh sách chờ", 2)]
     # Text is text in Excel (never a formula), times are date cells in Vietnam's time.
     assert sheet["E2"].value == "=1+2 Công ty TNHH" and sheet["E2"].data_type == "s"

@@ -72,6 +72,8 @@ _STATUS_WORDS = {
     # still waiting when registration closed
     RegistrationStatus.EXPIRED: N_("expired"),
 }
+# TRANSLATORS: a registration's status in an export: it holds its booths and staff approved it
+APPROVED = N_("confirmed, approved")
 
 _BATCH = 500
 
@@ -120,6 +122,7 @@ def _row_maker(gettext: Callable[[str], str], communes: CommuneDirectory, *, csv
     """How a stored registration becomes a row of cells; counts the waitlist as rows pass
     (they come in arrival order, so the n-th waitlisted is number n)."""
     statuses = {status: gettext(words) for status, words in _STATUS_WORDS.items()}
+    approved = gettext(APPROVED)
     sectors = {key: gettext(label) for key, label in SECTORS.items()}
     commune_names = {unit.code: unit.full_name for unit in communes}
     text: Callable[[str], str] = inert if csv else str
@@ -145,7 +148,10 @@ def _row_maker(gettext: Callable[[str], str], communes: CommuneDirectory, *, csv
         commune = establishment.commune
         return [
             registration.id,
-            words(statuses.get(registration.status, registration.status)),
+            # Approved or not, in the status itself (only "approved at" told them apart).
+            words(approved if registration.status == RegistrationStatus.CONFIRMED
+                  and registration.approved_at is not None
+                  else statuses.get(registration.status, registration.status)),
             position,
             registration.booths,
             words(establishment.name or (profile.name if profile else None)),
