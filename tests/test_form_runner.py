@@ -36,10 +36,15 @@ FORM = Form(code="thu", version="1", title=vi("Khảo sát thử"), questions=(
 CLOSING = "Trung tâm sẽ liên hệ lại với anh/chị."
 
 
-async def test_the_less_common_paths(chat: ConsoleChat, core) -> None:
-    await publish(core, FORM)
+async def started(chat: ConsoleChat, core, form: Form) -> list:
+    """The form published as an open survey, and opened by an owner with a profile."""
+    await publish(core, form)
     await with_profile(chat)
-    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    return await chat.press(labels(await chat.say("/khaosat"))[0])
+
+
+async def test_the_less_common_paths(chat: ConsoleChat, core) -> None:
+    replies = await started(chat, core, FORM)
     assert "Cảm ơn anh/chị đã tham gia." in texts(replies)  # a note is shown with the first
     assert "Quay lại" not in labels(replies)
     replies = await chat.press("Thủ công")
@@ -72,9 +77,7 @@ async def test_the_less_common_paths(chat: ConsoleChat, core) -> None:
 
 async def test_multiple_choice_answers_typed_by_name(chat: ConsoleChat, core) -> None:
     """For channels without buttons: names without diacritics, a typo, a name matching none."""
-    await publish(core, FORM)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, FORM)
     await chat.press("Thực phẩm")
     await chat.press("Nước mắm")
     replies = await chat.say("cua hang va tren mangg")
@@ -105,9 +108,7 @@ def test_labels_and_answers_are_shortened_at_a_words_end() -> None:
 
 async def test_a_single_answer_typed_by_part_of_its_name(chat: ConsoleChat, core) -> None:
     """"doanh nghiep" typed for "Doanh nghiệp nhỏ và vừa" was refused ("please tap")."""
-    await publish(core, FORM)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, FORM)
     replies = await chat.say("thu cong")  # no diacritics, part of "Thủ công"
     assert "Sản phẩm cụ thể?" in texts(replies) and labels(replies)[:1] == ["Gốm"]
     replies = await chat.say("nuoc")  # "Nước mắm" is not among the craft's products
@@ -130,9 +131,7 @@ async def test_labels_and_messages_show_the_answers_they_refer_to(chat: ConsoleC
                                                                   core) -> None:
     """"${tong}" was shown as typed in labels, notes and constraint messages of real
     XLSForms; an amount typed "50 triệu" under "(triệu đồng)" was stored as 50 000 000."""
-    await publish(core, PIPED)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, PIPED)
     replies = await chat.say("40 người")
     assert "Trong 40 lao động, bao nhiêu là nữ?" in texts(replies)
     assert "Không được lớn hơn tổng số lao động (40)." in texts(await chat.say("45"))
@@ -156,9 +155,7 @@ YEARS = Form(code="nam", version="1", title=vi("Khảo sát"), questions=(
 async def test_a_year_is_shown_as_a_year_and_a_message_ends_with_a_stop(chat: ConsoleChat,
                                                                          core) -> None:
     """"→ 2.005" in the review; "Doanh thu không được âm Hoặc bấm Bỏ qua…"."""
-    await publish(core, YEARS)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, YEARS)
     await chat.say("2005")
     assert "Doanh thu không được âm. Hoặc bấm Bỏ qua" in texts(await chat.say("-5"))
     replies = await chat.say("1500")
@@ -178,9 +175,7 @@ AT_MOST_TWO = Form(code="hai", version="1", title=vi("Khảo sát"), questions=(
 async def test_too_many_ticked_shows_the_choices_again_to_untick(chat: ConsoleChat,
                                                                  core) -> None:
     """Only "Quay lại" or "Bỏ qua" were left after "Chọn tối đa 2": no way to untick one."""
-    await publish(core, AT_MOST_TWO)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, AT_MOST_TWO)
     for label in ("Máy móc", "Đào tạo", "Hội chợ"):
         await chat.press(label)
     replies = await chat.press("Xong")
@@ -213,9 +208,7 @@ async def test_changing_an_answer_asks_again_the_answers_it_breaks(chat: Console
                                                                    core) -> None:
     """Exports held "Washington, King, Dumont" (a Texas city) and 3 women of 2 workers: an
     answer changed after others were given never re-checked them."""
-    await publish(core, PIPED)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, PIPED)
     for answer in ("40", "10", "50"):
         replies = await chat.say(answer)
     assert "Vui lòng kiểm tra lại" in texts(replies)
@@ -230,9 +223,7 @@ async def test_changing_an_answer_asks_again_the_answers_it_breaks(chat: Console
 
 async def test_changing_a_choice_asks_again_the_choice_it_filtered(chat: ConsoleChat,
                                                                    core) -> None:
-    await publish(core, FORM)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, FORM)
     await chat.press("Thực phẩm")
     await chat.press("Nước mắm")
     await chat.say("1")
@@ -252,9 +243,7 @@ async def test_a_number_typed_after_a_refusal_is_the_answer_not_a_button(chat: C
                                                                          core) -> None:
     """"0" refused, then "1" was read as the first button (Back, or Keep), and a wrong value
     was kept without a word (a staff member creating a fair, 7 Dec 2026)."""
-    await publish(core, YEARS)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, YEARS)
     await chat.say("2005")
     assert "không được âm" in texts(await chat.say("-5"))
     replies = await chat.say("1")
@@ -276,9 +265,7 @@ async def test_a_sent_survey_edited_into_new_questions_asks_them_before_saving(
         chat: ConsoleChat, core) -> None:
     """A changed answer that made required questions relevant ended on the first of them with
     "changes saved", the response sent without them (UNHCR's weekly report, 8 Dec 2026)."""
-    await publish(core, GATED)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, GATED)
     await chat.press("Không")
     await chat.say("12")
     await chat.press("Gửi")
@@ -297,9 +284,7 @@ async def test_a_constraint_naming_its_own_question_checks_the_answer_typed(
         chat: ConsoleChat, core) -> None:
     """"${age} > 0" read the saved answer (none), so every age was refused (onadata's
     tutorial form)."""
-    await publish(core, GATED)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, GATED)
     await chat.press("Không")
     assert "Số năm không hợp lệ" in texts(await chat.say("200"))
     assert "Vui lòng kiểm tra lại" in texts(await chat.say("12"))
@@ -313,9 +298,7 @@ DEFAULTS = Form(code="defaults", version="1", title=vi("Khảo sát có giá tr�
 
 async def test_a_forms_default_is_offered_with_keep(chat: ConsoleChat, core) -> None:
     """The default column was ignored: "Moçambicana" had to be typed (Hluvukani's form)."""
-    await publish(core, DEFAULTS)
-    await with_profile(chat)
-    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    replies = await started(chat, core, DEFAULTS)
     assert "Hiện tại: Việt Nam" in texts(replies) and "Giữ nguyên" in labels(replies)
     replies = await chat.press("Giữ nguyên")
     assert "Hiện tại: 10" in texts(replies)
@@ -332,9 +315,7 @@ SECTIONS = Form(code="sections", version="1", title=vi("Khảo sát theo phần"
 
 async def test_a_section_opening_with_a_note_shows_its_heading(chat: ConsoleChat, core) -> None:
     """Groups opening with a note never showed their name (UNHCR's weekly report)."""
-    await publish(core, SECTIONS)
-    await with_profile(chat)
-    replies = await chat.press(labels(await chat.say("/khaosat"))[0])
+    replies = await started(chat, core, SECTIONS)
     assert "THÔNG TIN CHUNG\nĐiền cẩn thận." in texts(replies)
     assert texts(replies).count("THÔNG TIN CHUNG") == 1
 
@@ -348,9 +329,7 @@ SCORES = Form(code="scores", version="1", title=vi("Thang điểm"), questions=(
 async def test_a_number_typed_to_buttons_that_are_numbers_is_that_label(chat: ConsoleChat,
                                                                          core) -> None:
     """"8" typed to buttons 0-10 picked the eighth, "7", without a word (CorrelAid's form)."""
-    await publish(core, SCORES)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, SCORES)
     replies = await chat.say("8")
     assert "→ 8" in texts(replies)
 
@@ -364,9 +343,7 @@ PICKY = Form(code="picky", version="1", title=vi("Ràng buộc lựa chọn"), q
 
 async def test_a_single_choice_refused_by_its_rule_shows_its_choices_again(
         chat: ConsoleChat, core) -> None:
-    await publish(core, PICKY)
-    await with_profile(chat)
-    await chat.press(labels(await chat.say("/khaosat"))[0])
+    await started(chat, core, PICKY)
     replies = await chat.press("A")
     assert "Không chọn A." in texts(replies) and "B" in labels(replies)
     assert "→ B" in texts(await chat.press("B"))

@@ -422,14 +422,21 @@ async def test_an_angry_face_alone_gets_an_apology(chat: ConsoleChat) -> None:
     assert "Xin lỗi" in texts(replies)
 
 
-async def test_a_staff_answers_buttons_are_the_ones_a_typed_number_picks(
-        chat: ConsoleChat, core: Core) -> None:
-    """On Zalo a list's number is the tap: "1" under a staff answer picked the menu of an
-    older message, and an answer of "2" alone reached the asker (a channel walkthrough)."""
+async def staff_opening_a_forwarded_question(chat: ConsoleChat, core: Core) -> ConsoleChat:
+    """The asker passes "lịch nghỉ tết của trung tâm" to staff; a staff member opens it to
+    answer. Returns the staff member's chat, at the answer's prompt."""
     await chat.say("lịch nghỉ tết của trung tâm")
     await chat.press("Chuyển cho cán bộ")
     staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
     await staff.press(labels(await staff.say("/cauhoi"))[0])
+    return staff
+
+
+async def test_a_staff_answers_buttons_are_the_ones_a_typed_number_picks(
+        chat: ConsoleChat, core: Core) -> None:
+    """On Zalo a list's number is the tap: "1" under a staff answer picked the menu of an
+    older message, and an answer of "2" alone reached the asker (a channel walkthrough)."""
+    staff = await staff_opening_a_forwarded_question(chat, core)
     assert "cần có chữ" in texts(await staff.say("2"))
     await staff.say("Trung tâm nghỉ từ 28 tháng Chạp.")
     replies = await chat.say("1")
@@ -440,10 +447,7 @@ async def test_an_answer_with_someones_phone_cannot_join_the_knowledge_base(
         chat: ConsoleChat, core: Core) -> None:
     """Only the question was checked: "liên hệ chị Hằng, số riêng 0905…" was added and shown to
     a stranger (a staff walkthrough, 8 Dec 2026)."""
-    await chat.say("lịch nghỉ tết của trung tâm")
-    await chat.press("Chuyển cho cán bộ")
-    staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
-    await staff.press(labels(await staff.say("/cauhoi"))[0])
+    staff = await staff_opening_a_forwarded_question(chat, core)
     await staff.say("Anh liên hệ chị Hằng, số riêng 0905 123 456.")
     replies = await staff.press("Thêm vào cơ sở tri thức")
     assert "0905 123 456" in texts(replies)  # the answer is shown before adding
@@ -455,10 +459,7 @@ async def test_an_answer_with_someones_phone_cannot_join_the_knowledge_base(
 
 async def test_a_reply_to_staff_is_quoted_back_without_its_mark(
         chat: ConsoleChat, core: Core) -> None:
-    await chat.say("lịch nghỉ tết của trung tâm")
-    await chat.press("Chuyển cho cán bộ")
-    staff = ConsoleChat(core.dispatcher, user_id="can-bo", operator=True)
-    await staff.press(labels(await staff.say("/cauhoi"))[0])
+    staff = await staff_opening_a_forwarded_question(chat, core)
     await staff.say("Trung tâm nghỉ từ 28 tháng Chạp.")
     await chat.say("1")
     await chat.say("Vậy mùng mấy làm lại ạ?")
