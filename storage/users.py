@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, exists, null, select, update
+from sqlalchemy import Select, and_, bindparam, exists, null, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import insert_ignoring_conflict
@@ -24,6 +24,7 @@ from storage.models import (
     User,
     fit_to_column,
 )
+from storage.outbox import NOT_ALLOWED_KEPT
 
 
 class LockedUser(NamedTuple):
@@ -36,11 +37,13 @@ class LockedUser(NamedTuple):
 
 def _lock_query(*, with_ledger: bool) -> Select:
     columns: list = [User, ConversationState,
-                     # refused by the platform too: they come with the next reply (see
-                     # OutboxRepository.take_for_user, which also checks their age)
-                     exists().where(OutboxMessage.user_id == User.id,
-                                    OutboxMessage.status.in_((DeliveryStatus.PENDING,
-                                                              DeliveryStatus.NOT_ALLOWED)))]
+                     # refused by the platform too, while kept: they come with the next
+                     # reply (OutboxRepository.take_for_user); older ones would make every
+                     # message look for them again
+                     exists().where(OutboxMessage.user_id == User.id, or_(
+                         OutboxMessage.status == DeliveryStatus.PENDING,
+                         and_(OutboxMessage.status == DeliveryStatus.NOT_ALLOWED,
+                              OutboxMessage.created_at >= bindparam("kept_since"))))]
     if with_ledger:
         columns.append(ProcessedUpdate)
     query = (
@@ -99,7 +102,7 @@ class UserRepository:
         """
         query = _LOCK_WITH_LEDGER if update_id is not None else _LOCK
         parameters = {"channel": channel, "channel_user_id": channel_user_id,
-                      "update_id": update_id}
+                      "update_id": update_id, "kept_since": now - NOT_ALLOWED_KEPT}
         row = (await self._session.execute(query, parameters)).one_or_none()
         if row is None:
             await insert_ignoring_conflict(

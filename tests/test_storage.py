@@ -219,3 +219,23 @@ async def test_a_sqlite_writer_waiting_for_another_connection_does_not_block_the
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_a_refused_message_waits_for_the_next_reply_only_while_it_is_kept(
+        db_core) -> None:
+    """Messages a platform refused to push come with the next reply for 30 days; an older one
+    is no longer looked for with every message."""
+    from storage.models import DeliveryStatus, OutboxMessage
+
+    async with UnitOfWork(db_core.session_factory) as uow:
+        user = await uow.users.get_for_update("zalo_oa", "u9", locale="vi", display_name=None,
+                                              now=NOW)
+        uow._session.add(OutboxMessage(user_id=user.id, text="cũ", created_at=NOW,
+                                       status=DeliveryStatus.NOT_ALLOWED))
+        await uow.commit()
+    for later, waiting in ((timedelta(days=29), True), (timedelta(days=31), False)):
+        async with UnitOfWork(db_core.session_factory) as uow:
+            locked = await uow.users.lock_with_state("zalo_oa", "u9", locale="vi",
+                                                     display_name=None, now=NOW + later)
+            assert locked.has_queued_messages is waiting
+            assert bool(await uow.outbox.take_for_user(locked.user.id, NOW + later)) is waiting
