@@ -24,6 +24,7 @@ from handlers.fairs.export import export_registrations as write_registrations
 from handlers.fairs.jobs import schedule_fair
 from handlers.forms.numbers import parse_number
 from handlers.i18n import LOCAL_TZ, Translator
+from storage.fairs import is_taking_registrations
 from storage.models import Fair, FairStatus, RegistrationStatus
 from storage.uow import UnitOfWork
 
@@ -448,7 +449,7 @@ async def list_fairs(database_url: str) -> int:
             rows.append((fair.code, name, f"{fair.starts_on:%d/%m/%Y}–{fair.ends_on:%d/%m/%Y}",
                          f"{deadline:%d/%m/%Y %H:%M}",
                          "open, deadline passed" if fair.status == FairStatus.OPEN and
-                         fair.registration_deadline <= now else fair.status,
+                         not is_taking_registrations(fair, now) else fair.status,
                          f"{held.get(fair.id, 0)}/{fair.booths}",
                          str(counts.get(RegistrationStatus.WAITLISTED, 0))))
         print_table(rows, numbers_from=5)

@@ -226,9 +226,9 @@ async def answer_in_passing(msg: Incoming, ctx: Context) -> Reply | None:
     if not result.confident or result.answer is None:
         return None
     lang = result.lang if result.lang in ctx.translators else ctx.user.locale
-    entry = result.answer
-    return Reply(entry_text(entry, ctx.translators[lang], lang), titled=True,
-                 links=tuple(Link(c.label, c.url) for c in entry.citations if c.url))
+    shown = show_entry(dataclasses.replace(ctx, i18n=ctx.translators[lang]), result.answer,
+                       lang=lang)
+    return dataclasses.replace(shown, choices=())
 
 
 def reply_as_text(result: SearchResult, i18n: Translator, lang: str) -> str:

@@ -27,7 +27,7 @@ from handlers.identifiers import mask_tax_code
 from handlers.routing import Router
 from handlers.text import row_id
 from handlers.types import Choice, Document, Incoming, Reply
-from storage.fairs import booths_left
+from storage.fairs import booths_left, is_taking_registrations
 from storage.models import ACTIVE, Fair, FairStatus, RegistrationStatus
 
 router = Router()
@@ -55,7 +55,7 @@ _STALE = N_("That button is no longer valid. Type /hoicho to start again.")
 def _status_of(ctx: Context, fair: Fair) -> str:
     """The fair's status in words; an open one past its deadline says so (it read "open"
     while enterprises no longer saw it)."""
-    if fair.status == FairStatus.OPEN and fair.registration_deadline <= ctx.now:
+    if fair.status == FairStatus.OPEN and not is_taking_registrations(fair, ctx.now):
         return ctx._(DEADLINE_PASSED)
     return ctx._(_STATUS[FairStatus(fair.status)])
 _TEXT_RULE = "string-length(.) <= 200"
