@@ -242,10 +242,10 @@ class Dispatcher:
             replies = await self._call_text_handler(msg, ctx, current)
             if not in_flow and not text.startswith("/"):
                 replies += _still_awaited(current, replies, ctx)
-        now = CurrentChoices.of(replies)
+        after = CurrentChoices.of(replies)
         if ctx.conversation.flow:
-            now = now.keeping_pushed(current, used=payload)
-        return replies, now
+            after = after.keeping_pushed(current, used=payload)
+        return replies, after
 
     def _is_admin(self, msg: Incoming) -> bool:
         return msg.operator or msg.user_key in self._services.admin_ids

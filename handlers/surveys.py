@@ -243,7 +243,8 @@ def _asks_the_name(question: Question) -> bool:
 
 
 def _option_like(question: Question, labels: set[str]) -> str | None:
-    """The one choice of `question` whose label has most words of one of `labels`."""
+    """The one choice of `question` whose label shares _SAME_SECTOR of its words with one of
+    `labels` (None when none or several do)."""
     def words_of(text: str) -> set[str]:
         return set(re.findall(r"\w+", fold(text)))
 

@@ -152,10 +152,10 @@ def wants_to_stop(text: str, *, typed_answer: bool) -> bool:
     exact = " ".join(re.sub(r"[^\w\s]", " ", normalize_input(text).lower()).split())
     while exact.rsplit(" ", 1)[-1] in {"ạ", "nhé", "nha", "nhe", "đi", "please"} and " " in exact:
         exact = exact.rsplit(" ", 1)[0]
-    folded = " ".join(w for w in plain(text).split() if w not in {"di", "em", "ad"}) or \
-        plain(text)
+    said = plain(text)
+    folded = " ".join(w for w in said.split() if w not in {"di", "em", "ad"}) or said
     return exact in _STOP_TYPED or (folded in _STOP_FOLDED and not (
-        typed_answer and plain(text) == "huy"))
+        typed_answer and said == "huy"))
 
 
 # In a short reply that asks nothing, words that say yes or no among others ("uh thì đồng ý",
